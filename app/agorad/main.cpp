@@ -1,0 +1,140 @@
+// agorad: runs one Agora node until SIGINT or SIGTERM.
+//
+//   agorad [--config FILE] [--print-config] [--check-config] [--<key>=<value>...]
+//
+// Configuration comes from built-in defaults, then FILE (or $AGORA_CONFIG, or
+// ./agora.conf when present), then AGORA_* environment variables, then flags.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "app/node.hpp"
+#include "common/config.hpp"
+#include "common/logging.hpp"
+
+extern char** environ;
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: agorad [options] [--<key>=<value> ...]
+
+Runs one Agora node (event store; later: actors, HTTP gateway, Kafka relay)
+until SIGINT or SIGTERM.
+
+options:
+  --config FILE     read configuration from FILE (default: $AGORA_CONFIG, or
+                    ./agora.conf when it exists)
+  --print-config    print the effective configuration and exit
+  --check-config    check the configuration and exit (0 when valid)
+  --help            show this help
+  --version         show the version
+
+Any key can be set with --<key>=<value> (e.g. --store.path=/var/lib/agora/store),
+--set <key>=<value>, or the environment (AGORA_STORE_PATH=...).
+)";
+
+int fail(const std::string& message, int code = 2) {
+  std::fprintf(stderr, "agorad: %s\n", message.c_str());
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the shutdown signals before any thread starts, so every thread
+  // inherits the mask and only sigwait() below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  agora::config cfg;
+  cfg.load_environment(environ);
+  std::vector<std::string> rest;
+  if (auto err = cfg.load_args(argc - 1, argv + 1, &rest)) return fail(*err);
+
+  std::string config_file;
+  bool print_config = false;
+  bool check_only = false;
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    const std::string& a = rest[i];
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--version") {
+      std::puts("agorad 0.1.0");
+      return 0;
+    } else if (a == "--print-config") {
+      print_config = true;
+    } else if (a == "--check-config") {
+      check_only = true;
+    } else if (a == "--config" && i + 1 < rest.size()) {
+      config_file = rest[++i];
+    } else if (a.rfind("--config=", 0) == 0) {
+      config_file = a.substr(std::strlen("--config="));
+    } else {
+      return fail("unknown argument '" + a + "' (see --help)");
+    }
+  }
+  if (config_file.empty()) {
+    if (const char* env = std::getenv("AGORA_CONFIG"); env && *env) {
+      config_file = env;
+    } else if (std::filesystem::exists("agora.conf")) {
+      config_file = "agora.conf";
+    }
+  }
+  if (!config_file.empty()) {
+    if (auto err = cfg.load_file(config_file)) return fail(*err);
+  }
+  // Flags still win over the file: config layers rank by source, not by order.
+
+  const auto log_opts = agora::log_options::from_config(cfg);
+  // Every module's keys must be read before unknown ones can be judged.
+  agora::node::declare_config(cfg);
+  auto report_config_problems = [&cfg]() -> bool {
+    bool bad = false;
+    for (const auto& e : cfg.errors()) {
+      std::fprintf(stderr, "agorad: config: %s\n", e.c_str());
+      bad = true;
+    }
+    for (const auto& k : cfg.unknown_keys()) {
+      std::fprintf(stderr, "agorad: config: unknown key '%s'\n", k.c_str());
+      bad = true;
+    }
+    return bad;
+  };
+  if (print_config) {
+    std::fputs(cfg.print().c_str(), stdout);
+    return report_config_problems() ? 2 : 0;
+  }
+  if (report_config_problems()) return 2;
+  if (check_only) return 0;
+
+  if (auto err = agora::setup_logging(log_opts)) return fail(*err);
+  spdlog::info("agorad 0.1.0 starting (pid {})", ::getpid());
+
+  auto started = agora::node::start(cfg);
+  if (!started) {
+    spdlog::critical("cannot start: {}", started.error());
+    return 1;
+  }
+  auto& node = *started;
+  spdlog::info("agorad ready; SIGINT or SIGTERM stops it");
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  node->stop();
+  spdlog::info("agorad stopped");
+  spdlog::shutdown();
+  return 0;
+}

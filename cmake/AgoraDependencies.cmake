@@ -1,0 +1,35 @@
+# Third-party dependencies, all from Debian bookworm packages
+# (deploy/install-deps.sh installs them). Headers are marked SYSTEM so their
+# warnings do not drown ours.
+
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
+
+find_package(RocksDB CONFIG REQUIRED)   # RocksDB::rocksdb-shared
+find_package(simdjson CONFIG REQUIRED)  # simdjson::simdjson
+find_package(spdlog CONFIG REQUIRED)    # spdlog::spdlog (pulls fmt::fmt)
+find_package(Boost 1.74 REQUIRED)       # Boost::headers (Beast, Asio)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++ rdkafka)
+
+# libcaf-dev ships no CMake config: declare imported targets by hand.
+find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
+find_library(CAF_CORE_LIB caf_core REQUIRED)
+find_library(CAF_IO_LIB caf_io REQUIRED)
+if(NOT TARGET CAF::core)
+  add_library(CAF::core UNKNOWN IMPORTED)
+  set_target_properties(CAF::core PROPERTIES IMPORTED_LOCATION ${CAF_CORE_LIB}
+    INTERFACE_INCLUDE_DIRECTORIES ${CAF_INCLUDE_DIR}
+    INTERFACE_LINK_LIBRARIES Threads::Threads)
+  add_library(CAF::io UNKNOWN IMPORTED)
+  set_target_properties(CAF::io PROPERTIES IMPORTED_LOCATION ${CAF_IO_LIB}
+    INTERFACE_LINK_LIBRARIES CAF::core)
+endif()
+
+if(AGORA_BUILD_TESTS)
+  find_package(GTest CONFIG REQUIRED)   # GTest::gtest, GTest::gtest_main, GTest::gmock
+  include(GoogleTest)
+endif()
+if(AGORA_BUILD_BENCH)
+  find_package(benchmark CONFIG REQUIRED)
+endif()

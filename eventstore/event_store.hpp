@@ -1,0 +1,185 @@
+#pragma once
+// The event store: Agora's single source of truth, on RocksDB.
+//
+// Every state change is an event in a stream (one stream per aggregate, e.g.
+// "order-<id>") and in one global log ordered by commit. The log is also the
+// outbox: the Kafka relay and the projections read it from their checkpoints.
+//
+// Writes go through one writer thread that groups the appends queued by many
+// callers into one atomic, synced RocksDB write (group commit). Because there is
+// exactly one writer, expected-version checks need no locks or transactions.
+// Reads go straight to RocksDB and are safe from any thread.
+//
+// This header pulls in no RocksDB header: the implementation is behind a pimpl.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "eventstore/event.hpp"
+#include "eventstore/store_error.hpp"
+#include "eventstore/store_options.hpp"
+
+namespace agora::eventstore {
+
+/// A stored snapshot of an aggregate's state.
+struct snapshot {
+  /// The stream version the state includes (events 1..version are folded in).
+  stream_version version = 0;
+  /// Schema version of `state`; a reader ignores a snapshot whose schema it
+  /// does not know and replays the stream instead.
+  std::uint32_t schema_version = 0;
+  std::string state;
+};
+
+/// Counters for /metrics and benchmarks. Monotonic unless noted.
+struct store_stats {
+  std::uint64_t appends = 0;          ///< appends acknowledged as written
+  std::uint64_t append_errors = 0;    ///< appends answered with an error
+  std::uint64_t events = 0;           ///< events written
+  std::uint64_t batches = 0;          ///< RocksDB writes (group commits)
+  std::uint64_t batch_appends_max = 0;///< largest batch, in appends
+  std::uint64_t queued_appends = 0;   ///< gauge: appends waiting for the writer
+  std::uint64_t sync_writes = 0;      ///< batches written with fsync
+  std::uint64_t write_micros = 0;     ///< total time spent in RocksDB writes
+  log_position last_position = 0;     ///< gauge
+};
+
+/// What verify() found.
+struct integrity_report {
+  bool ok = true;
+  std::uint64_t events = 0;
+  std::uint64_t streams = 0;
+  log_position last_position = 0;
+  /// Human-readable problems, at most 100.
+  std::vector<std::string> problems;
+};
+
+/// Called once per append, on the store's writer thread (or, for an append
+/// rejected before queueing, on the caller's thread before async_append
+/// returns). It must not block: post the result to where it is needed.
+using append_callback = std::function<void(store_result<append_result>)>;
+
+/// Called on the writer thread after each committed batch with the new last
+/// log position. Must not block and must not call back into the store's write
+/// path synchronously.
+using commit_listener = std::function<void(log_position)>;
+
+/// Keeps a commit listener registered; unregisters on destruction.
+class subscription {
+ public:
+  subscription() = default;
+  subscription(subscription&&) noexcept = default;
+  subscription& operator=(subscription&&) noexcept = default;
+  ~subscription();
+  /// Unregisters now. After it returns, the listener is not running and will
+  /// not be called again.
+  void reset();
+
+ private:
+  friend class event_store;
+  std::function<void()> cancel_;
+};
+
+/// The RocksDB event store. Thread-safe.
+class event_store {
+ public:
+  /// Opens (or creates) the store at options.path. Fails with open_failed when
+  /// RocksDB cannot open it (e.g. another process holds its lock) and with
+  /// corruption when its contents cannot be read.
+  [[nodiscard]] static store_result<std::unique_ptr<event_store>> open(
+      const store_options& options, const clock& clk = system_clock::instance());
+
+  /// Closes the store: appends already queued are written and answered, later
+  /// ones fail with shutting_down, then RocksDB is closed.
+  ~event_store();
+  event_store(const event_store&) = delete;
+  event_store& operator=(const event_store&) = delete;
+
+  /// Appends `events` to `stream` if its version matches `expected`, atomically:
+  /// after a crash either all of them are stored or none. Never blocks: the
+  /// append is validated on the calling thread, queued for the writer, and
+  /// `done` is called when it is durable (store_options::sync) or failed.
+  /// An empty `events` checks `expected` and answers the current version.
+  /// Errors: wrong_expected_version (with actual_version), invalid_stream_id,
+  /// invalid_event, too_large, overloaded, shutting_down, io_error.
+  void async_append(std::string stream, expected_version expected, std::vector<new_event> events,
+                    append_callback done);
+
+  /// async_append that waits for the answer. Blocks the calling thread: for
+  /// tools, tests and dedicated threads, never for a CAF worker or io thread.
+  [[nodiscard]] store_result<append_result> append(std::string stream, expected_version expected,
+                                                   std::vector<new_event> events);
+
+  /// Up to `max` events of `stream` with version >= from_version, in version
+  /// order. An unknown stream yields an empty vector.
+  [[nodiscard]] store_result<std::vector<recorded_event>> read_stream(std::string_view stream,
+                                                                      stream_version from_version,
+                                                                      std::size_t max) const;
+
+  /// Up to `max` events of the global log with position >= from_position, in
+  /// commit order. Only committed events are visible, and never with a gap.
+  [[nodiscard]] store_result<std::vector<recorded_event>> read_log(log_position from_position,
+                                                                   std::size_t max) const;
+
+  /// Visits up to `max` log events from `from_position` without copying them;
+  /// `visit` returns false to stop early. Returns how many were visited.
+  [[nodiscard]] store_result<std::size_t> scan_log(
+      log_position from_position, std::size_t max,
+      const std::function<bool(const event_view&)>& visit) const;
+
+  /// The position of the last committed event (0 when the log is empty).
+  log_position last_position() const noexcept;
+
+  /// The current version of `stream` (0 when it does not exist).
+  [[nodiscard]] store_result<stream_version> current_version(std::string_view stream) const;
+
+  /// Registers `listener` to be told of each commit (see commit_listener).
+  /// This is how the outbox relay and projections learn of new events without
+  /// polling.
+  [[nodiscard]] subscription subscribe(commit_listener listener);
+
+  /// Blocks until last_position() >= position or `timeout` passes; returns
+  /// whether the position was reached. For dedicated threads only.
+  bool wait_for_position(log_position position, std::chrono::milliseconds timeout) const;
+
+  /// Stores a snapshot of `stream`. Not synced: a lost snapshot costs a longer
+  /// replay, never correctness.
+  [[nodiscard]] store_result<void> put_snapshot(std::string_view stream, const snapshot& snap);
+  /// The latest snapshot of `stream`, or nullopt.
+  [[nodiscard]] store_result<std::optional<snapshot>> get_snapshot(std::string_view stream) const;
+
+  /// Records that consumer `name` has processed the log up to `position`
+  /// (synced when store_options::sync is on).
+  [[nodiscard]] store_result<void> put_checkpoint(std::string_view name, log_position position);
+  /// Consumer `name`'s checkpoint, or nullopt when it has none.
+  [[nodiscard]] store_result<std::optional<log_position>> get_checkpoint(std::string_view name) const;
+
+  /// Checks the whole store: log positions contiguous from 1, every envelope
+  /// decodes, every stream's versions contiguous from 1 and indexed at the right
+  /// positions, stream versions as recorded. Reads everything: for tools and
+  /// tests, not for the request path.
+  [[nodiscard]] store_result<integrity_report> verify() const;
+
+  /// Counters and gauges.
+  store_stats stats() const;
+  const store_options& options() const noexcept;
+
+  /// Checks a stream id against the store's rules (non-empty, at most
+  /// `max_bytes`, no NUL or other control characters).
+  static std::optional<store_error> validate_stream_id(std::string_view stream, std::size_t max_bytes);
+
+  class impl;
+
+ private:
+  explicit event_store(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace agora::eventstore

@@ -1,0 +1,27 @@
+#include "eventstore/event_json.hpp"
+
+namespace agora::eventstore {
+
+void write_event_json(json_writer& w, const event_view& e) {
+  w.begin_object();
+  w.key("id").value(e.id.to_string());
+  w.key("stream").value(e.stream);
+  w.key("version").value(static_cast<std::uint64_t>(e.version));
+  w.key("position").value(static_cast<std::uint64_t>(e.position));
+  w.key("type").value(e.type);
+  w.key("schema_version").value(static_cast<std::uint64_t>(e.schema_version));
+  w.key("timestamp").value(format_rfc3339(e.timestamp));
+  w.key("correlation_id").value(e.correlation_id);
+  w.key("causation_id").value(e.causation_id);
+  w.key("actor").value(e.actor);
+  w.key("data").raw(e.data.empty() ? std::string_view("null") : e.data);
+  w.end_object();
+}
+
+std::string event_to_json(const event_view& e) {
+  json_writer w(256 + e.data.size());
+  write_event_json(w, e);
+  return std::move(w).take();
+}
+
+}  // namespace agora::eventstore

@@ -1,0 +1,95 @@
+#pragma once
+// Private: the state behind event_store. Only eventstore/src includes this.
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "eventstore/event_store.hpp"
+
+namespace agora::eventstore {
+
+/// Listeners live apart from the store so a subscription that outlives the
+/// store can still unregister safely (it holds a weak_ptr).
+struct listener_registry {
+  std::mutex mu;
+  std::map<std::uint64_t, commit_listener> listeners;
+  std::uint64_t next_id = 1;
+};
+
+/// One validated, encoded append waiting for the writer.
+struct pending_append {
+  std::string stream;
+  expected_version expected = expected_version::any();
+  std::vector<std::string> envelopes;  // stream version still 0
+  std::size_t bytes = 0;
+  append_callback done;
+};
+
+class event_store::impl {
+ public:
+  impl(const store_options& opts, const clock& clk);
+  ~impl();
+
+  store_result<void> open();
+  void close();
+
+  // --- writes (group_commit.cpp) ---
+  void async_append(std::string stream, expected_version expected, std::vector<new_event> events,
+                    append_callback done);
+  std::optional<store_error> validate_event(const new_event& e) const;
+  void run_writer();
+  void write_batch(std::vector<pending_append>& batch);
+  store_result<stream_version> writer_version_of(const std::string& stream);
+  void publish_commit(log_position pos);
+
+  // --- reads (event_store.cpp) ---
+  store_result<stream_version> read_version(std::string_view stream) const;
+
+  store_options opts_;
+  const clock* clock_;
+
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* log_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* streams_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* snapshots_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* checkpoints_cf_ = nullptr;
+
+  // Append queue, guarded by queue_mu_.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<pending_append> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+
+  // Owned by the writer thread only: no lock needed.
+  std::unordered_map<std::string, stream_version> versions_;
+  log_position next_position_ = 0;  // last position handed out and committed
+  rocksdb::WriteBatch batch_;
+
+  // Committed position, readable from any thread.
+  std::atomic<log_position> last_position_{0};
+  mutable std::mutex position_mu_;
+  mutable std::condition_variable position_cv_;
+
+  std::shared_ptr<listener_registry> listeners_ = std::make_shared<listener_registry>();
+
+  // Stats.
+  std::atomic<std::uint64_t> appends_{0}, append_errors_{0}, events_{0}, batches_{0},
+      batch_appends_max_{0}, queued_{0}, sync_writes_{0}, write_micros_{0};
+};
+
+}  // namespace agora::eventstore

@@ -1,0 +1,62 @@
+#pragma once
+// Options of the event store, with the defaults a production node runs with.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace agora {
+class config;
+}
+
+namespace agora::eventstore {
+
+/// How the store opens its database.
+enum class open_mode : std::uint8_t {
+  /// The owning node: reads and writes; takes RocksDB's lock.
+  read_write,
+  /// A tool on a stopped node's data: reads only, no writer thread.
+  read_only,
+};
+
+struct store_options {
+  /// Directory of the RocksDB database; created when missing (read_write only).
+  std::string path = "./data/store";
+  open_mode mode = open_mode::read_write;
+
+  /// fsync the write-ahead log before acknowledging an append. Off trades the
+  /// durability of the last few milliseconds on power loss for latency; a
+  /// process crash loses nothing either way (the WAL is in the OS page cache).
+  bool sync = true;
+
+  // Group commit: the writer takes whatever is queued, up to these limits, into
+  // one WriteBatch and one synced write.
+  /// Appends per batch at most.
+  std::size_t max_batch_appends = 1024;
+  /// Encoded bytes per batch at most (a single larger append still goes alone).
+  std::size_t max_batch_bytes = 8u << 20;
+  /// Appends waiting for the writer at most; past it appends fail fast with
+  /// errc::overloaded instead of queueing without bound.
+  std::size_t max_queued_appends = 65536;
+
+  // Limits on what one append may carry.
+  std::size_t max_stream_id_bytes = 256;
+  std::size_t max_event_bytes = 1u << 20;
+  std::size_t max_events_per_append = 10000;
+  /// Validate that each event's data parses as JSON (simdjson) before queueing.
+  bool validate_json = true;
+
+  /// Stream versions kept in the writer's memory (streams beyond it are read
+  /// back from RocksDB on their next append).
+  std::size_t version_cache_entries = 1u << 20;
+
+  // RocksDB tuning, small by default for a 2-core node.
+  int max_background_jobs = 2;
+  std::size_t write_buffer_bytes = 64u << 20;
+  std::size_t block_cache_bytes = 128u << 20;
+
+  /// Reads store.* keys from `cfg` (store.path, store.sync, ...), defaults as above.
+  static store_options from_config(config& cfg);
+};
+
+}  // namespace agora::eventstore
