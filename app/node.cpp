@@ -18,7 +18,7 @@ agora::expected<std::unique_ptr<node>, std::string> node::start(config& cfg) {
   if (!store) return agora::unexpected{std::move(store).error().message};
   n->store_ = std::move(*store);
 
-  const auto abs = std::filesystem::absolute(store_opts.path, ec);
+  const auto abs = std::filesystem::absolute(store_opts.path, ec).lexically_normal();
   spdlog::info("event store open at {} (last position {}, sync {})", ec ? store_opts.path : abs.string(),
                n->store_->last_position(), store_opts.sync ? "on" : "OFF: acknowledged writes may be lost on power failure");
   return n;

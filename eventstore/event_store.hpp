@@ -61,14 +61,15 @@ struct integrity_report {
   std::vector<std::string> problems;
 };
 
-/// Called once per append, on the store's writer thread (or, for an append
+/// Called once per append, on one of the store's threads (or, for an append
 /// rejected before queueing, on the caller's thread before async_append
 /// returns). It must not block: post the result to where it is needed.
+/// Answers come in log order.
 using append_callback = std::function<void(store_result<append_result>)>;
 
-/// Called on the writer thread after each committed batch with the new last
-/// log position. Must not block and must not call back into the store's write
-/// path synchronously.
+/// Called on the store's commit thread each time the durable log grows, with
+/// the new last position, before the appends it covers are answered. Must not
+/// block and must not wait for the store's answers.
 using commit_listener = std::function<void(log_position)>;
 
 /// Keeps a commit listener registered; unregisters on destruction.
@@ -118,7 +119,8 @@ class event_store {
                                                    std::vector<new_event> events);
 
   /// Up to `max` events of `stream` with version >= from_version, in version
-  /// order. An unknown stream yields an empty vector.
+  /// order. An unknown stream yields an empty vector. Like every read, it shows
+  /// only durable events (those at or before last_position()).
   [[nodiscard]] store_result<std::vector<recorded_event>> read_stream(std::string_view stream,
                                                                       stream_version from_version,
                                                                       std::size_t max) const;
@@ -134,10 +136,13 @@ class event_store {
       log_position from_position, std::size_t max,
       const std::function<bool(const event_view&)>& visit) const;
 
-  /// The position of the last committed event (0 when the log is empty).
+  /// The position of the last durable event (0 when the log is empty): every
+  /// event up to it is stored (synced, when sync is on) and readable.
   log_position last_position() const noexcept;
 
-  /// The current version of `stream` (0 when it does not exist).
+  /// The current version of `stream` (0 when it does not exist). This is the
+  /// version the next append is checked against, so it may count appends that
+  /// are written but not yet answered.
   [[nodiscard]] store_result<stream_version> current_version(std::string_view stream) const;
 
   /// Registers `listener` to be told of each commit (see commit_listener).

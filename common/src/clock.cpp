@@ -25,7 +25,11 @@ constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
   if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
   return q;
 }
-constexpr std::int64_t floor_mod(std::int64_t a, std::int64_t b) noexcept { return a - floor_div(a, b) * b; }
+// Computed from `%` rather than a - floor_div(a, b) * b, which overflows for INT64_MIN.
+constexpr std::int64_t floor_mod(std::int64_t a, std::int64_t b) noexcept {
+  const std::int64_t r = a % b;
+  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
 
 struct civil_date {
   std::int64_t year;

@@ -79,34 +79,37 @@ void json_writer::append_escaped(std::string& out, std::string_view s) {
   out.push_back('"');
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* const end = p + s.size();
+  // Bytes from `run` to `p` go out unchanged (safe ASCII and valid UTF-8); they
+  // are copied in one append when something must be rewritten, or at the end.
+  const unsigned char* run = p;
+  auto flush = [&out, &run](const unsigned char* upto) {
+    out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(upto - run));
+  };
   while (p < end) {
-    // Fast path: find the run of bytes that need no care and copy it at once.
-    const unsigned char* run = p;
-    while (end - run >= 8) {
+    // Fast path: skip safe ASCII 8 bytes at a time, then byte by byte.
+    while (end - p >= 8) {
       std::uint64_t w;
-      std::memcpy(&w, run, 8);
+      std::memcpy(&w, p, 8);
       if (word_needs_care(w)) break;
-      run += 8;
+      p += 8;
     }
-    while (run < end && k_safe[*run]) ++run;
-    if (run != p) {
-      out.append(reinterpret_cast<const char*>(p), static_cast<std::size_t>(run - p));
-      p = run;
-      if (p == end) break;
-    }
+    while (p < end && k_safe[*p]) ++p;
+    if (p == end) break;
 
     const unsigned char c = *p;
     if (c >= 0x80) {
       const std::ptrdiff_t n = utf8_sequence(p, end);
-      if (n > 0) {
-        out.append(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+      if (n > 0) {  // valid: stays part of the run
         p += n;
-      } else {
-        out.append(k_replacement, 3);
-        p += -n;
+        continue;
       }
+      flush(p);
+      out.append(k_replacement, 3);
+      p += -n;
+      run = p;
       continue;
     }
+    flush(p);
     switch (c) {
       case '"': out.append("\\\"", 2); break;
       case '\\': out.append("\\\\", 2); break;
@@ -124,7 +127,9 @@ void json_writer::append_escaped(std::string& out, std::string_view s) {
       }
     }
     ++p;
+    run = p;
   }
+  flush(p);
   out.push_back('"');
 }
 

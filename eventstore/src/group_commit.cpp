@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <simdjson.h>
 
@@ -149,7 +150,7 @@ void event_store::impl::run_writer() {
     {
       std::unique_lock<std::mutex> lk(queue_mu_);
       queue_cv_.wait(lk, [this] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) return;  // stopping, and everything accepted is answered
+      if (queue_.empty()) break;  // stopping, and everything accepted is written
       std::size_t bytes = 0;
       while (!queue_.empty() && batch.size() < opts_.max_batch_appends) {
         auto& front = queue_.front();
@@ -160,9 +161,78 @@ void event_store::impl::run_writer() {
       }
       queued_.store(queue_.size(), std::memory_order_relaxed);
     }
-    write_batch(batch);
-    batch.clear();
+    written_batch wb = write_batch(batch);
+    batch = std::vector<pending_append>();
+    batch.reserve(opts_.max_batch_appends);
+    if (!opts_.sync) {
+      complete(wb, wb.last_position);  // as durable as configured: answer now
+      continue;
+    }
+    // Even a batch that wrote nothing (all conflicts) waits its turn, so
+    // answers keep the order of the log: a caller told "wrong version, it is
+    // at v" can then read version v.
+    std::unique_lock<std::mutex> lk(sync_mu_);
+    sync_space_cv_.wait(lk, [this] { return unsynced_.size() < kMaxUnsyncedBatches; });
+    unsynced_.push_back(std::move(wb));
+    sync_cv_.notify_one();
   }
+  std::lock_guard<std::mutex> lk(sync_mu_);
+  writer_done_ = true;
+  sync_cv_.notify_one();
+}
+
+void event_store::impl::run_syncer() {
+  std::deque<written_batch> work;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lk(sync_mu_);
+      sync_cv_.wait(lk, [this] { return !unsynced_.empty() || writer_done_; });
+      if (unsynced_.empty()) return;
+      work.swap(unsynced_);
+    }
+    sync_space_cv_.notify_all();
+    log_position last = 0;
+    for (const auto& wb : work) last = std::max(last, wb.last_position);
+    rocksdb::Status s;
+    if (last != 0) {
+      // One fsync makes every batch written so far durable: the WAL is
+      // sequential, so syncing it covers all earlier writes.
+      const auto t0 = std::chrono::steady_clock::now();
+      s = db_->SyncWAL();
+      write_micros_.fetch_add(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                            std::chrono::steady_clock::now() - t0)
+                                                            .count()),
+                              std::memory_order_relaxed);
+      sync_writes_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (!s.ok()) {
+      // Written but not known to be durable. RocksDB stops accepting writes
+      // after a failed sync; these appends' outcome is unknown to us, and we
+      // say so rather than claim either way.
+      spdlog::error("eventstore: WAL sync failed: {}", s.ToString());
+      for (auto& wb : work) {
+        for (auto& r : wb.results) {
+          if (r.has_value() && r->first_position != 0) {
+            r = agora::unexpected{store_error{
+                errc::io_error, "WAL sync failed, the append may or may not be stored: " + s.ToString(), 0}};
+          }
+        }
+        complete(wb, 0);
+      }
+    } else {
+      for (auto& wb : work) complete(wb, last);
+    }
+    work.clear();
+  }
+}
+
+void event_store::impl::complete(written_batch& wb, log_position durable) {
+  if (durable > last_position_.load(std::memory_order_relaxed)) publish_commit(durable);
+  std::uint64_t ok = 0;
+  for (const auto& r : wb.results) ok += r.has_value() ? 1 : 0;
+  appends_.fetch_add(ok, std::memory_order_relaxed);
+  append_errors_.fetch_add(wb.results.size() - ok, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < wb.appends.size(); ++i) deliver(wb.appends[i].done, std::move(wb.results[i]));
 }
 
 store_result<stream_version> event_store::impl::writer_version_of(const std::string& stream) {
@@ -175,7 +245,7 @@ store_result<stream_version> event_store::impl::writer_version_of(const std::str
   return v;
 }
 
-void event_store::impl::write_batch(std::vector<pending_append>& batch) {
+written_batch event_store::impl::write_batch(std::vector<pending_append>& batch) {
   batch_.Clear();
   std::vector<store_result<append_result>> results;
   results.reserve(batch.size());
@@ -215,29 +285,30 @@ void event_store::impl::write_batch(std::vector<pending_append>& batch) {
       ++pos;
       detail::patch_stream_version(env, current);
       const detail::position_key pk(pos);
+      // Log keys rise with every put (the memtable's sequential-insert path);
+      // index keys rise per stream (the per-stream insert hint, see open()).
       batch_.Put(log_cf_, rocksdb::Slice(pk.bytes, 8), env);
-      const std::string sk = detail::stream_version_key(req.stream, current);
-      batch_.Put(streams_cf_, sk, rocksdb::Slice(pk.bytes, 8));
+      batch_.Put(streams_cf_, detail::stream_version_key(req.stream, current), rocksdb::Slice(pk.bytes, 8));
     }
-    char vbytes[8];
-    detail::put_be64(vbytes, current);
-    batch_.Put(meta_cf_, req.stream, rocksdb::Slice(vbytes, 8));
     touched[req.stream] = current;
     events += req.envelopes.size();
     results.emplace_back(append_result{current, first, pos});
   }
 
+  written_batch out;
   if (events > 0) {
     rocksdb::WriteOptions wo;
-    wo.sync = opts_.sync;
+    // With sync on, the syncer thread fsyncs the WAL for this and any later
+    // batches while this thread writes the next one: fsync and memtable work
+    // overlap instead of adding up.
+    wo.sync = false;
     const auto t0 = std::chrono::steady_clock::now();
     const rocksdb::Status s = db_->Write(wo, &batch_);
-    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::steady_clock::now() - t0)
-                            .count();
-    write_micros_.fetch_add(static_cast<std::uint64_t>(micros), std::memory_order_relaxed);
+    write_micros_.fetch_add(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                          std::chrono::steady_clock::now() - t0)
+                                                          .count()),
+                            std::memory_order_relaxed);
     batches_.fetch_add(1, std::memory_order_relaxed);
-    if (opts_.sync) sync_writes_.fetch_add(1, std::memory_order_relaxed);
     if (!s.ok()) {
       // Nothing of this batch is acknowledged. RocksDB keeps a failed batch out
       // entirely, so positions and versions stay as they were.
@@ -249,6 +320,7 @@ void event_store::impl::write_batch(std::vector<pending_append>& batch) {
       }
     } else {
       next_position_ = pos;
+      out.last_position = pos;
       for (const auto& [stream, v] : touched) {
         if (auto it = versions_.find(std::string(stream)); it != versions_.end()) {
           it->second = v;
@@ -258,18 +330,14 @@ void event_store::impl::write_batch(std::vector<pending_append>& batch) {
         }
       }
       events_.fetch_add(events, std::memory_order_relaxed);
-      publish_commit(pos);
     }
   }
-
-  std::uint64_t ok = 0;
-  for (const auto& r : results) ok += r.has_value() ? 1 : 0;
-  appends_.fetch_add(ok, std::memory_order_relaxed);
-  append_errors_.fetch_add(results.size() - ok, std::memory_order_relaxed);
   if (batch.size() > batch_appends_max_.load(std::memory_order_relaxed)) {
     batch_appends_max_.store(batch.size(), std::memory_order_relaxed);
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) deliver(batch[i].done, std::move(results[i]));
+  out.appends = std::move(batch);
+  out.results = std::move(results);
+  return out;
 }
 
 void event_store::impl::publish_commit(log_position pos) {

@@ -37,6 +37,15 @@ struct pending_append {
   append_callback done;
 };
 
+/// A batch the writer has written to RocksDB (visible in the memtable) whose
+/// appends are answered once the WAL is synced.
+struct written_batch {
+  std::vector<pending_append> appends;
+  std::vector<store_result<append_result>> results;
+  /// Last position written by this batch (0 when it wrote nothing).
+  log_position last_position = 0;
+};
+
 class event_store::impl {
  public:
   impl(const store_options& opts, const clock& clk);
@@ -50,7 +59,11 @@ class event_store::impl {
                     append_callback done);
   std::optional<store_error> validate_event(const new_event& e) const;
   void run_writer();
-  void write_batch(std::vector<pending_append>& batch);
+  void run_syncer();
+  /// Writes one batch (unsynced when sync is on: the syncer makes it durable).
+  written_batch write_batch(std::vector<pending_append>& batch);
+  /// Answers a batch's appends, after publishing `durable` when it is new.
+  void complete(written_batch& wb, log_position durable);
   store_result<stream_version> writer_version_of(const std::string& stream);
   void publish_commit(log_position pos);
 
@@ -64,7 +77,6 @@ class event_store::impl {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* log_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* streams_cf_ = nullptr;
-  rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* snapshots_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* checkpoints_cf_ = nullptr;
 
@@ -75,12 +87,25 @@ class event_store::impl {
   bool stopping_ = false;
   std::thread writer_;
 
+  // Written but not yet synced batches, in write order (sync on only): the
+  // writer hands them to the syncer thread, which fsyncs the WAL once for all
+  // of them. At most kMaxUnsyncedBatches wait, so the writer cannot run away.
+  static constexpr std::size_t kMaxUnsyncedBatches = 64;
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;       // syncer: work arrived / stop
+  std::condition_variable sync_space_cv_;  // writer: room in unsynced_
+  std::deque<written_batch> unsynced_;
+  bool writer_done_ = false;
+  std::thread syncer_;
+
   // Owned by the writer thread only: no lock needed.
   std::unordered_map<std::string, stream_version> versions_;
   log_position next_position_ = 0;  // last position handed out and committed
   rocksdb::WriteBatch batch_;
 
-  // Committed position, readable from any thread.
+  // Durable (and acknowledged) position, readable from any thread. Readers
+  // never look past it: with sync on, RocksDB shows written batches before
+  // their WAL sync, and an event must not be seen before it is durable.
   std::atomic<log_position> last_position_{0};
   mutable std::mutex position_mu_;
   mutable std::condition_variable position_cv_;

@@ -385,6 +385,9 @@ struct writer_gate {
 TEST_F(EventStoreTest, FullQueueAnswersOverloadedAtOnce) {
   store_options o;
   o.max_queued_appends = 4;
+  // Unsynced, commit listeners run on the writer thread itself, so the gate
+  // below stops the writer and the queue fills deterministically.
+  o.sync = false;
   reopen(o);
   writer_gate gate;
   auto sub = store_->subscribe([&gate](log_position) { gate.wait_in_listener(); });
@@ -406,6 +409,9 @@ TEST_F(EventStoreTest, FullQueueAnswersOverloadedAtOnce) {
 }
 
 TEST_F(EventStoreTest, AppendsQueuedAtCloseAreWrittenAndAnswered) {
+  store_options o;
+  o.sync = false;  // the gate then holds the writer itself (see above)
+  reopen(o);
   writer_gate gate;
   auto sub = std::make_unique<subscription>(store_->subscribe([&gate](log_position) { gate.wait_in_listener(); }));
   std::atomic<int> ok{0};
@@ -421,6 +427,68 @@ TEST_F(EventStoreTest, AppendsQueuedAtCloseAreWrittenAndAnswered) {
   sub.reset();
   reopen();
   EXPECT_EQ(store_->last_position(), 21u);
+}
+
+TEST_F(EventStoreTest, ReadersNeverSeeWrittenButUnsyncedEvents) {
+  // Sync on (the default): batches are written first and synced by a second
+  // thread. Holding that thread in a commit listener leaves later batches
+  // written to RocksDB but not yet durable; no read may show them.
+  writer_gate gate;
+  auto sub = store_->subscribe([&gate](log_position) { gate.wait_in_listener(); });
+  std::atomic<int> answered{0};
+  auto count = [&answered](store_result<append_result> r) {
+    EXPECT_TRUE(r);
+    ++answered;
+  };
+  store_->async_append("s", expected_version::any(), events_of(1), count);
+  gate.wait_until_entered();  // position 1 is durable; the syncer is held
+  store_->async_append("s", expected_version::any(), events_of(1), count);
+  store_->async_append("s", expected_version::any(), events_of(1), count);
+  for (int i = 0; i < 1000 && store_->stats().events < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_EQ(store_->stats().events, 3u) << "the writer should have written all three";
+
+  EXPECT_EQ(store_->last_position(), 1u);
+  auto log = store_->read_log(1, 100);
+  ASSERT_TRUE(log);
+  EXPECT_EQ(log->size(), 1u);
+  auto stream = store_->read_stream("s", 1, 100);
+  ASSERT_TRUE(stream);
+  EXPECT_EQ(stream->size(), 1u);
+  auto version = store_->current_version("s");
+  ASSERT_TRUE(version);
+  EXPECT_EQ(*version, 3u) << "the version the next append is checked against";
+  EXPECT_EQ(answered.load(), 0) << "nothing is answered before its sync";
+
+  gate.release();
+  sub.reset();
+  EXPECT_TRUE(store_->wait_for_position(3, std::chrono::seconds(10)));
+  log = store_->read_log(1, 100);
+  ASSERT_TRUE(log);
+  EXPECT_EQ(log->size(), 3u);
+}
+
+TEST_F(EventStoreTest, ClosingAnswersEveryAcceptedAppendAndKeepsIt) {
+  std::atomic<int> ok{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        store_->async_append("c-" + std::to_string(t), expected_version::any(), events_of(1),
+                             [&](store_result<append_result> r) { (r ? ok : refused)++; });
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  store_.reset();  // closes with appends queued, written and being synced
+  EXPECT_EQ(ok.load(), 800);
+  EXPECT_EQ(refused.load(), 0);
+  reopen();
+  EXPECT_EQ(store_->last_position(), 800u);
+  auto rep = store_->verify();
+  ASSERT_TRUE(rep);
+  EXPECT_TRUE(rep->ok);
 }
 
 TEST_F(EventStoreTest, ConcurrentAppendersToOneStreamNeverShareAVersion) {
@@ -478,7 +546,8 @@ TEST_F(EventStoreTest, ConcurrentAppendersToManyStreamsAreGroupCommitted) {
   EXPECT_EQ(st.appends, static_cast<std::uint64_t>(kThreads * kAppendsEach));
   EXPECT_EQ(st.events, static_cast<std::uint64_t>(2 * kThreads * kAppendsEach));
   EXPECT_LT(st.batches, st.appends) << "concurrent appends should share synced writes";
-  EXPECT_EQ(st.sync_writes, st.batches);
+  EXPECT_GT(st.sync_writes, 0u);
+  EXPECT_LE(st.sync_writes, st.batches) << "one WAL sync covers one or more written batches";
   auto rep = store_->verify();
   ASSERT_TRUE(rep);
   EXPECT_TRUE(rep->ok);
@@ -492,7 +561,7 @@ TEST_F(EventStoreTest, VerifyFindsAGapInTheLog) {
     // Damage the log behind the store's back: delete position 2.
     rocksdb::DBOptions dbo;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* n : {"default", "log", "streams", "stream_meta", "snapshots", "checkpoints"}) {
+    for (const char* n : {"default", "log", "streams", "snapshots", "checkpoints"}) {
       cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
     }
     std::vector<rocksdb::ColumnFamilyHandle*> hs;

@@ -1,0 +1,261 @@
+#pragma once
+// Inventory item: the stock of one SKU. One aggregate (stream `inventory-<sku>`)
+// per SKU, so every stock decision for a SKU is serialized by its actor and the
+// invariants below hold without locks.
+//
+// Quantities:
+//   on_hand   units physically in the warehouse
+//   reserved  units promised to placed orders (sum of reservations in status reserved)
+//   held      units parked by open carts (sum of holds), expiring at their TTL
+//   available = on_hand - reserved - held, never negative (every decision keeps it so)
+//
+// Per-order lifecycle (an order id reserves at most once, so a saga retry or a
+// duplicated message is harmless):
+//   (none) --reserve--> reserved --commit (shipped)--> committed --restore--> restored
+//                       reserved --release/restore--> released
+//   (none) --release--> released (a tombstone: a reserve that arrives after the
+//                       release of the same order, e.g. reordered messages, is ignored)
+//
+// Low-stock signals: whenever one decision's events take available from above the
+// threshold to at-or-below it, LowStockReached is appended to that decision; from
+// at-or-below to above, BackInStock.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "actors/domain/domain_error.hpp"
+#include "actors/domain/encoded_event.hpp"
+#include "common/clock.hpp"
+
+namespace agora::domain::inventory {
+
+/// Stream ids are `inventory-<sku>`.
+inline constexpr std::string_view kind = "inventory";
+inline constexpr std::uint32_t state_schema_version = 1;
+/// Upper bound on any one quantity in a command; keeps every sum far from overflow.
+inline constexpr std::int64_t max_quantity = 1'000'000'000;
+
+// ---- commands ---------------------------------------------------------------
+
+/// Creates the item. initial_on_hand >= 0, low_stock_threshold >= 0.
+struct register_item {
+  std::string sku;
+  std::int64_t initial_on_hand = 0;
+  std::int64_t low_stock_threshold = 0;
+  timestamp_us now = 0;
+};
+/// Goods arrived: on_hand += quantity (quantity > 0).
+struct receive_stock {
+  std::int64_t quantity = 0;
+  timestamp_us now = 0;
+};
+/// Stock-take correction: on_hand += delta (delta != 0, reason 1..200 bytes).
+/// Refused with insufficient_stock when on_hand would fall below reserved + held.
+struct adjust {
+  std::int64_t delta = 0;
+  std::string reason;
+  timestamp_us now = 0;
+};
+/// Changes the low-stock threshold (>= 0).
+struct set_low_stock_threshold {
+  std::int64_t threshold = 0;
+  timestamp_us now = 0;
+};
+/// Reserves stock for a placed order. Idempotent per order id. When from_cart_id
+/// names a cart with a hold, the hold is released in the same decision (converted).
+struct reserve_for_order {
+  std::string order_id;
+  std::int64_t quantity = 0;
+  std::optional<std::string> from_cart_id;
+  timestamp_us now = 0;
+};
+/// Sets a cart's hold to `quantity` (replacing; 0 releases it) until expires_at.
+struct hold_for_cart {
+  std::string cart_id;
+  std::int64_t quantity = 0;
+  timestamp_us expires_at = 0;
+  timestamp_us now = 0;
+};
+/// Releases a cart's hold (no hold -> no events).
+struct release_hold {
+  std::string cart_id;
+  timestamp_us now = 0;
+};
+/// Expires every hold with expires_at <= now (the actor's timer).
+struct expire_holds {
+  timestamp_us now = 0;
+};
+/// Gives back an order's reservation (order rejected). Idempotent.
+struct release_reservation {
+  std::string order_id;
+  std::string reason;
+  timestamp_us now = 0;
+};
+/// The order shipped: its reserved units leave the warehouse.
+struct commit_reservation {
+  std::string order_id;
+  timestamp_us now = 0;
+};
+/// The order was cancelled: release if still reserved, put back on hand if already
+/// committed, nothing otherwise. Never happens twice for one order.
+struct restore {
+  std::string order_id;
+  timestamp_us now = 0;
+};
+
+using command = std::variant<register_item, receive_stock, adjust, set_low_stock_threshold,
+                             reserve_for_order, hold_for_cart, release_hold, expire_holds,
+                             release_reservation, commit_reservation, restore>;
+
+// ---- events -----------------------------------------------------------------
+
+/// "ItemRegistered"
+struct item_registered {
+  std::string sku;
+  std::int64_t on_hand = 0;
+  std::int64_t low_stock_threshold = 0;
+  timestamp_us at = 0;
+};
+/// "StockReceived"
+struct stock_received {
+  std::int64_t quantity = 0;
+  timestamp_us at = 0;
+};
+/// "StockAdjusted"
+struct stock_adjusted {
+  std::int64_t delta = 0;
+  std::string reason;
+  timestamp_us at = 0;
+};
+/// "LowStockThresholdSet"
+struct low_stock_threshold_set {
+  std::int64_t threshold = 0;
+  timestamp_us at = 0;
+};
+/// "StockReserved"
+struct stock_reserved {
+  std::string order_id;
+  std::int64_t quantity = 0;
+  timestamp_us at = 0;
+};
+/// "StockHeld": the cart's hold is now `quantity` until expires_at.
+struct stock_held {
+  std::string cart_id;
+  std::int64_t quantity = 0;
+  timestamp_us expires_at = 0;
+  timestamp_us at = 0;
+};
+/// "HoldReleased": the cart's hold (of `quantity`) is gone.
+struct hold_released {
+  std::string cart_id;
+  std::int64_t quantity = 0;
+  timestamp_us at = 0;
+};
+/// "HoldExpired": the cart's hold (of `quantity`) timed out.
+struct hold_expired {
+  std::string cart_id;
+  std::int64_t quantity = 0;
+  timestamp_us at = 0;
+};
+/// "ReservationReleased" (quantity 0 for a tombstone of an unknown order).
+struct reservation_released {
+  std::string order_id;
+  std::int64_t quantity = 0;
+  std::string reason;
+  timestamp_us at = 0;
+};
+/// "ReservationCommitted": reserved and on_hand both drop by quantity.
+struct reservation_committed {
+  std::string order_id;
+  std::int64_t quantity = 0;
+  timestamp_us at = 0;
+};
+/// "StockRestored": a committed order was cancelled; on_hand += quantity.
+struct stock_restored {
+  std::string order_id;
+  std::int64_t quantity = 0;
+  timestamp_us at = 0;
+};
+/// "LowStockReached"
+struct low_stock_reached {
+  std::string sku;
+  std::int64_t available = 0;
+  std::int64_t threshold = 0;
+  timestamp_us at = 0;
+};
+/// "BackInStock"
+struct back_in_stock {
+  std::string sku;
+  std::int64_t available = 0;
+  std::int64_t threshold = 0;
+  timestamp_us at = 0;
+};
+
+using event = std::variant<item_registered, stock_received, stock_adjusted, low_stock_threshold_set,
+                           stock_reserved, stock_held, hold_released, hold_expired,
+                           reservation_released, reservation_committed, stock_restored,
+                           low_stock_reached, back_in_stock>;
+
+// ---- state ------------------------------------------------------------------
+
+enum class reservation_status { reserved, committed, released, restored };
+/// "reserved", "committed", "released", "restored".
+const char* to_string(reservation_status s) noexcept;
+
+/// What happened to one order's reservation.
+struct reservation {
+  std::int64_t quantity = 0;
+  reservation_status status = reservation_status::reserved;
+};
+
+/// One cart's hold.
+struct hold {
+  std::int64_t quantity = 0;
+  timestamp_us expires_at = 0;
+};
+
+/// The folded state. `reserved` and `held` are kept equal to the sums over
+/// `orders` (status reserved) and `holds` by evolve.
+struct state {
+  bool registered = false;
+  std::string sku;
+  std::int64_t on_hand = 0;
+  std::int64_t reserved = 0;
+  std::int64_t held = 0;
+  std::int64_t low_stock_threshold = 0;
+  std::map<std::string, reservation> orders;  // by order id; kept forever (idempotency)
+  std::map<std::string, hold> holds;          // by cart id; only live holds
+  timestamp_us created_at = 0;
+  timestamp_us updated_at = 0;
+
+  /// on_hand - reserved - held.
+  std::int64_t available() const noexcept { return on_hand - reserved - held; }
+  /// The earliest hold expiry (for the actor's timer), or nullopt without holds.
+  std::optional<timestamp_us> next_hold_expiry() const noexcept;
+};
+
+/// Decides what `cmd` records given `s`. Pure.
+decision<event> decide(const state& s, const command& cmd);
+/// Folds one event into `s`. Pure; events are facts, so evolve never fails.
+void evolve(state& s, const event& e);
+
+/// The stored form of `e` (schema version 1).
+encoded_event encode(const event& e);
+/// Reads a stored event; rejects unknown types/versions, malformed JSON, missing
+/// or mistyped fields (code malformed).
+agora::expected<event, domain_error> decode(std::string_view type, std::uint32_t schema_version,
+                                            std::string_view json);
+/// The stored type name of `e` ("StockReserved").
+std::string_view type_name(const event& e) noexcept;
+
+/// A snapshot of `s` as JSON (state_schema_version).
+std::string encode_state(const state& s);
+/// Reads a snapshot written by encode_state.
+agora::expected<state, domain_error> decode_state(std::string_view json);
+
+}  // namespace agora::domain::inventory

@@ -1,0 +1,56 @@
+#pragma once
+// order_saga: the pure logic of the process manager that drives an order through
+// stock reservation. The actor that runs it owns no state of its own: everything
+// it needs is derived from the order's state, so after a crash it resumes by
+// reloading the order and asking these functions again.
+//
+// Flow:
+//   1. OrderPlaced (order pending).
+//   2. For each line of pending_reservations(order), concurrently, send
+//      inventory::reserve_for_order to the line's inventory actor
+//      (reservation_command). Inventory is idempotent per order id, so asking
+//      again after a crash is harmless.
+//   3. Each answer goes back to the order as record_line_reserved or
+//      record_line_rejected (the inventory error message as the reason):
+//      LineReserved / LineReservationFailed.
+//   4. The last outcome makes the order decide OrderConfirmed (all reserved) or
+//      OrderRejected (some failed).
+//   5. Compensation: for a rejected order, every line in compensations(order) has
+//      its reservation released; for a cancelled order, restored (released if
+//      still reserved, put back on hand if already shipped): compensation_command.
+//      A line outcome recorded after a cancel shows up in compensations() too.
+//      Inventory's per-order tracking makes a repeated compensation a no-op.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/domain/inventory_item.hpp"
+#include "actors/domain/order.hpp"
+
+namespace agora::domain::order_saga {
+
+/// One reservation to ask of inventory-<sku>.
+struct reservation_request {
+  std::string order_id;
+  std::string sku;
+  std::int64_t quantity = 0;
+  std::optional<std::string> from_cart_id;  ///< the order's cart, so a hold is converted
+};
+
+/// Lines of a pending order with no outcome yet (empty for any other status).
+std::vector<reservation_request> pending_reservations(const order::state& s);
+
+/// SKUs whose stock must be given back: lines recorded as reserved on a rejected
+/// or cancelled order (empty for any other status).
+std::vector<std::string> compensations(const order::state& s);
+
+/// The inventory command for a request.
+inventory::command reservation_command(const reservation_request& r, timestamp_us now);
+
+/// The inventory command that compensates `s`'s reservation of one SKU: release
+/// for a rejected order, restore for a cancelled one.
+inventory::command compensation_command(const order::state& s, timestamp_us now);
+
+}  // namespace agora::domain::order_saga
