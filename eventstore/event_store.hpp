@@ -6,9 +6,11 @@
 // outbox: the Kafka relay and the projections read it from their checkpoints.
 //
 // Writes go through one writer thread that groups the appends queued by many
-// callers into one atomic, synced RocksDB write (group commit). Because there is
-// exactly one writer, expected-version checks need no locks or transactions.
-// Reads go straight to RocksDB and are safe from any thread.
+// callers into one atomic RocksDB write (group commit); a second thread fsyncs
+// the WAL for everything written so far and then answers those appends, so the
+// fsync of one batch overlaps the writing of the next. Because there is exactly
+// one writer, expected-version checks need no locks or transactions. Reads go
+// straight to RocksDB, are safe from any thread, and see durable events only.
 //
 // This header pulls in no RocksDB header: the implementation is behind a pimpl.
 
@@ -36,6 +38,25 @@ struct snapshot {
   /// does not know and replays the stream instead.
   std::uint32_t schema_version = 0;
   std::string state;
+};
+
+/// Extra effects of an append, written in the same atomic batch.
+struct append_options {
+  /// Wake-ups are durable reminders that an aggregate has pending work (a hold
+  /// that expires, a saga to finish): after a restart, whoever owns the
+  /// aggregates activates every stream with one (list_wakeups()). Setting it in
+  /// the append that creates the work means a crash can never leave the work
+  /// without its reminder.
+  enum class wakeup_change : std::uint8_t { keep, set, clear };
+  wakeup_change wakeup = wakeup_change::keep;
+  /// With wakeup == set: when the work is due (0 = as soon as possible).
+  timestamp_us wakeup_at = 0;
+};
+
+/// A stream's wake-up.
+struct wakeup {
+  std::string stream;
+  timestamp_us due = 0;
 };
 
 /// Counters for /metrics and benchmarks. Monotonic unless noted.
@@ -110,8 +131,10 @@ class event_store {
   /// An empty `events` checks `expected` and answers the current version.
   /// Errors: wrong_expected_version (with actual_version), invalid_stream_id,
   /// invalid_event, too_large, overloaded, shutting_down, io_error.
+  /// `options` add effects written atomically with the events, only when the
+  /// append succeeds and writes at least one event.
   void async_append(std::string stream, expected_version expected, std::vector<new_event> events,
-                    append_callback done);
+                    append_callback done, append_options options = {});
 
   /// async_append that waits for the answer. Blocks the calling thread: for
   /// tools, tests and dedicated threads, never for a CAF worker or io thread.
@@ -166,9 +189,15 @@ class event_store {
   /// Consumer `name`'s checkpoint, or nullopt when it has none.
   [[nodiscard]] store_result<std::optional<log_position>> get_checkpoint(std::string_view name) const;
 
+  /// Sets (`due` given) or clears (nullopt) the wake-up of `stream` on its own,
+  /// e.g. once pending work is done. Synced when store_options::sync is on.
+  [[nodiscard]] store_result<void> set_wakeup(std::string_view stream, std::optional<timestamp_us> due);
+  /// Up to `max` wake-ups, by stream id.
+  [[nodiscard]] store_result<std::vector<wakeup>> list_wakeups(std::size_t max) const;
+
   /// Checks the whole store: log positions contiguous from 1, every envelope
   /// decodes, every stream's versions contiguous from 1 and indexed at the right
-  /// positions, stream versions as recorded. Reads everything: for tools and
+  /// positions, and no index entry without its event. Reads everything: for tools and
   /// tests, not for the request path.
   [[nodiscard]] store_result<integrity_report> verify() const;
 

@@ -27,6 +27,7 @@ constexpr const char* kLogCf = "log";
 constexpr const char* kStreamsCf = "streams";
 constexpr const char* kSnapshotsCf = "snapshots";
 constexpr const char* kCheckpointsCf = "checkpoints";
+constexpr const char* kWakeupsCf = "wakeups";
 
 // A key in the default family that marks the on-disk format, so a future
 // incompatible layout is refused instead of misread.
@@ -185,6 +186,7 @@ store_result<void> event_store::impl::open() {
       {kStreamsCf, make_cf(true, true)},
       {kSnapshotsCf, make_cf(true)},
       {kCheckpointsCf, make_cf(true)},
+      {kWakeupsCf, make_cf(true)},
   };
   rocksdb::Status s;
   if (opts_.mode == open_mode::read_write) {
@@ -200,6 +202,7 @@ store_result<void> event_store::impl::open() {
   streams_cf_ = handles_[2];
   snapshots_cf_ = handles_[3];
   checkpoints_cf_ = handles_[4];
+  wakeups_cf_ = handles_[5];
 
   std::string format;
   s = db_->Get(rocksdb::ReadOptions(), handles_[0], kFormatKey, &format);
@@ -298,8 +301,8 @@ store_result<std::unique_ptr<event_store>> event_store::open(const store_options
 }
 
 void event_store::async_append(std::string stream, expected_version expected,
-                               std::vector<new_event> events, append_callback done) {
-  impl_->async_append(std::move(stream), expected, std::move(events), std::move(done));
+                               std::vector<new_event> events, append_callback done, append_options options) {
+  impl_->async_append(std::move(stream), expected, std::move(events), std::move(done), options);
 }
 
 store_result<append_result> event_store::append(std::string stream, expected_version expected,
@@ -307,7 +310,7 @@ store_result<append_result> event_store::append(std::string stream, expected_ver
   std::promise<store_result<append_result>> promise;
   auto future = promise.get_future();
   impl_->async_append(std::move(stream), expected, std::move(events),
-                      [&promise](store_result<append_result> r) { promise.set_value(std::move(r)); });
+                      [&promise](store_result<append_result> r) { promise.set_value(std::move(r)); }, {});
   return future.get();
 }
 
@@ -517,6 +520,39 @@ store_result<std::optional<log_position>> event_store::get_checkpoint(std::strin
   if (!s.ok()) return agora::unexpected{io_error(s, "reading a checkpoint")};
   if (value.size() != 8) return agora::unexpected{store_error{errc::corruption, "checkpoint of unexpected size", 0}};
   return std::optional<log_position>(detail::get_be64(value.data()));
+}
+
+store_result<void> event_store::set_wakeup(std::string_view stream, std::optional<timestamp_us> due) {
+  if (auto err = validate_stream_id(stream, impl_->opts_.max_stream_id_bytes)) {
+    return agora::unexpected{std::move(*err)};
+  }
+  if (impl_->opts_.mode != open_mode::read_write) {
+    return agora::unexpected{store_error{errc::invalid_argument, "the store was opened read-only", 0}};
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = impl_->opts_.sync;
+  const rocksdb::Slice key(stream.data(), stream.size());
+  rocksdb::Status s;
+  if (due) {
+    char be[8];
+    detail::put_be64(be, static_cast<std::uint64_t>(*due));
+    s = impl_->db_->Put(wo, impl_->wakeups_cf_, key, rocksdb::Slice(be, 8));
+  } else {
+    s = impl_->db_->Delete(wo, impl_->wakeups_cf_, key);
+  }
+  if (!s.ok()) return agora::unexpected{io_error(s, "writing a wake-up")};
+  return {};
+}
+
+store_result<std::vector<wakeup>> event_store::list_wakeups(std::size_t max) const {
+  std::vector<wakeup> out;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->wakeups_cf_));
+  for (it->SeekToFirst(); it->Valid() && out.size() < max; it->Next()) {
+    if (it->value().size() != 8) return agora::unexpected{store_error{errc::corruption, "wake-up of unexpected size", 0}};
+    out.push_back(wakeup{it->key().ToString(), static_cast<timestamp_us>(detail::get_be64(it->value().data()))});
+  }
+  if (!it->status().ok()) return agora::unexpected{io_error(it->status(), "reading wake-ups")};
+  return out;
 }
 
 store_result<integrity_report> event_store::verify() const {

@@ -89,7 +89,8 @@ std::optional<store_error> event_store::impl::validate_event(const new_event& e)
 }
 
 void event_store::impl::async_append(std::string stream, expected_version expected,
-                                     std::vector<new_event> events, append_callback done) {
+                                     std::vector<new_event> events, append_callback done,
+                                     append_options options) {
   // Answers on this thread: the append was never queued.
   auto reject = [this](append_callback& cb, store_error err) {
     append_errors_.fetch_add(1, std::memory_order_relaxed);
@@ -125,6 +126,7 @@ void event_store::impl::async_append(std::string stream, expected_version expect
   p.stream = std::move(stream);
   p.expected = expected;
   p.done = std::move(done);
+  p.options = options;
   std::optional<store_error> refused;
   {
     std::lock_guard<std::mutex> lk(queue_mu_);
@@ -289,6 +291,13 @@ written_batch event_store::impl::write_batch(std::vector<pending_append>& batch)
       // index keys rise per stream (the per-stream insert hint, see open()).
       batch_.Put(log_cf_, rocksdb::Slice(pk.bytes, 8), env);
       batch_.Put(streams_cf_, detail::stream_version_key(req.stream, current), rocksdb::Slice(pk.bytes, 8));
+    }
+    if (req.options.wakeup == append_options::wakeup_change::set) {
+      char due[8];
+      detail::put_be64(due, static_cast<std::uint64_t>(req.options.wakeup_at));
+      batch_.Put(wakeups_cf_, req.stream, rocksdb::Slice(due, 8));
+    } else if (req.options.wakeup == append_options::wakeup_change::clear) {
+      batch_.Delete(wakeups_cf_, req.stream);
     }
     touched[req.stream] = current;
     events += req.envelopes.size();

@@ -35,6 +35,7 @@ struct pending_append {
   std::vector<std::string> envelopes;  // stream version still 0
   std::size_t bytes = 0;
   append_callback done;
+  append_options options;
 };
 
 /// A batch the writer has written to RocksDB (visible in the memtable) whose
@@ -56,7 +57,7 @@ class event_store::impl {
 
   // --- writes (group_commit.cpp) ---
   void async_append(std::string stream, expected_version expected, std::vector<new_event> events,
-                    append_callback done);
+                    append_callback done, append_options options);
   std::optional<store_error> validate_event(const new_event& e) const;
   void run_writer();
   void run_syncer();
@@ -79,6 +80,7 @@ class event_store::impl {
   rocksdb::ColumnFamilyHandle* streams_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* snapshots_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* checkpoints_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* wakeups_cf_ = nullptr;
 
   // Append queue, guarded by queue_mu_.
   std::mutex queue_mu_;

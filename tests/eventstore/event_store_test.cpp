@@ -561,7 +561,7 @@ TEST_F(EventStoreTest, VerifyFindsAGapInTheLog) {
     // Damage the log behind the store's back: delete position 2.
     rocksdb::DBOptions dbo;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* n : {"default", "log", "streams", "snapshots", "checkpoints"}) {
+    for (const char* n : {"default", "log", "streams", "snapshots", "checkpoints", "wakeups"}) {
       cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
     }
     std::vector<rocksdb::ColumnFamilyHandle*> hs;
@@ -578,6 +578,43 @@ TEST_F(EventStoreTest, VerifyFindsAGapInTheLog) {
   ASSERT_TRUE(rep);
   EXPECT_FALSE(rep->ok);
   ASSERT_FALSE(rep->problems.empty());
+}
+
+TEST_F(EventStoreTest, WakeupsAreWrittenWithTheirAppendOnly) {
+  append_options set;
+  set.wakeup = append_options::wakeup_change::set;
+  set.wakeup_at = 1234;
+  std::promise<bool> done;
+  store_->async_append("inventory-A", expected_version::any(), events_of(1),
+                       [&done](store_result<append_result> r) { done.set_value(r.has_value()); }, set);
+  ASSERT_TRUE(done.get_future().get());
+  // A failed append leaves wake-ups as they were.
+  std::promise<bool> failed;
+  store_->async_append("inventory-B", expected_version::exact(9), events_of(1),
+                       [&failed](store_result<append_result> r) { failed.set_value(r.has_value()); }, set);
+  ASSERT_FALSE(failed.get_future().get());
+  auto list = store_->list_wakeups(10);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].stream, "inventory-A");
+  EXPECT_EQ((*list)[0].due, 1234);
+
+  append_options clear;
+  clear.wakeup = append_options::wakeup_change::clear;
+  std::promise<bool> cleared;
+  store_->async_append("inventory-A", expected_version::any(), events_of(1),
+                       [&cleared](store_result<append_result> r) { cleared.set_value(r.has_value()); }, clear);
+  ASSERT_TRUE(cleared.get_future().get());
+  ASSERT_TRUE(store_->set_wakeup("order-1", 0));
+  reopen();
+  list = store_->list_wakeups(10);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].stream, "order-1");
+  ASSERT_TRUE(store_->set_wakeup("order-1", std::nullopt));
+  list = store_->list_wakeups(10);
+  ASSERT_TRUE(list);
+  EXPECT_TRUE(list->empty());
 }
 
 TEST(ExpectedVersion, Matches) {
