@@ -1,0 +1,45 @@
+#pragma once
+// Options of the actor layer (aggregate actors, registries, the order saga).
+
+#include <cstddef>
+#include <cstdint>
+
+namespace agora {
+class config;
+}
+
+namespace agora::actors {
+
+struct actor_options {
+  /// CAF scheduler worker threads. Small on purpose: they share the machine
+  /// with the store's threads, RocksDB's and the HTTP io threads.
+  int scheduler_threads = 2;
+  /// Threads that read the store for activations (so CAF workers never wait
+  /// on disk).
+  int io_threads = 1;
+  /// Jobs waiting for an io thread at most; beyond it activations fail fast.
+  std::size_t io_queue_limit = 100000;
+  /// An aggregate with no command for this long is passivated (its actor
+  /// stops; the next command activates it again from snapshot + events).
+  std::int64_t idle_timeout_ms = 120000;
+  /// How often registries look for idle aggregates.
+  std::int64_t passivation_sweep_ms = 10000;
+  /// A snapshot is written after this many events since the last one.
+  std::uint32_t snapshot_every = 100;
+  /// Commands waiting inside one aggregate at most (beyond it: overloaded).
+  std::size_t max_queued_commands = 1000;
+  /// How long a caller waits for a command's answer.
+  std::int64_t command_timeout_ms = 10000;
+  /// How long the order saga waits for one inventory answer before it counts
+  /// the line as failed (and compensates, in case the reservation happened).
+  std::int64_t saga_step_timeout_ms = 5000;
+  /// Cart holds last this long after the cart's last change.
+  std::int64_t cart_hold_ttl_ms = 15 * 60 * 1000;
+  /// Registries per aggregate kind (ids are spread over them by hash).
+  int registry_shards = 2;
+
+  /// Reads actors.* keys.
+  static actor_options from_config(config& cfg);
+};
+
+}  // namespace agora::actors

@@ -1,0 +1,536 @@
+#pragma once
+// Private: the actor of one live aggregate, generic over its kind.
+//
+// Lifecycle: spawned by its registry on first use -> loads (snapshot + the
+// events after it, read on an io thread) -> ready: takes commands one at a
+// time: decide, evolve, append; the next command waits until the store has
+// answered -> passivated by its registry when idle (never while it has work
+// pending: a command queued or in flight, a timer, a saga step).
+//
+// Commands wait in a small per-actor queue rather than in CAF's mailbox with
+// `skip`: skipping re-scans the mailbox on every message, and the queue makes
+// the limit explicit (actor_options::max_queued_commands).
+//
+// Per-kind behaviour (the order saga, cart holds, uniqueness claims) lives in
+// hooks<Kind> specializations; the primary template does nothing.
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/src/kinds.hpp"
+#include "actors/src/runtime.hpp"
+
+namespace agora::actors::detail {
+
+/// A command waiting for (or being handled by) its aggregate.
+template <class Kind>
+struct pending {
+  typename Kind::command cmd;
+  command_context ctx;
+  /// The asker's promise; not pending for internal commands.
+  caf::response_promise rp;
+  /// Continuation for internal commands (timers, saga steps); may be empty.
+  std::function<void(const command_result&)> then;
+  /// The kind's before_decide step is done (e.g. the cart's stock is held).
+  bool prepared = false;
+  /// A state query rather than a command.
+  bool query = false;
+  /// Notes a hook keeps between its steps (e.g. the skus a cart had).
+  std::vector<std::string> aux;
+};
+
+/// The append in flight.
+template <class Kind>
+struct inflight {
+  pending<Kind> p;
+  std::vector<typename Kind::event> events;
+  std::vector<domain::encoded_event> encoded;
+  std::optional<timestamp_us> wakeup;  // what the append sets (if it changes it)
+  bool wakeup_changed = false;
+};
+
+/// Per-kind extra state; specialized by kinds that need some (the order saga).
+template <class Kind>
+struct extra_state {};
+
+enum class phase : std::uint8_t { loading, ready, preparing, busy };
+enum class wakeup_known : std::uint8_t { unknown, none, set };
+
+template <class Kind>
+struct aggregate_state {
+  static inline const char* name = "agora.aggregate";
+  std::shared_ptr<runtime> rt;
+  std::string id;
+  typename Kind::state s;
+  eventstore::stream_version version = 0;
+  std::uint32_t since_snapshot = 0;
+  phase ph = phase::loading;
+  wakeup_known wk = wakeup_known::unknown;
+  timestamp_us wakeup_at = 0;
+  std::uint64_t timer_gen = 0;
+  timestamp_us timer_due = 0;  // 0: no timer
+  std::vector<pending<Kind>> queue;
+  std::unique_ptr<inflight<Kind>> busy;
+  extra_state<Kind> extra;
+};
+
+template <class Kind>
+using agg_actor = caf::stateful_actor<aggregate_state<Kind>>;
+
+/// What a before_decide hook did with the command.
+enum class prep : std::uint8_t {
+  proceed,  ///< nothing to do first: decide now
+  wait,     ///< the hook owns the command and resumes or finishes it later
+  done,     ///< the hook answered the command itself
+};
+
+/// Per-kind behaviour: the defaults do nothing. A kind specializes hooks<Kind>
+/// deriving from default_hooks and hides the members it needs.
+struct default_hooks {
+  template <class Self, class P>
+  static prep before_decide(Self*, P&) {
+    return prep::proceed;
+  }
+  template <class Self, class P, class Events>
+  static void before_evolve(Self*, P&, const Events&) {}
+  /// After the append is durable. Returns true when it takes over answering.
+  template <class Self, class P, class Events>
+  static bool after_commit(Self*, P&, const Events&, command_ack&) {
+    return false;
+  }
+  /// The domain refused a command (after a before_decide step, maybe).
+  template <class Self, class P>
+  static void on_rejected(Self*, const P&) {}
+  /// After loading and after every command: continue pending work.
+  template <class Self>
+  static void on_ready(Self*) {}
+  /// Work in progress that forbids passivation.
+  template <class Self>
+  static bool keeps_alive(Self*) {
+    return false;
+  }
+  /// The durable wake-up this state needs (nullopt: none).
+  template <class Self>
+  static std::optional<timestamp_us> wakeup(Self*) {
+    return std::nullopt;
+  }
+  /// Requests other than commands (order: pay).
+  template <class Self, class Request>
+  static void handle_request(Self*, Request&, command_context, caf::response_promise& rp) {
+    rp.deliver(command_reply{agora::unexpected{make_command_error(command_errc::rejected, "unsupported request")}});
+  }
+};
+
+template <class Kind>
+struct hooks : default_hooks {};
+
+// ---------------------------------------------------------------------------
+// The generic parts.
+
+template <class Kind>
+void process_next(agg_actor<Kind>* self);
+template <class Kind>
+void start_load(agg_actor<Kind>* self);
+
+template <class Kind>
+std::string stream_of(agg_actor<Kind>* self) {
+  return stream_id(Kind::name, self->state.id);
+}
+
+/// Answers a command (or runs its continuation).
+template <class Kind>
+void finish(agg_actor<Kind>* self, pending<Kind>& p, command_result r) {
+  auto& st = self->state;
+  st.rt->commands.fetch_add(1, std::memory_order_relaxed);
+  if (r && p.ctx.with_state) r->state_json = Kind::encode_state(st.s);
+  if (p.then) p.then(r);
+  if (p.rp.pending()) p.rp.deliver(command_reply{std::move(r)});
+}
+
+/// Stops the actor and tells its registry, so the registry forgets it.
+template <class Kind>
+void retire(agg_actor<Kind>* self);
+
+/// Queues a command, refusing it beyond the limit.
+template <class Kind>
+void enqueue(agg_actor<Kind>* self, pending<Kind> p) {
+  auto& st = self->state;
+  if (st.queue.size() >= st.rt->opts.max_queued_commands) {
+    return finish(self, p,
+                  agora::unexpected{make_command_error(command_errc::overloaded,
+                                                       "too many commands waiting for " + stream_of(self))});
+  }
+  st.queue.push_back(std::move(p));
+  process_next(self);
+}
+
+/// Runs a command the actor gives itself (a timer, a saga step).
+template <class Kind>
+void run_internal(agg_actor<Kind>* self, typename Kind::command cmd,
+                  std::function<void(const command_result&)> then = {}) {
+  pending<Kind> p;
+  p.cmd = std::move(cmd);
+  p.ctx.correlation_id = stream_of(self);
+  p.then = std::move(then);
+  enqueue(self, std::move(p));
+}
+
+/// Continues a command whose before_decide step is done.
+template <class Kind>
+void resume_prepared(agg_actor<Kind>* self, pending<Kind> p) {
+  auto& st = self->state;
+  p.prepared = true;
+  st.queue.insert(st.queue.begin(), std::move(p));
+  st.ph = phase::ready;
+  process_next(self);
+}
+
+/// Ends a before_decide step that answered the command itself.
+template <class Kind>
+void end_preparing(agg_actor<Kind>* self) {
+  self->state.ph = phase::ready;
+  process_next(self);
+}
+
+template <class Kind>
+void arm_timer(agg_actor<Kind>* self) {
+  auto& st = self->state;
+  const auto due = Kind::timer(st.s);
+  if (!due) {
+    if (st.timer_due != 0) {
+      st.timer_due = 0;
+      ++st.timer_gen;  // the pending tick is now stale
+    }
+    return;
+  }
+  if (st.timer_due == *due) return;
+  st.timer_due = *due;
+  const auto gen = ++st.timer_gen;
+  // +1 ms so the clock has passed the deadline when the tick runs.
+  const auto delay = std::chrono::microseconds(std::max<timestamp_us>(0, *due - st.rt->now()) + 1000);
+  self->delayed_send(self, delay, tick_msg{gen});
+}
+
+template <class Kind>
+void maybe_snapshot(agg_actor<Kind>* self) {
+  auto& st = self->state;
+  if (st.since_snapshot < st.rt->opts.snapshot_every) return;
+  st.since_snapshot = 0;
+  eventstore::snapshot snap{st.version, Kind::state_schema, Kind::encode_state(st.s)};
+  auto rt = st.rt;
+  std::string stream = stream_of(self);
+  // Not synced and not awaited: a lost snapshot only lengthens a replay.
+  if (!rt->io->post([rt, stream = std::move(stream), snap = std::move(snap)] {
+        if (auto r = rt->store->put_snapshot(stream, snap); !r) {
+          spdlog::warn("actors: snapshot of {} failed: {}", stream, r.error().message);
+        }
+      })) {
+    spdlog::warn("actors: io queue full, snapshot of {} skipped", stream_of(self));
+  }
+}
+
+/// Decides, evolves and appends one command.
+template <class Kind>
+void run_decide(agg_actor<Kind>* self, pending<Kind> p) {
+  auto& st = self->state;
+  auto d = Kind::decide(st.s, p.cmd);
+  if (!d) {
+    hooks<Kind>::on_rejected(self, p);
+    return finish(self, p, agora::unexpected{rejected(std::move(d).error())});
+  }
+  if (d->empty()) {
+    // Nothing to record (an idempotent repeat): answer with the current version.
+    command_ack ack;
+    ack.stream = stream_of(self);
+    ack.version = st.version;
+    return finish(self, p, std::move(ack));
+  }
+  hooks<Kind>::before_evolve(self, p, *d);
+  auto fl = std::make_unique<inflight<Kind>>();
+  fl->events = std::move(*d);
+  const auto now = st.rt->now();
+  std::vector<eventstore::new_event> out;
+  out.reserve(fl->events.size());
+  fl->encoded.reserve(fl->events.size());
+  for (const auto& e : fl->events) {
+    auto enc = Kind::encode(e);
+    eventstore::new_event ne;
+    ne.type = enc.type;
+    ne.schema_version = enc.schema_version;
+    ne.data = enc.data;
+    ne.correlation_id = p.ctx.correlation_id;
+    ne.actor = p.ctx.user_id;
+    ne.timestamp = now;
+    out.push_back(std::move(ne));
+    fl->encoded.push_back(std::move(enc));
+  }
+  // Evolve now: no other message is handled until the append is answered, and
+  // a failed append reloads the state from the store (see appended_msg).
+  const auto expected = eventstore::expected_version::exact(st.version);
+  for (const auto& e : fl->events) Kind::evolve(st.s, e);
+  st.version += fl->events.size();
+
+  eventstore::append_options ao;
+  const auto want = hooks<Kind>::wakeup(self);
+  if (want && (st.wk != wakeup_known::set || st.wakeup_at != *want)) {
+    ao.wakeup = eventstore::append_options::wakeup_change::set;
+    ao.wakeup_at = *want;
+    fl->wakeup = want;
+    fl->wakeup_changed = true;
+  } else if (!want && st.wk != wakeup_known::none) {
+    ao.wakeup = eventstore::append_options::wakeup_change::clear;
+    fl->wakeup_changed = true;
+  }
+  fl->p = std::move(p);
+  st.busy = std::move(fl);
+  st.ph = phase::busy;
+  auto handle = caf::actor_cast<caf::actor>(self);
+  st.rt->appends_in_flight.fetch_add(1, std::memory_order_acq_rel);
+  st.rt->store->async_append(
+      stream_of(self), expected, std::move(out),
+      [handle, rt = st.rt](eventstore::store_result<eventstore::append_result> r) {
+        caf::anon_send(handle, appended_msg{std::move(r)});
+        rt->appends_in_flight.fetch_sub(1, std::memory_order_acq_rel);
+      },
+      ao);
+}
+
+template <class Kind>
+void process_next(agg_actor<Kind>* self) {
+  auto& st = self->state;
+  while (st.ph == phase::ready && !st.queue.empty()) {
+    pending<Kind> p = std::move(st.queue.front());
+    st.queue.erase(st.queue.begin());
+    if (p.query) {
+      if (p.rp.pending()) p.rp.deliver(state_reply{Kind::encode_state(st.s)});
+      continue;
+    }
+    if (!p.prepared) {
+      const prep r = hooks<Kind>::before_decide(self, p);
+      if (r == prep::wait) {
+        st.ph = phase::preparing;
+        return;
+      }
+      if (r == prep::done) continue;
+    }
+    run_decide(self, std::move(p));
+  }
+}
+
+template <class Kind>
+void fail_all(agg_actor<Kind>* self, command_errc code, const std::string& why) {
+  auto& st = self->state;
+  auto queue = std::move(st.queue);
+  st.queue.clear();
+  for (auto& p : queue) {
+    if (p.query) {
+      if (p.rp.pending()) p.rp.deliver(state_reply{agora::unexpected{make_command_error(code, why)}});
+    } else {
+      finish(self, p, agora::unexpected{make_command_error(code, why)});
+    }
+  }
+}
+
+template <class Kind>
+void start_load(agg_actor<Kind>* self) {
+  auto& st = self->state;
+  st.ph = phase::loading;
+  auto rt = st.rt;
+  auto handle = caf::actor_cast<caf::actor>(self);
+  std::string stream = stream_of(self);
+  const bool queued = rt->io->post([rt, handle, stream] {
+    auto res = std::make_shared<load_result<Kind>>();
+    auto snap = rt->store->get_snapshot(stream);
+    if (!snap) {
+      res->error = snap.error().message;
+    } else if (snap->has_value()) {
+      if ((*snap)->schema_version == Kind::state_schema) {
+        if (auto s = Kind::decode_state((*snap)->state)) {
+          res->state = std::move(*s);
+          res->version = (*snap)->version;
+          res->from_snapshot = true;
+        } else {
+          spdlog::warn("actors: snapshot of {} unreadable ({}); replaying", stream, s.error().message);
+        }
+      } else {
+        spdlog::info("actors: snapshot of {} has schema {}, code has {}; replaying", stream,
+                     (*snap)->schema_version, Kind::state_schema);
+      }
+    }
+    constexpr std::size_t kBatch = 1000;
+    while (!res->error) {
+      auto events = rt->store->read_stream(stream, res->version + 1, kBatch);
+      if (!events) {
+        res->error = events.error().message;
+        break;
+      }
+      for (const auto& e : *events) {
+        auto ev = Kind::decode(e.type, e.schema_version, e.data);
+        if (!ev) {
+          res->error = "cannot decode " + e.type + " at " + stream + " version " + std::to_string(e.version) +
+                       ": " + ev.error().message;
+          break;
+        }
+        Kind::evolve(res->state, *ev);
+        res->version = e.version;
+        ++res->events_replayed;
+      }
+      if (events->size() < kBatch) break;
+    }
+    caf::anon_send(handle, loaded_msg<Kind>{std::move(res)});
+  });
+  if (!queued) {
+    fail_all(self, command_errc::overloaded, "activation queue full");
+    retire(self);
+  }
+}
+
+template <class Kind>
+void retire(agg_actor<Kind>* self) {
+  auto& st = self->state;
+  st.rt->live.fetch_sub(1, std::memory_order_relaxed);
+  caf::anon_send(st.rt->registry(Kind::id, st.id), gone_msg{st.id, self->address()});
+  self->quit();
+}
+
+/// The aggregate actor's behaviour.
+template <class Kind>
+caf::behavior aggregate_actor(agg_actor<Kind>* self, std::shared_ptr<runtime> rt, std::string id) {
+  self->state.rt = std::move(rt);
+  self->state.id = std::move(id);
+  self->state.rt->activations.fetch_add(1, std::memory_order_relaxed);
+  self->state.rt->live.fetch_add(1, std::memory_order_relaxed);
+  start_load(self);
+  return {
+      [self](cmd_msg<Kind>& m) -> caf::response_promise {
+        auto rp = self->make_response_promise();
+        std::visit(
+            [&](auto& alt) {
+              using T = std::decay_t<decltype(alt)>;
+              if constexpr (std::is_same_v<T, typename Kind::command>) {
+                pending<Kind> p;
+                p.cmd = std::move(alt);
+                p.ctx = std::move(m.ctx);
+                p.rp = rp;
+                enqueue(self, std::move(p));
+              } else {
+                hooks<Kind>::handle_request(self, alt, std::move(m.ctx), rp);
+              }
+            },
+            m.req);
+        return rp;
+      },
+      [self](state_query) -> caf::response_promise {
+        auto rp = self->make_response_promise();
+        pending<Kind> p;
+        p.query = true;
+        p.rp = rp;
+        self->state.queue.push_back(std::move(p));
+        process_next(self);
+        return rp;
+      },
+      [self](loaded_msg<Kind>& m) {
+        auto& st = self->state;
+        if (m.r->error) {
+          spdlog::error("actors: cannot activate {}: {}", stream_of(self), *m.r->error);
+          fail_all(self, command_errc::storage, "cannot load " + stream_of(self) + ": " + *m.r->error);
+          return retire(self);
+        }
+        if (m.r->from_snapshot) st.rt->snapshot_loads.fetch_add(1, std::memory_order_relaxed);
+        st.rt->events_replayed.fetch_add(m.r->events_replayed, std::memory_order_relaxed);
+        st.s = std::move(m.r->state);
+        st.version = m.r->version;
+        st.since_snapshot = m.r->events_replayed;
+        st.ph = phase::ready;
+        maybe_snapshot(self);
+        arm_timer(self);
+        hooks<Kind>::on_ready(self);
+        process_next(self);
+      },
+      [self](appended_msg& m) {
+        auto& st = self->state;
+        auto fl = std::move(st.busy);
+        if (!fl) return;  // stale (cannot happen: one append at a time)
+        if (!m.r) {
+          const auto& err = m.r.error();
+          const auto code = err.code == eventstore::errc::overloaded      ? command_errc::overloaded
+                            : err.code == eventstore::errc::shutting_down ? command_errc::unavailable
+                                                                          : command_errc::storage;
+          if (err.code == eventstore::errc::wrong_expected_version) {
+            // Someone else wrote this stream: another owner exists (a
+            // misconfigured cluster) or a tool appended. Reload and go on.
+            spdlog::warn("actors: {} changed behind its actor: {}", stream_of(self), err.message);
+          }
+          finish(self, fl->p, agora::unexpected{make_command_error(code, err.message)});
+          // The state was evolved ahead of the store: load the truth again.
+          st.wk = wakeup_known::unknown;
+          return start_load(self);
+        }
+        if (fl->wakeup_changed) {
+          st.wk = fl->wakeup ? wakeup_known::set : wakeup_known::none;
+          st.wakeup_at = fl->wakeup.value_or(0);
+        }
+        st.since_snapshot += static_cast<std::uint32_t>(fl->events.size());
+        maybe_snapshot(self);
+        command_ack ack;
+        ack.stream = stream_of(self);
+        ack.version = m.r->version;
+        ack.first_position = m.r->first_position;
+        ack.last_position = m.r->last_position;
+        ack.events = std::move(fl->encoded);
+        st.ph = phase::ready;
+        if (!hooks<Kind>::after_commit(self, fl->p, fl->events, ack)) finish(self, fl->p, std::move(ack));
+        arm_timer(self);
+        hooks<Kind>::on_ready(self);
+        process_next(self);
+      },
+      [self](tick_msg t) {
+        auto& st = self->state;
+        if (t.gen != st.timer_gen) return;  // superseded
+        st.timer_due = 0;
+        const auto now = st.rt->now();
+        if (auto cmd = Kind::tick_command(st.s, now)) {
+          run_internal(self, std::move(*cmd), [self](const command_result&) { arm_timer(self); });
+        }
+      },
+      [self](continue_msg& c) {
+        if (c.fn) c.fn();
+      },
+      [self](passivate_msg) {
+        auto& st = self->state;
+        if (st.ph == phase::ready && st.queue.empty() && !st.busy && st.timer_due == 0 &&
+            !hooks<Kind>::keeps_alive(self)) {
+          st.rt->passivations.fetch_add(1, std::memory_order_relaxed);
+          retire(self);
+        }
+      },
+  };
+}
+
+/// Asks aggregate `id` of kind Target to run `cmd`, from inside an actor; `k`
+/// runs inside that actor with the outcome.
+template <class Target, class Self>
+void ask(Self* self, const std::string& id, typename Target::command cmd, command_context ctx,
+         std::function<void(command_result)> k, std::int64_t timeout_ms = 0) {
+  const auto& rt = self->state.rt;
+  if (timeout_ms <= 0) timeout_ms = rt->opts.command_timeout_ms;
+  route_msg<Target> m;
+  m.id = id;
+  m.req = typename Target::request{std::move(cmd)};
+  m.ctx = std::move(ctx);
+  self->request(rt->registry(Target::id, id), std::chrono::milliseconds(timeout_ms), std::move(m))
+      .then([k](command_reply& r) { k(std::move(r.result)); },
+            [k](caf::error& e) {
+              k(agora::unexpected{make_command_error(
+                  e == caf::sec::request_timeout ? command_errc::timeout : command_errc::unavailable,
+                  caf::to_string(e))});
+            });
+}
+
+}  // namespace agora::actors::detail

@@ -1,0 +1,214 @@
+// The facade over the actor system: starts CAF and the registries, routes
+// commands from any thread to the owning registry, and stops it all in order.
+
+#include "actors/command_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "actors/src/hooks.hpp"
+#include "actors/src/registry.hpp"
+#include "common/config.hpp"
+
+namespace agora::actors {
+
+using namespace detail;
+
+const char* to_string(aggregate_kind k) noexcept {
+  switch (k) {
+    case aggregate_kind::product: return "product";
+    case aggregate_kind::inventory: return "inventory";
+    case aggregate_kind::cart: return "cart";
+    case aggregate_kind::order: return "order";
+    case aggregate_kind::customer: return "customer";
+    case aggregate_kind::claim: return "claim";
+  }
+  return "unknown";
+}
+
+const char* to_string(command_errc c) noexcept {
+  switch (c) {
+    case command_errc::rejected: return "rejected";
+    case command_errc::overloaded: return "overloaded";
+    case command_errc::timeout: return "timeout";
+    case command_errc::storage: return "storage";
+    case command_errc::unavailable: return "unavailable";
+  }
+  return "unknown";
+}
+
+actor_options actor_options::from_config(config& cfg) {
+  actor_options o;
+  o.scheduler_threads = static_cast<int>(
+      cfg.get_int("actors.scheduler_threads", o.scheduler_threads, "CAF scheduler worker threads"));
+  o.io_threads = static_cast<int>(cfg.get_int("actors.io_threads", o.io_threads, "threads reading the store for activations"));
+  o.io_queue_limit = static_cast<std::size_t>(cfg.get_int(
+      "actors.io_queue_limit", static_cast<std::int64_t>(o.io_queue_limit), "activation jobs waiting at most"));
+  o.idle_timeout_ms = cfg.get_duration_ms("actors.idle_timeout", o.idle_timeout_ms, "passivate aggregates idle this long");
+  o.passivation_sweep_ms =
+      cfg.get_duration_ms("actors.passivation_sweep", o.passivation_sweep_ms, "how often to look for idle aggregates");
+  o.snapshot_every = static_cast<std::uint32_t>(
+      cfg.get_int("actors.snapshot_every", o.snapshot_every, "write a snapshot after this many events"));
+  o.max_queued_commands = static_cast<std::size_t>(cfg.get_int(
+      "actors.max_queued_commands", static_cast<std::int64_t>(o.max_queued_commands), "commands waiting per aggregate"));
+  o.command_timeout_ms = cfg.get_duration_ms("actors.command_timeout", o.command_timeout_ms, "wait for a command's answer");
+  o.saga_step_timeout_ms =
+      cfg.get_duration_ms("actors.saga_step_timeout", o.saga_step_timeout_ms, "wait for one inventory answer in the order saga");
+  o.cart_hold_ttl_ms = cfg.get_duration_ms("actors.cart_hold_ttl", o.cart_hold_ttl_ms, "how long cart holds last");
+  o.registry_shards = static_cast<int>(cfg.get_int("actors.registry_shards", o.registry_shards, "registries per kind"));
+  return o;
+}
+
+class command_service::impl {
+ public:
+  std::shared_ptr<runtime> rt;
+  std::unique_ptr<caf::actor_system_config> cfg;
+  std::unique_ptr<caf::actor_system> sys;
+
+  template <class Kind>
+  void spawn_registries() {
+    auto& shards = rt->registries[static_cast<std::size_t>(Kind::id)];
+    for (int i = 0; i < std::max(1, rt->opts.registry_shards); ++i) shards.push_back(sys->spawn(registry<Kind>, rt));
+  }
+
+  template <class Kind>
+  void route(std::string id, typename Kind::request req, command_context ctx, command_callback done) {
+    if (auto err = eventstore::event_store::validate_stream_id(stream_id(Kind::name, id), 200)) {
+      domain::domain_error d;
+      d.code = domain::domain_errc::invalid_argument;
+      d.field = "id";
+      d.message = "invalid id: " + err->message;
+      return done(agora::unexpected{rejected(std::move(d))});
+    }
+    const auto& reg = rt->registry(Kind::id, id);
+    caf::anon_send(reg, route_msg<Kind>{std::move(id), std::move(req), std::move(ctx), std::move(done), 0});
+  }
+
+  template <class Kind>
+  void query(std::string id, state_callback done) {
+    if (auto err = eventstore::event_store::validate_stream_id(stream_id(Kind::name, id), 200)) {
+      return done(agora::unexpected{make_command_error(command_errc::rejected, "invalid id: " + err->message)});
+    }
+    caf::anon_send(rt->registry(Kind::id, id), route_query<Kind>{std::move(id), std::move(done)});
+  }
+
+  void stop() {
+    if (!sys) return;
+    for (auto& shards : rt->registries) {
+      for (auto& r : shards) caf::anon_send(r, shutdown_msg{});
+    }
+    // Appends in flight are answered to actors: wait (bounded) for the store.
+    for (int i = 0; i < 500 && rt->appends_in_flight.load() > 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    rt->io->stop();
+    for (auto& shards : rt->registries) shards.clear();
+    sys.reset();  // waits for every actor
+  }
+};
+
+command_service::command_service(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+command_service::~command_service() { impl_->stop(); }
+
+agora::expected<std::unique_ptr<command_service>, std::string> command_service::start(
+    eventstore::event_store& store, const actor_options& options, const clock& clk,
+    std::shared_ptr<payment_port> payments) {
+  if (options.scheduler_threads < 1 || options.io_threads < 1 || options.registry_shards < 1 ||
+      options.max_queued_commands < 1 || options.command_timeout_ms < 1) {
+    return agora::unexpected{std::string("actor options out of range (threads, shards, queue, timeout must be >= 1)")};
+  }
+  auto p = std::make_unique<impl>();
+  p->rt = std::make_shared<runtime>();
+  auto& rt = *p->rt;
+  rt.store = &store;
+  rt.opts = options;
+  rt.clk = &clk;
+  rt.payments = payments ? std::move(payments) : std::make_shared<simulated_payments>();
+  rt.io = std::make_unique<io_pool>(options.io_threads, options.io_queue_limit);
+
+  p->cfg = std::make_unique<caf::actor_system_config>();
+  p->cfg->set("scheduler.max-threads", static_cast<std::size_t>(options.scheduler_threads));
+  p->sys = std::make_unique<caf::actor_system>(*p->cfg);
+  p->spawn_registries<product_kind>();
+  p->spawn_registries<inventory_kind>();
+  p->spawn_registries<cart_kind>();
+  p->spawn_registries<order_kind>();
+  p->spawn_registries<customer_kind>();
+  p->spawn_registries<claim_kind>();
+
+  std::unique_ptr<command_service> svc(new command_service(std::move(p)));
+  // Resume what was pending at the last stop: hold expiries, sagas, refunds.
+  auto wakeups = store.list_wakeups(~std::size_t{0});
+  if (!wakeups) return agora::unexpected{"reading wake-ups: " + wakeups.error().message};
+  for (const auto& w : *wakeups) svc->wake(w.stream);
+  if (!wakeups->empty()) spdlog::info("actors: resumed {} aggregates with pending work", wakeups->size());
+  return svc;
+}
+
+void command_service::send(std::string id, domain::product::command cmd, command_context ctx, command_callback done) {
+  impl_->route<product_kind>(std::move(id), product_kind::request{std::move(cmd)}, std::move(ctx), std::move(done));
+}
+void command_service::send(std::string id, domain::inventory::command cmd, command_context ctx, command_callback done) {
+  impl_->route<inventory_kind>(std::move(id), inventory_kind::request{std::move(cmd)}, std::move(ctx), std::move(done));
+}
+void command_service::send(std::string id, domain::cart::command cmd, command_context ctx, command_callback done) {
+  impl_->route<cart_kind>(std::move(id), cart_kind::request{std::move(cmd)}, std::move(ctx), std::move(done));
+}
+void command_service::send(std::string id, domain::order::command cmd, command_context ctx, command_callback done) {
+  impl_->route<order_kind>(std::move(id), order_kind::request{std::move(cmd)}, std::move(ctx), std::move(done));
+}
+void command_service::send(std::string id, domain::customer::command cmd, command_context ctx, command_callback done) {
+  impl_->route<customer_kind>(std::move(id), customer_kind::request{std::move(cmd)}, std::move(ctx), std::move(done));
+}
+void command_service::send(std::string key, domain::claim::command cmd, command_context ctx, command_callback done) {
+  impl_->route<claim_kind>(std::move(key), claim_kind::request{std::move(cmd)}, std::move(ctx), std::move(done));
+}
+
+void command_service::pay(std::string order_id, std::string method, command_context ctx, command_callback done) {
+  impl_->route<order_kind>(std::move(order_id), order_kind::request{pay_request{std::move(method)}}, std::move(ctx),
+                           std::move(done));
+}
+
+void command_service::get_state(aggregate_kind kind, std::string id, state_callback done) {
+  switch (kind) {
+    case aggregate_kind::product: return impl_->query<product_kind>(std::move(id), std::move(done));
+    case aggregate_kind::inventory: return impl_->query<inventory_kind>(std::move(id), std::move(done));
+    case aggregate_kind::cart: return impl_->query<cart_kind>(std::move(id), std::move(done));
+    case aggregate_kind::order: return impl_->query<order_kind>(std::move(id), std::move(done));
+    case aggregate_kind::customer: return impl_->query<customer_kind>(std::move(id), std::move(done));
+    case aggregate_kind::claim: return impl_->query<claim_kind>(std::move(id), std::move(done));
+  }
+}
+
+void command_service::wake(const std::string& stream) {
+  const auto dash = stream.find('-');
+  if (dash == std::string::npos) return;
+  const std::string_view kind(stream.data(), dash);
+  std::string id = stream.substr(dash + 1);
+  auto& rt = *impl_->rt;
+  auto send_wake = [&](aggregate_kind k) { caf::anon_send(rt.registry(k, id), wake_msg{id}); };
+  if (kind == inventory_kind::name) send_wake(aggregate_kind::inventory);
+  else if (kind == order_kind::name) send_wake(aggregate_kind::order);
+  else if (kind == cart_kind::name) send_wake(aggregate_kind::cart);
+  else if (kind == product_kind::name) send_wake(aggregate_kind::product);
+  else if (kind == customer_kind::name) send_wake(aggregate_kind::customer);
+  else if (kind == claim_kind::name) send_wake(aggregate_kind::claim);
+}
+
+service_stats command_service::stats() const {
+  const auto& rt = *impl_->rt;
+  service_stats s;
+  s.commands = rt.commands.load(std::memory_order_relaxed);
+  s.activations = rt.activations.load(std::memory_order_relaxed);
+  s.passivations = rt.passivations.load(std::memory_order_relaxed);
+  s.live_aggregates = rt.live.load(std::memory_order_relaxed);
+  s.retries = rt.retries.load(std::memory_order_relaxed);
+  s.snapshot_loads = rt.snapshot_loads.load(std::memory_order_relaxed);
+  s.events_replayed = rt.events_replayed.load(std::memory_order_relaxed);
+  return s;
+}
+
+const actor_options& command_service::options() const noexcept { return impl_->rt->opts; }
+
+}  // namespace agora::actors

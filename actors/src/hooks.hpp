@@ -1,0 +1,444 @@
+#pragma once
+// Private: what some kinds do beyond decide/evolve/append.
+//
+// - inventory: a durable wake-up at the next hold expiry, so holds expire
+//   after a restart too (the timer itself is inventory_kind::timer).
+// - cart: setting a line first holds the stock at the inventory item (the
+//   cart records only lines whose stock is held); clearing or expiring
+//   releases the holds; checkout places the order and answers with its outcome.
+// - order: the saga. OrderPlaced -> ask every line's inventory item to reserve
+//   (concurrently) -> record each outcome -> OrderConfirmed / OrderRejected ->
+//   compensate (release what was reserved). Payment and refund go through the
+//   payment port; shipping commits the reservations. A pending order keeps a
+//   durable wake-up, so a saga interrupted by a crash resumes at start.
+// - product, customer: claim the SKU / e-mail first (uniqueness).
+
+#include <memory>
+#include <set>
+
+#include "actors/domain/order_saga.hpp"
+#include "actors/src/aggregate_actor.hpp"
+
+namespace agora::actors::detail {
+
+/// A continuation that must run inside `self` later (after a delay).
+template <class Self, class F>
+void later(Self* self, std::chrono::milliseconds delay, F fn) {
+  self->delayed_send(self, delay, continue_msg{std::function<void()>(std::move(fn))});
+}
+
+// ---------------------------------------------------------------------------
+// inventory
+
+template <>
+struct hooks<inventory_kind> : default_hooks {
+  template <class Self>
+  static std::optional<timestamp_us> wakeup(Self* self) {
+    return self->state.s.next_hold_expiry();
+  }
+};
+
+// ---------------------------------------------------------------------------
+// uniqueness claims for product SKUs and customer e-mails
+
+/// Claims `key` for `owner` before the command runs; refuses it (with `field`
+/// to blame) when another owner has the key.
+template <class Kind>
+prep claim_first(agg_actor<Kind>* self, pending<Kind>& p, std::string key, std::string owner, const char* field) {
+  // Validate first: an invalid command must not leave a claim behind.
+  if (auto d = Kind::decide(self->state.s, p.cmd); !d) return prep::proceed;
+  // (key and owner are copies: they may point into p, which moves next.)
+  auto held = std::make_shared<pending<Kind>>(std::move(p));
+  domain::claim::claim c{std::move(owner), self->state.rt->now()};
+  ask<claim_kind>(self, key, domain::claim::command{c}, held->ctx,
+                  [self, held, field, key](command_result r) {
+                    if (r) return resume_prepared(self, std::move(*held));
+                    if (r.error().code == command_errc::rejected &&
+                        r.error().domain.code == domain::domain_errc::already_exists) {
+                      auto d = r.error().domain;
+                      d.field = field;
+                      d.message = std::string(field) + " is already taken (" + key + ")";
+                      finish(self, *held, agora::unexpected{rejected(std::move(d))});
+                    } else {
+                      finish(self, *held, std::move(r));
+                    }
+                    end_preparing(self);
+                  });
+  return prep::wait;
+}
+
+/// Gives a claim back after the command it was made for was refused.
+template <class Kind>
+void release_claim(agg_actor<Kind>* self, const std::string& key, const std::string& owner) {
+  domain::claim::release c{owner, self->state.rt->now()};
+  ask<claim_kind>(self, key, domain::claim::command{c}, command_context{}, [key](command_result r) {
+    if (!r) spdlog::warn("actors: releasing claim {}: {}", key, r.error().message);
+  });
+}
+
+template <>
+struct hooks<product_kind> : default_hooks {
+  static prep before_decide(agg_actor<product_kind>* self, pending<product_kind>& p) {
+    auto* c = std::get_if<domain::product::create>(&p.cmd);
+    if (!c) return prep::proceed;
+    return claim_first(self, p, "sku:" + c->sku, c->product_id, "sku");
+  }
+  static void on_rejected(agg_actor<product_kind>* self, const pending<product_kind>& p) {
+    const auto* c = std::get_if<domain::product::create>(&p.cmd);
+    if (c && p.prepared) release_claim(self, "sku:" + c->sku, c->product_id);
+  }
+};
+
+template <>
+struct hooks<customer_kind> : default_hooks {
+  static prep before_decide(agg_actor<customer_kind>* self, pending<customer_kind>& p) {
+    auto* c = std::get_if<domain::customer::register_customer>(&p.cmd);
+    if (!c) return prep::proceed;
+    auto email = domain::customer::normalize_email(c->email);
+    if (!email) return prep::proceed;  // decide reports the invalid e-mail
+    return claim_first(self, p, "email:" + *email, c->customer_id, "email");
+  }
+  static void on_rejected(agg_actor<customer_kind>* self, const pending<customer_kind>& p) {
+    const auto* c = std::get_if<domain::customer::register_customer>(&p.cmd);
+    if (!c || !p.prepared) return;
+    if (auto email = domain::customer::normalize_email(c->email)) release_claim(self, "email:" + *email, c->customer_id);
+  }
+};
+
+// ---------------------------------------------------------------------------
+// cart
+
+template <>
+struct hooks<cart_kind> : default_hooks {
+  using self_t = agg_actor<cart_kind>;
+
+  static prep before_decide(self_t* self, pending<cart_kind>& p) {
+    auto* set = std::get_if<domain::cart::set_line_quantity>(&p.cmd);
+    if (!set) return prep::proceed;
+    auto& st = self->state;
+    // The actor owns the hold TTL; whatever the caller said is replaced.
+    set->now = st.rt->now();
+    set->expires_at = set->now + st.rt->opts.cart_hold_ttl_ms * 1000;
+    if (set->quantity == 0) return prep::proceed;  // released after the line is removed
+    if (auto d = cart_kind::decide(st.s, p.cmd); !d) return prep::proceed;  // refused anyway
+    auto held = std::make_shared<pending<cart_kind>>(std::move(p));
+    const auto& cmd = std::get<domain::cart::set_line_quantity>(held->cmd);
+    domain::inventory::hold_for_cart h{st.id, cmd.quantity, cmd.expires_at, cmd.now};
+    ask<inventory_kind>(self, cmd.sku, domain::inventory::command{h}, held->ctx, [self, held](command_result r) {
+      if (r) return resume_prepared(self, std::move(*held));
+      finish(self, *held, std::move(r));  // e.g. insufficient_stock, from the inventory item
+      end_preparing(self);
+    });
+    return prep::wait;
+  }
+
+  static void before_evolve(self_t* self, pending<cart_kind>& p, const std::vector<cart_kind::event>&) {
+    // Which holds to give back once the cart is cleared or expired.
+    if (std::holds_alternative<domain::cart::clear>(p.cmd) || std::holds_alternative<domain::cart::expire>(p.cmd)) {
+      for (const auto& [sku, line] : self->state.s.lines) p.aux.push_back(sku);
+    }
+  }
+
+  static void release_holds(self_t* self, const std::vector<std::string>& skus) {
+    for (const auto& sku : skus) {
+      domain::inventory::release_hold r{self->state.id, self->state.rt->now()};
+      ask<inventory_kind>(self, sku, domain::inventory::command{r}, command_context{}, [sku](command_result res) {
+        // Not fatal: the hold expires by itself at its deadline.
+        if (!res) spdlog::warn("actors: releasing the cart hold on {}: {}", sku, res.error().message);
+      });
+    }
+  }
+
+  static void on_rejected(self_t* self, const pending<cart_kind>& p) {
+    // A hold was placed but the cart refused the line: give the hold back.
+    const auto* set = std::get_if<domain::cart::set_line_quantity>(&p.cmd);
+    if (set && p.prepared && self->state.s.lines.count(set->sku) == 0) release_holds(self, {set->sku});
+  }
+
+  static bool after_commit(self_t* self, pending<cart_kind>& p, const std::vector<cart_kind::event>& events,
+                           command_ack&) {
+    if (const auto* set = std::get_if<domain::cart::set_line_quantity>(&p.cmd); set && set->quantity == 0) {
+      release_holds(self, {set->sku});
+      return false;
+    }
+    if (!p.aux.empty()) {
+      release_holds(self, p.aux);
+      return false;
+    }
+    for (const auto& e : events) {
+      const auto* out = std::get_if<domain::cart::cart_checked_out>(&e);
+      if (!out) continue;
+      // Place the order; the checkout's answer is the order's outcome.
+      domain::order::place place;
+      place.order_id = out->order_id;
+      place.customer_id = self->state.s.customer_id;
+      place.cart_id = self->state.id;
+      place.now = self->state.rt->now();
+      for (const auto& l : out->lines) {
+        place.lines.push_back(domain::order::line_input{l.sku, l.quantity, l.unit_price});
+        place.currency = l.unit_price.currency;
+      }
+      auto waiting = std::make_shared<pending<cart_kind>>(std::move(p));
+      command_context ctx = waiting->ctx;
+      ctx.with_state = waiting->ctx.with_state;
+      ask<order_kind>(self, out->order_id, domain::order::command{std::move(place)}, ctx,
+                      [self, waiting](command_result r) {
+                        // Not finish(): with_state would render the cart, and
+                        // the answer here is the order's.
+                        self->state.rt->commands.fetch_add(1, std::memory_order_relaxed);
+                        if (waiting->rp.pending()) waiting->rp.deliver(command_reply{std::move(r)});
+                      });
+      return true;
+    }
+    return false;
+  }
+};
+
+// ---------------------------------------------------------------------------
+// order: the saga
+
+/// The saga's in-memory progress (the durable part is the order's events).
+struct order_saga_state {
+  // The place command's answer waits until the order leaves pending.
+  bool place_waiting = false;
+  caf::response_promise place_rp;
+  bool place_with_state = false;
+  std::vector<domain::encoded_event> events;
+  eventstore::log_position first_position = 0;
+  eventstore::log_position last_position = 0;
+
+  std::set<std::string> reserving;  // skus asked, not yet answered
+  bool compensating = false;
+  bool compensated = false;
+  bool paying = false;
+  bool refunding = false;
+};
+
+template <>
+struct extra_state<order_kind> {
+  std::unique_ptr<order_saga_state> saga;
+};
+
+template <>
+struct hooks<order_kind> : default_hooks {
+  using self_t = agg_actor<order_kind>;
+  using status = domain::order::status;
+
+  static order_saga_state& saga(self_t* self) {
+    auto& x = self->state.extra.saga;
+    if (!x) x = std::make_unique<order_saga_state>();
+    return *x;
+  }
+
+  static bool needs_compensation(self_t* self) {
+    const auto& s = self->state.s;
+    const bool over = s.current == status::rejected || s.current == status::cancelled;
+    const bool done = self->state.extra.saga && self->state.extra.saga->compensated;
+    return over && !done && !domain::order_saga::compensations(s).empty();
+  }
+  static bool needs_refund(self_t* self) {
+    const auto& s = self->state.s;
+    return s.current == status::cancelled && s.payment_id && s.refunded_minor < s.paid.minor;
+  }
+
+  static std::optional<timestamp_us> wakeup(self_t* self) {
+    const auto& s = self->state.s;
+    if (!s.exists) return std::nullopt;
+    if (s.current == status::pending || needs_compensation(self) || needs_refund(self)) return timestamp_us{0};
+    return std::nullopt;
+  }
+
+  static bool keeps_alive(self_t* self) {
+    const auto& x = self->state.extra.saga;
+    if (self->state.s.exists && self->state.s.current == status::pending) return true;
+    return x && (x->place_waiting || !x->reserving.empty() || x->compensating || x->paying || x->refunding);
+  }
+
+  static bool after_commit(self_t* self, pending<order_kind>& p, const std::vector<order_kind::event>& events,
+                           command_ack& ack) {
+    auto& st = self->state;
+    if (std::holds_alternative<domain::order::place>(p.cmd) && st.s.current == status::pending) {
+      auto& x = saga(self);
+      x.place_waiting = true;
+      x.place_rp = std::move(p.rp);
+      x.place_with_state = p.ctx.with_state;
+      x.events = std::move(ack.events);
+      x.first_position = ack.first_position;
+      x.last_position = ack.last_position;
+      return true;
+    }
+    if (st.extra.saga && st.extra.saga->place_waiting) {
+      auto& x = *st.extra.saga;
+      for (const auto& e : ack.events) x.events.push_back(e);
+      x.last_position = ack.last_position;
+    }
+    for (const auto& e : events) {
+      if (const auto* c = std::get_if<domain::order::order_status_changed>(&e); c && c->to == status::shipped) {
+        commit_reservations(self);
+      }
+    }
+    return false;
+  }
+
+  static void commit_reservations(self_t* self) {
+    const auto& s = self->state.s;
+    for (const auto& line : s.lines) {
+      domain::inventory::commit_reservation c{s.order_id, self->state.rt->now()};
+      ask<inventory_kind>(self, line.sku, domain::inventory::command{c}, command_context{s.order_id, {}, false},
+                          [sku = line.sku, order = s.order_id](command_result r) {
+                            if (!r) spdlog::error("actors: committing {}'s reservation on {}: {}", order, sku,
+                                                  r.error().message);
+                          });
+    }
+  }
+
+  static void on_ready(self_t* self) {
+    auto& st = self->state;
+    const auto& s = st.s;
+    if (!s.exists) return;
+    const auto now = st.rt->now();
+    command_context ctx{s.order_id, {}, false};
+
+    if (s.current == status::pending) {
+      // Ask for every line without an outcome; after a restart that is exactly
+      // what was not yet recorded, and inventory reserves at most once per order.
+      for (const auto& r : domain::order_saga::pending_reservations(s)) {
+        auto& x = saga(self);
+        if (!x.reserving.insert(r.sku).second) continue;
+        ask<inventory_kind>(
+            self, r.sku, domain::order_saga::reservation_command(r, now), ctx,
+            [self, sku = r.sku](command_result res) {
+              saga(self).reserving.erase(sku);
+              const auto t = self->state.rt->now();
+              if (res) return run_internal<order_kind>(self, domain::order::record_line_reserved{sku, t});
+              const std::string why = res.error().code == command_errc::rejected
+                                          ? res.error().message
+                                          : "inventory did not answer: " + res.error().message;
+              run_internal<order_kind>(self, domain::order::record_line_rejected{sku, why, t});
+            },
+            st.rt->opts.saga_step_timeout_ms);
+      }
+      return;
+    }
+
+    auto& x = saga(self);
+    if (x.place_waiting) {
+      x.place_waiting = false;
+      command_ack ack;
+      ack.stream = stream_of(self);
+      ack.version = st.version;
+      ack.first_position = x.first_position;
+      ack.last_position = x.last_position;
+      ack.events = std::move(x.events);
+      if (x.place_with_state) ack.state_json = order_kind::encode_state(s);
+      st.rt->commands.fetch_add(1, std::memory_order_relaxed);
+      if (x.place_rp.pending()) x.place_rp.deliver(command_reply{std::move(ack)});
+    }
+
+    if (!x.compensating && needs_compensation(self)) compensate(self);
+    if (!x.refunding && needs_refund(self)) refund(self);
+  }
+
+  static void compensate(self_t* self) {
+    auto& x = saga(self);
+    const auto& s = self->state.s;
+    const auto skus = domain::order_saga::compensations(s);
+    x.compensating = true;
+    auto remaining = std::make_shared<std::size_t>(skus.size());
+    auto failed = std::make_shared<bool>(false);
+    const auto cmd = domain::order_saga::compensation_command(s, self->state.rt->now());
+    for (const auto& sku : skus) {
+      ask<inventory_kind>(self, sku, cmd, command_context{s.order_id, {}, false},
+                          [self, remaining, failed, sku](command_result r) {
+                            // A domain refusal (e.g. already committed) is final;
+                            // anything else is worth another try.
+                            if (!r && r.error().code != command_errc::rejected) {
+                              spdlog::warn("actors: compensation on {} failed: {}", sku, r.error().message);
+                              *failed = true;
+                            }
+                            if (--*remaining > 0) return;
+                            auto& sx = saga(self);
+                            sx.compensating = false;
+                            if (*failed) {
+                              return later(self, std::chrono::seconds(1), [self] { on_ready(self); });
+                            }
+                            sx.compensated = true;
+                            clear_wakeup_if_idle(self);
+                          });
+    }
+  }
+
+  static void refund(self_t* self) {
+    auto& x = saga(self);
+    const auto& s = self->state.s;
+    x.refunding = true;
+    const std::int64_t amount = s.paid.minor - s.refunded_minor;
+    const std::string currency = s.paid.currency;
+    auto handle = caf::actor_cast<caf::actor>(self);
+    self->state.rt->payments->refund(*s.payment_id, amount, [self, handle, amount, currency](payment_outcome o) {
+      caf::anon_send(handle, continue_msg{[self, o, amount, currency] {
+                       saga(self).refunding = false;
+                       if (!o.approved) {
+                         spdlog::warn("actors: refund refused ({}); retrying", o.reason);
+                         return later(self, std::chrono::seconds(5), [self] { on_ready(self); });
+                       }
+                       domain::order::record_refund r{o.payment_id, domain::money{amount, currency},
+                                                      self->state.rt->now()};
+                       run_internal<order_kind>(self, std::move(r));
+                     }});
+    });
+  }
+
+  /// The pending work is done: drop the durable reminder (a crash before this
+  /// only repeats idempotent steps).
+  static void clear_wakeup_if_idle(self_t* self) {
+    auto& st = self->state;
+    if (wakeup(self) || st.wk == wakeup_known::none) return;
+    st.wk = wakeup_known::none;
+    auto rt = st.rt;
+    std::string stream = stream_of(self);
+    if (!rt->io->post([rt, stream] {
+          if (auto r = rt->store->set_wakeup(stream, std::nullopt); !r) {
+            spdlog::warn("actors: clearing the wake-up of {}: {}", stream, r.error().message);
+          }
+        })) {
+      st.wk = wakeup_known::unknown;
+    }
+  }
+
+  /// pay: charge through the port, then record the outcome.
+  static void handle_request(self_t* self, pay_request& req, command_context ctx, caf::response_promise& rp) {
+    auto& st = self->state;
+    const auto& s = st.s;
+    auto refuse = [&](domain::domain_errc code, std::string msg) {
+      domain::domain_error d;
+      d.code = code;
+      d.message = std::move(msg);
+      rp.deliver(command_reply{agora::unexpected{rejected(std::move(d))}});
+    };
+    if (!s.exists) return refuse(domain::domain_errc::not_found, "order not found");
+    if (saga(self).paying) return refuse(domain::domain_errc::conflict, "a payment for this order is in progress");
+    // Ask the domain before charging anyone: only a confirmed order can be paid.
+    domain::order::record_payment probe{true, "probe", s.total, "", st.rt->now()};
+    if (auto d = order_kind::decide(s, domain::order::command{probe}); !d) {
+      return rp.deliver(command_reply{agora::unexpected{rejected(std::move(d).error())}});
+    }
+    saga(self).paying = true;
+    payment_request pr{s.order_id, s.total.minor, s.total.currency, req.method};
+    auto handle = caf::actor_cast<caf::actor>(self);
+    auto promise = std::make_shared<caf::response_promise>(rp);
+    st.rt->payments->charge(pr, [self, handle, promise, ctx](payment_outcome o) {
+      caf::anon_send(handle, continue_msg{[self, promise, ctx, o] {
+                       saga(self).paying = false;
+                       pending<order_kind> p;
+                       p.cmd = domain::order::record_payment{o.approved, o.payment_id, self->state.s.total, o.reason,
+                                                             self->state.rt->now()};
+                       p.ctx = ctx;
+                       p.rp = *promise;
+                       enqueue(self, std::move(p));
+                     }});
+    });
+  }
+};
+
+}  // namespace agora::actors::detail

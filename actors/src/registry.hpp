@@ -1,0 +1,125 @@
+#pragma once
+// Private: the registry of one kind's live aggregates (one shard of them).
+//
+// It activates an aggregate on first use (at most one actor per id), routes
+// commands to it, and passivates aggregates idle for longer than
+// actor_options::idle_timeout_ms. The passivation race (a command routed to an
+// actor that has just stopped) is settled here: CAF answers such a request
+// with request_receiver_down, which means the actor never handled it, so the
+// registry starts a fresh actor and sends the command again, once. A command
+// is therefore neither lost nor handled twice.
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "actors/src/aggregate_actor.hpp"
+
+namespace agora::actors::detail {
+
+template <class Kind>
+struct registry_state {
+  static inline const char* name = "agora.registry";
+  std::shared_ptr<runtime> rt;
+  struct entry {
+    caf::actor actor;
+    timestamp_us last_used = 0;
+  };
+  std::unordered_map<std::string, entry> live;
+};
+
+template <class Kind>
+using registry_actor = caf::stateful_actor<registry_state<Kind>>;
+
+template <class Kind>
+caf::actor& activate(registry_actor<Kind>* self, const std::string& id) {
+  auto& st = self->state;
+  auto it = st.live.find(id);
+  if (it == st.live.end()) {
+    auto a = self->spawn(aggregate_actor<Kind>, st.rt, id);
+    it = st.live.emplace(id, typename registry_state<Kind>::entry{std::move(a), 0}).first;
+  }
+  it->second.last_used = st.rt->now();
+  return it->second.actor;
+}
+
+template <class Kind>
+void answer(const std::shared_ptr<route_msg<Kind>>& m, caf::response_promise& rp, command_result r) {
+  if (m->done) {
+    m->done(std::move(r));
+  } else if (rp.pending()) {
+    rp.deliver(command_reply{std::move(r)});
+  }
+}
+
+template <class Kind>
+void forward(registry_actor<Kind>* self, std::shared_ptr<route_msg<Kind>> m, caf::response_promise rp) {
+  auto& st = self->state;
+  caf::actor target = activate(self, m->id);
+  self->request(target, std::chrono::milliseconds(st.rt->opts.command_timeout_ms), cmd_msg<Kind>{m->req, m->ctx})
+      .then([m, rp](command_reply& r) mutable { answer(m, rp, std::move(r.result)); },
+            [self, m, rp, target](caf::error& e) mutable {
+              if (e == caf::sec::request_receiver_down && m->attempt == 0) {
+                // The actor stopped before it took the command: it was not handled.
+                auto& live = self->state.live;
+                if (auto it = live.find(m->id); it != live.end() && it->second.actor == target) live.erase(it);
+                self->state.rt->retries.fetch_add(1, std::memory_order_relaxed);
+                m->attempt = 1;
+                return forward(self, std::move(m), std::move(rp));
+              }
+              const auto code = e == caf::sec::request_timeout ? command_errc::timeout : command_errc::unavailable;
+              answer(m, rp,
+                     agora::unexpected{make_command_error(
+                         code, code == command_errc::timeout
+                                   ? "no answer from " + stream_id(Kind::name, m->id) + " in time (it may still happen)"
+                                   : "aggregate " + stream_id(Kind::name, m->id) + " unavailable: " + caf::to_string(e))});
+            });
+}
+
+template <class Kind>
+caf::behavior registry(registry_actor<Kind>* self, std::shared_ptr<runtime> rt) {
+  self->state.rt = std::move(rt);
+  const auto sweep = std::chrono::milliseconds(std::max<std::int64_t>(10, self->state.rt->opts.passivation_sweep_ms));
+  self->delayed_send(self, sweep, sweep_msg{});
+  return {
+      [self](route_msg<Kind>& m) -> caf::response_promise {
+        caf::response_promise rp;
+        if (!m.done) rp = self->make_response_promise();
+        forward(self, std::make_shared<route_msg<Kind>>(std::move(m)), rp);
+        return rp;
+      },
+      [self](route_query<Kind>& q) {
+        auto done = std::move(q.done);
+        caf::actor target = activate(self, q.id);
+        self->request(target, std::chrono::milliseconds(self->state.rt->opts.command_timeout_ms), state_query{})
+            .then([done](state_reply& r) { done(std::move(r.json)); },
+                  [done](caf::error& e) {
+                    // A query is harmless to lose; the caller may simply ask again.
+                    done(agora::unexpected{make_command_error(command_errc::unavailable, caf::to_string(e))});
+                  });
+      },
+      [self](wake_msg& w) { activate(self, w.id); },
+      [self](gone_msg& g) {
+        auto& live = self->state.live;
+        if (auto it = live.find(g.id); it != live.end() && it->second.actor.address() == g.addr) live.erase(it);
+      },
+      [self, sweep](sweep_msg) {
+        auto& st = self->state;
+        const auto idle_before = st.rt->now() - st.rt->opts.idle_timeout_ms * 1000;
+        for (auto& [id, e] : st.live) {
+          // The actor refuses when it still has work; it then stays.
+          if (e.last_used <= idle_before) caf::anon_send(e.actor, passivate_msg{});
+        }
+        self->delayed_send(self, sweep, sweep_msg{});
+      },
+      [self](shutdown_msg) {
+        for (auto& [id, e] : self->state.live) caf::anon_send_exit(e.actor, caf::exit_reason::user_shutdown);
+        self->state.live.clear();
+        self->quit();
+      },
+  };
+}
+
+}  // namespace agora::actors::detail

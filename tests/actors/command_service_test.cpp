@@ -1,0 +1,482 @@
+// The actor layer on a real event store in a temporary directory: activation,
+// snapshots, passivation (and its race), the order saga, cart holds and their
+// expiry, payments, uniqueness, and recovery after a restart.
+
+#include "actors/command_service.hpp"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <atomic>
+#include <chrono>
+#include <algorithm>
+#include <future>
+#include <random>
+#include <thread>
+
+#include "actors/domain/order.hpp"
+#include "eventstore/event_store.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace agora::actors {
+namespace {
+
+namespace inv = domain::inventory;
+namespace ord = domain::order;
+namespace crt = domain::cart;
+namespace prd = domain::product;
+namespace cus = domain::customer;
+using namespace std::chrono_literals;
+
+class CommandServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    opts_.passivation_sweep_ms = 20;
+    opts_.command_timeout_ms = 20000;
+    open_store();
+    start();
+  }
+  void TearDown() override {
+    svc_.reset();
+    store_.reset();
+  }
+
+  void open_store() {
+    eventstore::store_options o;
+    o.path = dir_.sub("store");
+    auto s = eventstore::event_store::open(o, clock_);
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+  }
+  void start() {
+    auto s = command_service::start(*store_, opts_, clock_, nullptr);
+    ASSERT_TRUE(s) << s.error();
+    svc_ = std::move(*s);
+  }
+  void restart() {
+    svc_.reset();
+    store_.reset();
+    open_store();
+    start();
+  }
+
+  template <class Cmd>
+  command_result send(const std::string& id, Cmd cmd, bool with_state = false) {
+    std::promise<command_result> p;
+    auto f = p.get_future();
+    command_context ctx{"test", "tester", with_state};
+    svc_->send(id, std::move(cmd), ctx, [&p](command_result r) { p.set_value(std::move(r)); });
+    if (f.wait_for(30s) != std::future_status::ready) {
+      ADD_FAILURE() << "no answer within 30s";
+      return agora::unexpected{command_error{command_errc::timeout, {}, "test timeout"}};
+    }
+    return f.get();
+  }
+
+  std::string state(aggregate_kind k, const std::string& id) {
+    std::promise<agora::expected<std::string, command_error>> p;
+    auto f = p.get_future();
+    svc_->get_state(k, id, [&p](agora::expected<std::string, command_error> r) { p.set_value(std::move(r)); });
+    if (f.wait_for(30s) != std::future_status::ready) return "timeout";
+    auto r = f.get();
+    return r ? *r : "error: " + r.error().message;
+  }
+
+  std::int64_t field(const std::string& json, const char* name) {
+    simdjson::dom::parser parser;
+    auto doc = parser.parse(json);
+    int64_t v = -1;
+    if (doc.error() || doc[name].get(v)) ADD_FAILURE() << "no " << name << " in " << json;
+    return v;
+  }
+  std::string text(const std::string& json, const char* name) {
+    simdjson::dom::parser parser;
+    auto doc = parser.parse(json);
+    std::string_view v;
+    if (doc.error() || doc[name].get(v)) ADD_FAILURE() << "no " << name << " in " << json;
+    return std::string(v);
+  }
+
+  void register_item(const std::string& sku, std::int64_t on_hand, std::int64_t threshold = 0) {
+    auto r = send(sku, inv::command{inv::register_item{sku, on_hand, threshold, clock_.now()}});
+    ASSERT_TRUE(r) << r.error().message;
+  }
+  ord::command place(const std::string& order_id, std::vector<std::pair<std::string, std::int64_t>> lines) {
+    ord::place p;
+    p.order_id = order_id;
+    p.customer_id = "c-1";
+    p.currency = "EUR";
+    p.now = clock_.now();
+    for (auto& [sku, q] : lines) p.lines.push_back(ord::line_input{sku, q, domain::money{250, "EUR"}});
+    return ord::command{std::move(p)};
+  }
+
+  // Waits until `pred` holds (polling), at most `limit`.
+  template <class Pred>
+  bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return pred();
+  }
+
+  testing::temp_dir dir_;
+  const system_clock& clock_ = system_clock::instance();
+  actor_options opts_;
+  std::unique_ptr<eventstore::event_store> store_;
+  std::unique_ptr<command_service> svc_;
+};
+
+TEST_F(CommandServiceTest, CommandsAreDecidedAppendedAndAnswered) {
+  register_item("SKU-1", 10);
+  auto r = send("SKU-1", inv::command{inv::receive_stock{5, clock_.now()}}, true);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->stream, "inventory-SKU-1");
+  EXPECT_EQ(r->version, 2u);
+  EXPECT_GT(r->last_position, 0u);
+  ASSERT_EQ(r->events.size(), 1u);
+  EXPECT_EQ(r->events[0].type, "StockReceived");
+  EXPECT_EQ(field(r->state_json, "on_hand"), 15);
+
+  // A domain refusal is a value, with its code; nothing is written.
+  const auto before = store_->last_position();
+  auto bad = send("SKU-1", inv::command{inv::adjust{-100, "stock-take", clock_.now()}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, command_errc::rejected);
+  EXPECT_EQ(bad.error().domain.code, domain::domain_errc::insufficient_stock);
+  EXPECT_EQ(store_->last_position(), before);
+
+  // The events carry the context's correlation id and user.
+  auto events = store_->read_stream("inventory-SKU-1", 1, 10);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[1].correlation_id, "test");
+  EXPECT_EQ((*events)[1].actor, "tester");
+}
+
+TEST_F(CommandServiceTest, InvalidIdsAreRefusedBeforeAnyActor) {
+  auto r = send(std::string("bad\nid"), inv::command{inv::receive_stock{1, clock_.now()}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().domain.code, domain::domain_errc::invalid_argument);
+  EXPECT_EQ(r.error().domain.field, "id");
+  EXPECT_EQ(svc_->stats().activations, 0u);
+}
+
+TEST_F(CommandServiceTest, ActivationFromSnapshotEqualsFullReplay) {
+  svc_.reset();
+  opts_.snapshot_every = 10;
+  start();
+  register_item("SKU-S", 1000, 5);
+  for (int i = 0; i < 54; ++i) {
+    inv::command c = (i % 3 == 0) ? inv::command{inv::reserve_for_order{"o-" + std::to_string(i), 2, {}, clock_.now()}}
+                                  : inv::command{inv::receive_stock{1, clock_.now()}};
+    ASSERT_TRUE(send("SKU-S", c));
+  }
+  const std::string live = state(aggregate_kind::inventory, "SKU-S");
+  // Snapshots are written off the actor's thread: wait for the latest.
+  ASSERT_TRUE(eventually([&] {
+    auto s = store_->get_snapshot("inventory-SKU-S");
+    return s && s->has_value() && (*s)->version == 50;
+  }));
+
+  restart();
+  const std::string from_snapshot = state(aggregate_kind::inventory, "SKU-S");
+  EXPECT_EQ(svc_->stats().snapshot_loads, 1u);
+  EXPECT_EQ(svc_->stats().events_replayed, 5u) << "only the events after the snapshot";
+
+  // A snapshot of another schema version is ignored: full replay.
+  auto snap = store_->get_snapshot("inventory-SKU-S");
+  ASSERT_TRUE(snap && snap->has_value());
+  eventstore::snapshot old = **snap;
+  old.schema_version += 1;
+  ASSERT_TRUE(store_->put_snapshot("inventory-SKU-S", old));
+  restart();
+  const std::string replayed = state(aggregate_kind::inventory, "SKU-S");
+  EXPECT_EQ(svc_->stats().snapshot_loads, 0u);
+  EXPECT_EQ(svc_->stats().events_replayed, 55u);
+
+  EXPECT_EQ(live, from_snapshot);
+  EXPECT_EQ(live, replayed);
+}
+
+TEST_F(CommandServiceTest, IdleAggregatesPassivateAndReactivate) {
+  svc_.reset();
+  opts_.idle_timeout_ms = 50;
+  start();
+  register_item("SKU-P", 3);
+  ASSERT_TRUE(eventually([&] { return svc_->stats().passivations >= 1 && svc_->stats().live_aggregates == 0; }));
+  auto r = send("SKU-P", inv::command{inv::receive_stock{2, clock_.now()}}, true);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->version, 2u);
+  EXPECT_EQ(field(r->state_json, "on_hand"), 5);
+  EXPECT_EQ(svc_->stats().activations, 2u);
+}
+
+TEST_F(CommandServiceTest, PassivationRaceNeitherLosesNorDoublesCommands) {
+  svc_.reset();
+  opts_.idle_timeout_ms = 0;  // every sweep (each 10 ms) asks every idle aggregate to stop
+  opts_.passivation_sweep_ms = 10;
+  start();
+  register_item("SKU-R", 0);
+  constexpr int kCommands = 400;
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 4; ++t) {
+    senders.emplace_back([&, t] {
+      std::mt19937 rng(static_cast<unsigned>(t));
+      for (int i = 0; i < kCommands / 4; ++i) {
+        auto r = send("SKU-R", inv::command{inv::receive_stock{1, clock_.now()}});
+        (r ? ok : failed)++;
+        // Random gaps around the sweep period, so commands land while the
+        // actor is idle, stopping, or gone.
+        std::this_thread::sleep_for(std::chrono::microseconds(rng() % 12000));
+      }
+    });
+  }
+  for (auto& s : senders) s.join();
+  EXPECT_EQ(ok.load(), kCommands);
+  EXPECT_EQ(failed.load(), 0);
+  const std::string st = state(aggregate_kind::inventory, "SKU-R");
+  EXPECT_EQ(field(st, "on_hand"), kCommands) << "each command applied exactly once";
+  auto events = store_->read_stream("inventory-SKU-R", 1, 10000);
+  ASSERT_TRUE(events);
+  const auto received = std::count_if(events->begin(), events->end(),
+                                      [](const auto& e) { return e.type == "StockReceived"; });
+  EXPECT_EQ(received, kCommands);
+  EXPECT_GT(svc_->stats().passivations, 0u) << "the race was exercised";
+  std::printf("passivations %llu, retries %llu\n", static_cast<unsigned long long>(svc_->stats().passivations),
+              static_cast<unsigned long long>(svc_->stats().retries));
+}
+
+TEST_F(CommandServiceTest, OrderSagaConfirmsOrRejectsAndCompensates) {
+  register_item("A", 5);
+  register_item("B", 1);
+  auto ok = send("o-1", place("o-1", {{"A", 2}}), true);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(text(ok->state_json, "status"), "confirmed");
+  ASSERT_FALSE(ok->events.empty());
+  EXPECT_EQ(ok->events.front().type, "OrderPlaced");
+  EXPECT_EQ(ok->events.back().type, "OrderConfirmed");
+
+  auto no = send("o-2", place("o-2", {{"A", 2}, {"B", 3}}), true);
+  ASSERT_TRUE(no) << no.error().message;
+  EXPECT_EQ(text(no->state_json, "status"), "rejected");
+  EXPECT_EQ(no->events.back().type, "OrderRejected");
+
+  // A's reservation for o-2 was released by compensation: only o-1's remains.
+  ASSERT_TRUE(eventually([&] { return field(state(aggregate_kind::inventory, "A"), "reserved") == 2; }));
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "B"), "reserved"), 0);
+  // ... and the order's reminder is gone once compensation is done.
+  ASSERT_TRUE(eventually([&] {
+    auto w = store_->list_wakeups(100);
+    return w && w->empty();
+  }));
+}
+
+TEST_F(CommandServiceTest, NoOversellingUnderOneThousandConcurrentOrders) {
+  register_item("HOT", 100);
+  constexpr int kOrders = 1000;
+  std::atomic<int> confirmed{0}, rejected_n{0}, errors{0};
+  std::atomic<int> answered{0};
+  std::promise<void> all;
+  for (int i = 0; i < kOrders; ++i) {
+    const std::string id = "hot-" + std::to_string(i);
+    svc_->send(id, place(id, {{"HOT", 1}}), command_context{"t", "u", true}, [&](command_result r) {
+      if (!r) {
+        ++errors;
+      } else if (r->state_json.find("\"status\":\"confirmed\"") != std::string::npos) {
+        ++confirmed;
+      } else if (r->state_json.find("\"status\":\"rejected\"") != std::string::npos) {
+        ++rejected_n;
+      } else {
+        ++errors;
+      }
+      if (++answered == kOrders) all.set_value();
+    });
+  }
+  ASSERT_EQ(all.get_future().wait_for(120s), std::future_status::ready);
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(confirmed.load(), 100);
+  EXPECT_EQ(rejected_n.load(), 900);
+  const std::string st = state(aggregate_kind::inventory, "HOT");
+  EXPECT_EQ(field(st, "on_hand"), 100);
+  EXPECT_EQ(field(st, "reserved"), 100);
+  EXPECT_EQ(field(st, "held"), 0);
+}
+
+TEST_F(CommandServiceTest, SagaInterruptedByACrashResumesAtStart) {
+  register_item("R1", 4);
+  register_item("R2", 4);
+  svc_.reset();
+  // What a crash right after OrderPlaced leaves behind: the event, the
+  // reminder, and one line already reserved at inventory but not yet recorded.
+  ord::place p = std::get<ord::place>(place("o-crash", {{"R1", 1}, {"R2", 2}}));
+  ord::order_placed placed{p.order_id, p.customer_id, std::nullopt, "EUR", p.lines, domain::money{750, "EUR"},
+                           clock_.now()};
+  auto enc = ord::encode(ord::event{placed});
+  eventstore::new_event e;
+  e.type = enc.type;
+  e.schema_version = enc.schema_version;
+  e.data = enc.data;
+  eventstore::append_options reminder;
+  reminder.wakeup = eventstore::append_options::wakeup_change::set;
+  std::promise<bool> done;
+  store_->async_append("order-o-crash", eventstore::expected_version::no_stream(), {e},
+                       [&done](eventstore::store_result<eventstore::append_result> r) { done.set_value(r.has_value()); },
+                       reminder);
+  ASSERT_TRUE(done.get_future().get());
+  {
+    auto enc2 = inv::encode(inv::event{inv::stock_reserved{"o-crash", 1, clock_.now()}});
+    eventstore::new_event r;
+    r.type = enc2.type;
+    r.schema_version = enc2.schema_version;
+    r.data = enc2.data;
+    ASSERT_TRUE(store_->append("inventory-R1", eventstore::expected_version::exact(1), {r}));
+  }
+
+  start();  // wakes order-o-crash, whose saga resumes
+  ASSERT_TRUE(eventually([&] { return text(state(aggregate_kind::order, "o-crash"), "status") == "confirmed"; }));
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "R1"), "reserved"), 1) << "reserved once, not twice";
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "R2"), "reserved"), 2);
+  ASSERT_TRUE(eventually([&] {
+    auto w = store_->list_wakeups(100);
+    return w && w->empty();
+  }));
+}
+
+TEST_F(CommandServiceTest, CartHoldsStockAndCheckoutConvertsItIntoAnOrder) {
+  register_item("C1", 10);
+  ASSERT_TRUE(send("cart-1", crt::command{crt::create{"cart-1", "c-1", clock_.now()}}));
+  auto set = send("cart-1", crt::command{crt::set_line_quantity{"C1", 3, domain::money{500, "EUR"}, 0, clock_.now()}});
+  ASSERT_TRUE(set) << set.error().message;
+  std::string inv_state = state(aggregate_kind::inventory, "C1");
+  EXPECT_EQ(field(inv_state, "held"), 3);
+
+  // More than is available: refused by the inventory item, the cart unchanged.
+  auto too_many = send("cart-1", crt::command{crt::set_line_quantity{"C1", 50, domain::money{500, "EUR"}, 0, clock_.now()}});
+  ASSERT_FALSE(too_many);
+  EXPECT_EQ(too_many.error().domain.code, domain::domain_errc::insufficient_stock);
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "C1"), "held"), 3);
+
+  auto out = send("cart-1", crt::command{crt::checkout{"o-cart", clock_.now()}}, true);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->stream, "order-o-cart");
+  EXPECT_EQ(text(out->state_json, "status"), "confirmed");
+  inv_state = state(aggregate_kind::inventory, "C1");
+  EXPECT_EQ(field(inv_state, "held"), 0) << "the hold became the reservation";
+  EXPECT_EQ(field(inv_state, "reserved"), 3);
+}
+
+TEST_F(CommandServiceTest, CartHoldExpiryReturnsStockAndExpiredCheckoutFails) {
+  svc_.reset();
+  opts_.cart_hold_ttl_ms = 300;
+  start();
+  register_item("E1", 5);
+  ASSERT_TRUE(send("cart-e", crt::command{crt::create{"cart-e", "c-1", clock_.now()}}));
+  ASSERT_TRUE(send("cart-e", crt::command{crt::set_line_quantity{"E1", 4, domain::money{100, "EUR"}, 0, clock_.now()}}));
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "E1"), "held"), 4);
+  // The inventory item's own timer expires the hold: stock comes back.
+  ASSERT_TRUE(eventually([&] { return field(state(aggregate_kind::inventory, "E1"), "held") == 0; }, 5s));
+  ASSERT_TRUE(eventually([&] { return text(state(aggregate_kind::cart, "cart-e"), "status") == "expired"; }, 5s));
+  auto out = send("cart-e", crt::command{crt::checkout{"o-late", clock_.now()}});
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, command_errc::rejected);
+  auto order = store_->current_version("order-o-late");
+  ASSERT_TRUE(order);
+  EXPECT_EQ(*order, 0u) << "no order was placed";
+}
+
+TEST_F(CommandServiceTest, HoldsExpireAfterARestartToo) {
+  svc_.reset();
+  opts_.cart_hold_ttl_ms = 300;
+  start();
+  register_item("W1", 5);
+  ASSERT_TRUE(send("cart-w", crt::command{crt::create{"cart-w", "c-1", clock_.now()}}));
+  ASSERT_TRUE(send("cart-w", crt::command{crt::set_line_quantity{"W1", 2, domain::money{100, "EUR"}, 0, clock_.now()}}));
+  restart();  // nothing resident; the inventory item's wake-up brings it back
+  std::this_thread::sleep_for(400ms);
+  ASSERT_TRUE(eventually([&] {
+    auto v = store_->read_stream("inventory-W1", 1, 100);
+    return v && !v->empty() && v->back().type == "HoldExpired";
+  }, 5s)) << "the hold expired without any command touching the item";
+}
+
+TEST_F(CommandServiceTest, PaymentsRefundsAndStockRestoredOnCancel) {
+  register_item("P1", 5);
+  ASSERT_TRUE(send("o-pay", place("o-pay", {{"P1", 2}})));
+
+  std::promise<command_result> declined;
+  svc_->pay("o-pay", "decline", command_context{}, [&](command_result r) { declined.set_value(std::move(r)); });
+  auto d = declined.get_future().get();
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->events.at(0).type, "PaymentDeclined");
+
+  std::promise<command_result> paid;
+  svc_->pay("o-pay", "card-token", command_context{"", "", true}, [&](command_result r) { paid.set_value(std::move(r)); });
+  auto p = paid.get_future().get();
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(text(p->state_json, "status"), "paid");
+
+  std::promise<command_result> twice;
+  svc_->pay("o-pay", "card-token", command_context{}, [&](command_result r) { twice.set_value(std::move(r)); });
+  auto t = twice.get_future().get();
+  ASSERT_FALSE(t) << "a paid order is not charged again";
+  EXPECT_EQ(t.error().domain.code, domain::domain_errc::illegal_transition);
+
+  ASSERT_TRUE(send("o-pay", ord::command{ord::cancel{"changed my mind", clock_.now()}}));
+  ASSERT_TRUE(eventually([&] {
+    auto v = store_->read_stream("order-o-pay", 1, 100);
+    return v && !v->empty() && v->back().type == "RefundRecorded";
+  }));
+  ASSERT_TRUE(eventually([&] { return field(state(aggregate_kind::inventory, "P1"), "reserved") == 0; }));
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "P1"), "on_hand"), 5);
+}
+
+TEST_F(CommandServiceTest, ShippingCommitsTheReservation) {
+  register_item("S1", 5);
+  ASSERT_TRUE(send("o-ship", place("o-ship", {{"S1", 2}})));
+  std::promise<command_result> paid;
+  svc_->pay("o-ship", "card", command_context{}, [&](command_result r) { paid.set_value(std::move(r)); });
+  ASSERT_TRUE(paid.get_future().get());
+  ASSERT_TRUE(send("o-ship", ord::command{ord::change_status{ord::status::processing, clock_.now()}}));
+  ASSERT_TRUE(send("o-ship", ord::command{ord::change_status{ord::status::shipped, clock_.now()}}));
+  ASSERT_TRUE(eventually([&] { return field(state(aggregate_kind::inventory, "S1"), "on_hand") == 3; }));
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "S1"), "reserved"), 0);
+  auto late = send("o-ship", ord::command{ord::cancel{"too late", clock_.now()}});
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().domain.code, domain::domain_errc::illegal_transition);
+}
+
+TEST_F(CommandServiceTest, SkuAndEmailAreUnique) {
+  prd::create c{"p-1", "SKU-U", "Mug", "A mug", domain::money{900, "EUR"}, "kitchen", {}, clock_.now()};
+  auto first = send("p-1", prd::command{c});
+  ASSERT_TRUE(first) << first.error().message;
+  c.product_id = "p-2";
+  auto dup = send("p-2", prd::command{c});
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().domain.code, domain::domain_errc::already_exists);
+  EXPECT_EQ(dup.error().domain.field, "sku");
+  auto v = store_->current_version("product-p-2");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(*v, 0u);
+
+  // An invalid product claims nothing: its SKU stays free.
+  prd::create bad{"p-3", "SKU-V", "", "", domain::money{1, "EUR"}, "kitchen", {}, clock_.now()};
+  ASSERT_FALSE(send("p-3", prd::command{bad}));
+  prd::create good{"p-4", "SKU-V", "Cup", "", domain::money{1, "EUR"}, "kitchen", {}, clock_.now()};
+  auto good_r = send("p-4", prd::command{good});
+  ASSERT_TRUE(good_r) << good_r.error().message;
+
+  cus::register_customer r{"u-1", "Ann@Example.com", "hash", "Ann", cus::role::customer, clock_.now()};
+  ASSERT_TRUE(send("u-1", cus::command{r}));
+  r.customer_id = "u-2";
+  r.email = "ann@example.COM";
+  auto again = send("u-2", cus::command{r});
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().domain.field, "email");
+}
+
+}  // namespace
+}  // namespace agora::actors
