@@ -45,15 +45,32 @@ struct pending {
   std::vector<std::string> aux;
 };
 
-/// The append in flight.
+/// One command of a batch: its events are events[first, first + count).
+template <class Kind>
+struct batch_item {
+  pending<Kind> p;
+  std::size_t first = 0;
+  std::size_t count = 0;
+  std::optional<domain::domain_error> refusal;
+};
+
+/// The append in flight: the commands decided together, in queue order, and
+/// all their events. Each command was decided against the state the commands
+/// before it left, exactly as if they had run one by one; one append makes
+/// them durable together (one fsync for a burst of commands to a hot
+/// aggregate instead of one each).
 template <class Kind>
 struct inflight {
-  pending<Kind> p;
+  std::vector<batch_item<Kind>> items;
   std::vector<typename Kind::event> events;
   std::vector<domain::encoded_event> encoded;
+  eventstore::stream_version base_version = 0;
   std::optional<timestamp_us> wakeup;  // what the append sets (if it changes it)
   bool wakeup_changed = false;
 };
+
+/// Commands decided together at most.
+inline constexpr std::size_t kMaxBatchCommands = 256;
 
 /// Per-kind extra state; specialized by kinds that need some (the order saga).
 template <class Kind>
@@ -93,6 +110,11 @@ enum class prep : std::uint8_t {
 /// Per-kind behaviour: the defaults do nothing. A kind specializes hooks<Kind>
 /// deriving from default_hooks and hides the members it needs.
 struct default_hooks {
+  /// Whether before_decide has work for this command (no side effects).
+  template <class Self, class P>
+  static bool needs_prepare(Self*, const P&) {
+    return false;
+  }
   template <class Self, class P>
   static prep before_decide(Self*, P&) {
     return prep::proceed;
@@ -235,46 +257,75 @@ void maybe_snapshot(agg_actor<Kind>* self) {
   }
 }
 
-/// Decides, evolves and appends one command.
+/// Decides the run of commands at the front of the queue that need no
+/// preparation, evolving the state after each, and appends all their events at
+/// once. Answers come after the append (a refusal too: it was decided against
+/// a state that only exists if the append succeeds).
 template <class Kind>
-void run_decide(agg_actor<Kind>* self, pending<Kind> p) {
+void run_batch(agg_actor<Kind>* self) {
   auto& st = self->state;
-  auto d = Kind::decide(st.s, p.cmd);
-  if (!d) {
-    hooks<Kind>::on_rejected(self, p);
-    return finish(self, p, agora::unexpected{rejected(std::move(d).error())});
-  }
-  if (d->empty()) {
-    // Nothing to record (an idempotent repeat): answer with the current version.
-    command_ack ack;
-    ack.stream = stream_of(self);
-    ack.version = st.version;
-    return finish(self, p, std::move(ack));
-  }
-  hooks<Kind>::before_evolve(self, p, *d);
   auto fl = std::make_unique<inflight<Kind>>();
-  fl->events = std::move(*d);
+  fl->base_version = st.version;
+  while (!st.queue.empty() && fl->items.size() < kMaxBatchCommands) {
+    auto& front = st.queue.front();
+    if (front.query) break;
+    if (!front.prepared && hooks<Kind>::needs_prepare(self, front)) break;
+    batch_item<Kind> item;
+    item.p = std::move(front);
+    st.queue.erase(st.queue.begin());
+    auto d = Kind::decide(st.s, item.p.cmd);
+    item.first = fl->events.size();
+    if (!d) {
+      hooks<Kind>::on_rejected(self, item.p);
+      item.refusal = std::move(d).error();
+    } else if (!d->empty()) {
+      hooks<Kind>::before_evolve(self, item.p, *d);
+      // Evolve now: the next command is decided against this state. A failed
+      // append reloads the state from the store (see appended_msg).
+      for (auto& e : *d) {
+        Kind::evolve(st.s, e);
+        fl->events.push_back(std::move(e));
+      }
+      item.count = fl->events.size() - item.first;
+    }
+    fl->items.push_back(std::move(item));
+  }
+  if (fl->items.empty()) return;
+  st.version += fl->events.size();
+
+  if (fl->events.empty()) {
+    // Nothing to record: refusals and idempotent repeats, answered at once.
+    for (auto& item : fl->items) {
+      if (item.refusal) {
+        finish(self, item.p, agora::unexpected{rejected(std::move(*item.refusal))});
+      } else {
+        command_ack ack;
+        ack.stream = stream_of(self);
+        ack.version = st.version;
+        finish(self, item.p, std::move(ack));
+      }
+    }
+    return;
+  }
+
   const auto now = st.rt->now();
   std::vector<eventstore::new_event> out;
   out.reserve(fl->events.size());
   fl->encoded.reserve(fl->events.size());
-  for (const auto& e : fl->events) {
-    auto enc = Kind::encode(e);
-    eventstore::new_event ne;
-    ne.type = enc.type;
-    ne.schema_version = enc.schema_version;
-    ne.data = enc.data;
-    ne.correlation_id = p.ctx.correlation_id;
-    ne.actor = p.ctx.user_id;
-    ne.timestamp = now;
-    out.push_back(std::move(ne));
-    fl->encoded.push_back(std::move(enc));
+  for (const auto& item : fl->items) {
+    for (std::size_t i = item.first; i < item.first + item.count; ++i) {
+      auto enc = Kind::encode(fl->events[i]);
+      eventstore::new_event ne;
+      ne.type = enc.type;
+      ne.schema_version = enc.schema_version;
+      ne.data = enc.data;
+      ne.correlation_id = item.p.ctx.correlation_id;
+      ne.actor = item.p.ctx.user_id;
+      ne.timestamp = now;
+      out.push_back(std::move(ne));
+      fl->encoded.push_back(std::move(enc));
+    }
   }
-  // Evolve now: no other message is handled until the append is answered, and
-  // a failed append reloads the state from the store (see appended_msg).
-  const auto expected = eventstore::expected_version::exact(st.version);
-  for (const auto& e : fl->events) Kind::evolve(st.s, e);
-  st.version += fl->events.size();
 
   eventstore::append_options ao;
   const auto want = hooks<Kind>::wakeup(self);
@@ -287,7 +338,7 @@ void run_decide(agg_actor<Kind>* self, pending<Kind> p) {
     ao.wakeup = eventstore::append_options::wakeup_change::clear;
     fl->wakeup_changed = true;
   }
-  fl->p = std::move(p);
+  const auto expected = eventstore::expected_version::exact(fl->base_version);
   st.busy = std::move(fl);
   st.ph = phase::busy;
   auto handle = caf::actor_cast<caf::actor>(self);
@@ -305,21 +356,28 @@ template <class Kind>
 void process_next(agg_actor<Kind>* self) {
   auto& st = self->state;
   while (st.ph == phase::ready && !st.queue.empty()) {
-    pending<Kind> p = std::move(st.queue.front());
-    st.queue.erase(st.queue.begin());
-    if (p.query) {
+    auto& front = st.queue.front();
+    if (front.query) {
+      pending<Kind> p = std::move(front);
+      st.queue.erase(st.queue.begin());
       if (p.rp.pending()) p.rp.deliver(state_reply{Kind::encode_state(st.s)});
       continue;
     }
-    if (!p.prepared) {
+    if (!front.prepared && hooks<Kind>::needs_prepare(self, front)) {
+      pending<Kind> p = std::move(front);
+      st.queue.erase(st.queue.begin());
       const prep r = hooks<Kind>::before_decide(self, p);
       if (r == prep::wait) {
         st.ph = phase::preparing;
         return;
       }
-      if (r == prep::done) continue;
+      if (r == prep::proceed) {
+        p.prepared = true;
+        st.queue.insert(st.queue.begin(), std::move(p));
+      }
+      continue;
     }
-    run_decide(self, std::move(p));
+    run_batch(self);
   }
 }
 
@@ -467,7 +525,7 @@ caf::behavior aggregate_actor(agg_actor<Kind>* self, std::shared_ptr<runtime> rt
             // misconfigured cluster) or a tool appended. Reload and go on.
             spdlog::warn("actors: {} changed behind its actor: {}", stream_of(self), err.message);
           }
-          finish(self, fl->p, agora::unexpected{make_command_error(code, err.message)});
+          for (auto& item : fl->items) finish(self, item.p, agora::unexpected{make_command_error(code, err.message)});
           // The state was evolved ahead of the store: load the truth again.
           st.wk = wakeup_known::unknown;
           return start_load(self);
@@ -478,14 +536,29 @@ caf::behavior aggregate_actor(agg_actor<Kind>* self, std::shared_ptr<runtime> rt
         }
         st.since_snapshot += static_cast<std::uint32_t>(fl->events.size());
         maybe_snapshot(self);
-        command_ack ack;
-        ack.stream = stream_of(self);
-        ack.version = m.r->version;
-        ack.first_position = m.r->first_position;
-        ack.last_position = m.r->last_position;
-        ack.events = std::move(fl->encoded);
         st.ph = phase::ready;
-        if (!hooks<Kind>::after_commit(self, fl->p, fl->events, ack)) finish(self, fl->p, std::move(ack));
+        const std::string stream = stream_of(self);
+        for (auto& item : fl->items) {
+          if (item.refusal) {
+            finish(self, item.p, agora::unexpected{rejected(std::move(*item.refusal))});
+            continue;
+          }
+          command_ack ack;
+          ack.stream = stream;
+          ack.version = fl->base_version + item.first + item.count;
+          if (item.count > 0) {
+            ack.first_position = m.r->first_position + item.first;
+            ack.last_position = ack.first_position + item.count - 1;
+            ack.events.assign(std::make_move_iterator(fl->encoded.begin() + static_cast<std::ptrdiff_t>(item.first)),
+                              std::make_move_iterator(fl->encoded.begin() +
+                                                      static_cast<std::ptrdiff_t>(item.first + item.count)));
+            const std::vector<typename Kind::event> mine(
+                fl->events.begin() + static_cast<std::ptrdiff_t>(item.first),
+                fl->events.begin() + static_cast<std::ptrdiff_t>(item.first + item.count));
+            if (hooks<Kind>::after_commit(self, item.p, mine, ack)) continue;
+          }
+          finish(self, item.p, std::move(ack));
+        }
         arm_timer(self);
         hooks<Kind>::on_ready(self);
         process_next(self);

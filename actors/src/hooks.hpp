@@ -78,6 +78,9 @@ void release_claim(agg_actor<Kind>* self, const std::string& key, const std::str
 
 template <>
 struct hooks<product_kind> : default_hooks {
+  static bool needs_prepare(agg_actor<product_kind>*, const pending<product_kind>& p) {
+    return std::holds_alternative<domain::product::create>(p.cmd);
+  }
   static prep before_decide(agg_actor<product_kind>* self, pending<product_kind>& p) {
     auto* c = std::get_if<domain::product::create>(&p.cmd);
     if (!c) return prep::proceed;
@@ -91,6 +94,9 @@ struct hooks<product_kind> : default_hooks {
 
 template <>
 struct hooks<customer_kind> : default_hooks {
+  static bool needs_prepare(agg_actor<customer_kind>*, const pending<customer_kind>& p) {
+    return std::holds_alternative<domain::customer::register_customer>(p.cmd);
+  }
   static prep before_decide(agg_actor<customer_kind>* self, pending<customer_kind>& p) {
     auto* c = std::get_if<domain::customer::register_customer>(&p.cmd);
     if (!c) return prep::proceed;
@@ -111,6 +117,10 @@ struct hooks<customer_kind> : default_hooks {
 template <>
 struct hooks<cart_kind> : default_hooks {
   using self_t = agg_actor<cart_kind>;
+
+  static bool needs_prepare(self_t*, const pending<cart_kind>& p) {
+    return std::holds_alternative<domain::cart::set_line_quantity>(p.cmd);
+  }
 
   static prep before_decide(self_t* self, pending<cart_kind>& p) {
     auto* set = std::get_if<domain::cart::set_line_quantity>(&p.cmd);

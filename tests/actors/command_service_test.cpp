@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <future>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "actors/domain/order.hpp"
@@ -248,6 +249,44 @@ TEST_F(CommandServiceTest, PassivationRaceNeitherLosesNorDoublesCommands) {
   EXPECT_GT(svc_->stats().passivations, 0u) << "the race was exercised";
   std::printf("passivations %llu, retries %llu\n", static_cast<unsigned long long>(svc_->stats().passivations),
               static_cast<unsigned long long>(svc_->stats().retries));
+}
+
+TEST_F(CommandServiceTest, ConcurrentCommandsToOneAggregateShareAppendsButKeepTheirOwnVersions) {
+  register_item("BATCH", 0);
+  constexpr int kCommands = 300;
+  const auto appends_before = store_->stats().appends;
+  std::mutex mu;
+  std::set<std::uint64_t> versions, positions;
+  std::atomic<int> answered{0};
+  std::promise<void> all;
+  for (int i = 0; i < kCommands; ++i) {
+    svc_->send("BATCH", inv::command{inv::receive_stock{1, clock_.now()}}, command_context{}, [&](command_result r) {
+      {
+        std::lock_guard<std::mutex> lk(mu);
+        EXPECT_TRUE(r);
+        if (r) {
+          EXPECT_TRUE(versions.insert(r->version).second) << "version " << r->version << " twice";
+          EXPECT_LE(r->first_position, r->last_position);
+          EXPECT_EQ(r->events.size(), r->last_position - r->first_position + 1);
+          for (auto pos = r->first_position; pos <= r->last_position; ++pos) {
+            EXPECT_TRUE(positions.insert(pos).second) << "position " << pos << " claimed twice";
+          }
+        }
+      }
+      if (++answered == kCommands) all.set_value();
+    });
+  }
+  ASSERT_EQ(all.get_future().wait_for(60s), std::future_status::ready);
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "BATCH"), "on_hand"), kCommands);
+  const auto appends = store_->stats().appends - appends_before;
+  EXPECT_LT(appends, static_cast<std::uint64_t>(kCommands)) << "queued commands were appended together";
+  // Each command's events are where its answer says.
+  auto events = store_->read_log(*positions.begin(), 1);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].stream, "inventory-BATCH");
+  EXPECT_EQ((*events)[0].type, "StockReceived");
+  std::printf("%d commands in %llu appends\n", kCommands, static_cast<unsigned long long>(appends));
 }
 
 TEST_F(CommandServiceTest, OrderSagaConfirmsOrRejectsAndCompensates) {
