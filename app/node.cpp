@@ -21,14 +21,30 @@ agora::expected<std::unique_ptr<node>, std::string> node::start(config& cfg) {
   const auto abs = std::filesystem::absolute(store_opts.path, ec).lexically_normal();
   spdlog::info("event store open at {} (last position {}, sync {})", ec ? store_opts.path : abs.string(),
                n->store_->last_position(), store_opts.sync ? "on" : "OFF: acknowledged writes may be lost on power failure");
+
+  const auto actor_opts = actors::actor_options::from_config(cfg);
+  auto commands = actors::command_service::start(*n->store_, actor_opts, system_clock::instance(),
+                                                 std::make_shared<actors::simulated_payments>());
+  if (!commands) return agora::unexpected{"cannot start the actor system: " + commands.error()};
+  n->commands_ = std::move(*commands);
+  spdlog::info("actor system started ({} scheduler threads); payments: simulated provider (moves no money)",
+               actor_opts.scheduler_threads);
   return n;
 }
 
-void node::declare_config(config& cfg) { (void)eventstore::store_options::from_config(cfg); }
+void node::declare_config(config& cfg) {
+  (void)eventstore::store_options::from_config(cfg);
+  (void)actors::actor_options::from_config(cfg);
+}
 
 node::~node() { stop(); }
 
 void node::stop() {
+  if (commands_) {
+    const auto s = commands_->stats();
+    commands_.reset();
+    spdlog::info("actor system stopped ({} commands, {} activations this run)", s.commands, s.activations);
+  }
   if (store_) {
     const auto s = store_->stats();
     store_.reset();

@@ -7,6 +7,7 @@
 
 #include "common/config.hpp"
 #include "common/expected.hpp"
+#include "actors/command_service.hpp"
 #include "eventstore/event_store.hpp"
 
 namespace agora {
@@ -14,8 +15,9 @@ namespace agora {
 /// A running node. Not copyable; stop() (or the destructor) shuts it down.
 class node {
  public:
-  /// Reads every node.* / store.* ... key from `cfg`, then opens the event
-  /// store (creating its directory). Fails with a message naming what could
+  /// Reads the store.* and actors.* keys from `cfg`, opens the event store
+  /// (creating its directory), then starts the actor system (which resumes
+  /// aggregates with pending work). Fails with a message naming what could
   /// not be started. Unknown configuration keys are reported by the caller
   /// after start (see config::unknown_keys()).
   [[nodiscard]] static agora::expected<std::unique_ptr<node>, std::string> start(config& cfg);
@@ -32,10 +34,13 @@ class node {
   void stop();
 
   eventstore::event_store& store() noexcept { return *store_; }
+  actors::command_service& commands() noexcept { return *commands_; }
 
  private:
   node() = default;
+  // Declared in start order; stop() tears down in reverse.
   std::unique_ptr<eventstore::event_store> store_;
+  std::unique_ptr<actors::command_service> commands_;
 };
 
 }  // namespace agora
