@@ -12,6 +12,8 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libsodium-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev rocksdb-tools kcat procps
+  # the fuzz target (ctest -L fuzz) builds with clang and libFuzzer
+  clang libclang-rt-14-dev
 )
 
 missing=()
