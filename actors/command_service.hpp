@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,9 @@ struct command_context {
   std::string user_id;
   /// Ask for the aggregate's state (JSON) in the answer.
   bool with_state = false;
+  /// Run the command only if the aggregate is at this version (HTTP If-Match);
+  /// otherwise answer precondition_failed and record nothing.
+  std::optional<eventstore::stream_version> expected_version;
 };
 
 /// A command's successful outcome.
@@ -77,6 +81,9 @@ enum class command_errc : std::uint8_t {
   storage,
   /// The service is stopping.
   unavailable,
+  /// command_context::expected_version did not match; command_error::message
+  /// names the current version.
+  precondition_failed,
 };
 const char* to_string(command_errc c) noexcept;
 

@@ -52,6 +52,8 @@ struct batch_item {
   std::size_t first = 0;
   std::size_t count = 0;
   std::optional<domain::domain_error> refusal;
+  /// A failed precondition (expected version), answered as such.
+  std::optional<command_error> failure;
 };
 
 /// The append in flight: the commands decided together, in queue order, and
@@ -273,8 +275,16 @@ void run_batch(agg_actor<Kind>* self) {
     batch_item<Kind> item;
     item.p = std::move(front);
     st.queue.erase(st.queue.begin());
-    auto d = Kind::decide(st.s, item.p.cmd);
     item.first = fl->events.size();
+    const auto at_version = fl->base_version + fl->events.size();
+    if (item.p.ctx.expected_version && *item.p.ctx.expected_version != at_version) {
+      item.failure = make_command_error(command_errc::precondition_failed,
+                                        stream_of(self) + " is at version " + std::to_string(at_version) +
+                                            ", not " + std::to_string(*item.p.ctx.expected_version));
+      fl->items.push_back(std::move(item));
+      continue;
+    }
+    auto d = Kind::decide(st.s, item.p.cmd);
     if (!d) {
       hooks<Kind>::on_rejected(self, item.p);
       item.refusal = std::move(d).error();
@@ -296,7 +306,9 @@ void run_batch(agg_actor<Kind>* self) {
   if (fl->events.empty()) {
     // Nothing to record: refusals and idempotent repeats, answered at once.
     for (auto& item : fl->items) {
-      if (item.refusal) {
+      if (item.failure) {
+        finish(self, item.p, agora::unexpected{std::move(*item.failure)});
+      } else if (item.refusal) {
         finish(self, item.p, agora::unexpected{rejected(std::move(*item.refusal))});
       } else {
         command_ack ack;
@@ -539,6 +551,10 @@ caf::behavior aggregate_actor(agg_actor<Kind>* self, std::shared_ptr<runtime> rt
         st.ph = phase::ready;
         const std::string stream = stream_of(self);
         for (auto& item : fl->items) {
+          if (item.failure) {
+            finish(self, item.p, agora::unexpected{std::move(*item.failure)});
+            continue;
+          }
           if (item.refusal) {
             finish(self, item.p, agora::unexpected{rejected(std::move(*item.refusal))});
             continue;

@@ -34,6 +34,7 @@ const char* to_string(command_errc c) noexcept {
     case command_errc::timeout: return "timeout";
     case command_errc::storage: return "storage";
     case command_errc::unavailable: return "unavailable";
+    case command_errc::precondition_failed: return "precondition_failed";
   }
   return "unknown";
 }

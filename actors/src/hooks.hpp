@@ -294,7 +294,7 @@ struct hooks<order_kind> : default_hooks {
     const auto& s = self->state.s;
     for (const auto& line : s.lines) {
       domain::inventory::commit_reservation c{s.order_id, self->state.rt->now()};
-      ask<inventory_kind>(self, line.sku, domain::inventory::command{c}, command_context{s.order_id, {}, false},
+      ask<inventory_kind>(self, line.sku, domain::inventory::command{c}, command_context{s.order_id, {}, false, std::nullopt},
                           [sku = line.sku, order = s.order_id](command_result r) {
                             if (!r) spdlog::error("actors: committing {}'s reservation on {}: {}", order, sku,
                                                   r.error().message);
@@ -307,7 +307,7 @@ struct hooks<order_kind> : default_hooks {
     const auto& s = st.s;
     if (!s.exists) return;
     const auto now = st.rt->now();
-    command_context ctx{s.order_id, {}, false};
+    command_context ctx{s.order_id, {}, false, std::nullopt};
 
     if (s.current == status::pending) {
       // Ask for every line without an outcome; after a restart that is exactly
@@ -358,7 +358,7 @@ struct hooks<order_kind> : default_hooks {
     auto failed = std::make_shared<bool>(false);
     const auto cmd = domain::order_saga::compensation_command(s, self->state.rt->now());
     for (const auto& sku : skus) {
-      ask<inventory_kind>(self, sku, cmd, command_context{s.order_id, {}, false},
+      ask<inventory_kind>(self, sku, cmd, command_context{s.order_id, {}, false, std::nullopt},
                           [self, remaining, failed, sku](command_result r) {
                             // A domain refusal (e.g. already committed) is final;
                             // anything else is worth another try.

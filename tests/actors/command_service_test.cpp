@@ -65,7 +65,7 @@ class CommandServiceTest : public ::testing::Test {
   command_result send(const std::string& id, Cmd cmd, bool with_state = false) {
     std::promise<command_result> p;
     auto f = p.get_future();
-    command_context ctx{"test", "tester", with_state};
+    command_context ctx{"test", "tester", with_state, std::nullopt};
     svc_->send(id, std::move(cmd), ctx, [&p](command_result r) { p.set_value(std::move(r)); });
     if (f.wait_for(30s) != std::future_status::ready) {
       ADD_FAILURE() << "no answer within 30s";
@@ -155,6 +155,22 @@ TEST_F(CommandServiceTest, CommandsAreDecidedAppendedAndAnswered) {
   ASSERT_EQ(events->size(), 2u);
   EXPECT_EQ((*events)[1].correlation_id, "test");
   EXPECT_EQ((*events)[1].actor, "tester");
+}
+
+TEST_F(CommandServiceTest, ExpectedVersionIsAPrecondition) {
+  register_item("V1", 1);
+  std::promise<command_result> stale, current;
+  command_context ctx;
+  ctx.expected_version = 7;
+  svc_->send("V1", inv::command{inv::receive_stock{1, clock_.now()}}, ctx, [&](command_result r) { stale.set_value(r); });
+  auto s = stale.get_future().get();
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, command_errc::precondition_failed);
+  ctx.expected_version = 1;
+  svc_->send("V1", inv::command{inv::receive_stock{1, clock_.now()}}, ctx, [&](command_result r) { current.set_value(r); });
+  auto c = current.get_future().get();
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->version, 2u);
 }
 
 TEST_F(CommandServiceTest, InvalidIdsAreRefusedBeforeAnyActor) {
@@ -322,7 +338,7 @@ TEST_F(CommandServiceTest, NoOversellingUnderOneThousandConcurrentOrders) {
   std::promise<void> all;
   for (int i = 0; i < kOrders; ++i) {
     const std::string id = "hot-" + std::to_string(i);
-    svc_->send(id, place(id, {{"HOT", 1}}), command_context{"t", "u", true}, [&](command_result r) {
+    svc_->send(id, place(id, {{"HOT", 1}}), command_context{"t", "u", true, std::nullopt}, [&](command_result r) {
       if (!r) {
         ++errors;
       } else if (r->state_json.find("\"status\":\"confirmed\"") != std::string::npos) {
@@ -453,7 +469,7 @@ TEST_F(CommandServiceTest, PaymentsRefundsAndStockRestoredOnCancel) {
   EXPECT_EQ(d->events.at(0).type, "PaymentDeclined");
 
   std::promise<command_result> paid;
-  svc_->pay("o-pay", "card-token", command_context{"", "", true}, [&](command_result r) { paid.set_value(std::move(r)); });
+  svc_->pay("o-pay", "card-token", command_context{"", "", true, std::nullopt}, [&](command_result r) { paid.set_value(std::move(r)); });
   auto p = paid.get_future().get();
   ASSERT_TRUE(p) << p.error().message;
   EXPECT_EQ(text(p->state_json, "status"), "paid");
