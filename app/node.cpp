@@ -2,8 +2,22 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <future>
+#include <random>
 #include <system_error>
+
+#include "actors/domain/customer.hpp"
+#include "api/gateway.hpp"
+#include "common/uuid.hpp"
+#include "http/auth.hpp"
+#include "http/blocking_pool.hpp"
+#include "http/metrics.hpp"
+#include "http/rate_limiter.hpp"
+#include "http/response_cache.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
 
 namespace agora {
 
@@ -22,6 +36,27 @@ agora::expected<std::unique_ptr<node>, std::string> node::start(config& cfg) {
   spdlog::info("event store open at {} (last position {}, sync {})", ec ? store_opts.path : abs.string(),
                n->store_->last_position(), store_opts.sync ? "on" : "OFF: acknowledged writes may be lost on power failure");
 
+  // The outbox: the log goes to Kafka (embedded broker by default).
+  auto ko = bus::relay_options::from_config(cfg);
+  if (!ko.error.empty()) return agora::unexpected{"kafka: " + ko.error};
+  if (ko.mode == bus::broker_mode::embedded) {
+    bus::embedded_broker_options bo{ko.embedded_brokers, ko.embedded_partitions, {}};
+    for (const auto& [kind, topic] : ko.topics.topics) bo.topics.push_back(topic);
+    if (!ko.topics.default_topic.empty()) bo.topics.push_back(ko.topics.default_topic);
+    auto broker = bus::embedded_broker::start(bo);
+    if (!broker) return agora::unexpected{"cannot start the embedded Kafka broker: " + broker.error()};
+    n->broker_ = std::move(*broker);
+    ko.bootstrap_servers = n->broker_->bootstrap_servers();
+    spdlog::info("embedded Kafka broker at {} (in memory only: not for production; see docs/KAFKA.md)",
+                 ko.bootstrap_servers);
+  }
+  if (ko.mode != bus::broker_mode::off) {
+    n->relay_ = std::make_unique<bus::outbox_relay>(*n->store_, ko);
+    if (auto r = n->relay_->start(); !r) return agora::unexpected{"cannot start the outbox relay: " + r.error()};
+  } else {
+    spdlog::warn("kafka.brokers = off: events are not published to Kafka");
+  }
+
   const auto actor_opts = actors::actor_options::from_config(cfg);
   auto commands = actors::command_service::start(*n->store_, actor_opts, system_clock::instance(),
                                                  std::make_shared<actors::simulated_payments>());
@@ -29,22 +64,193 @@ agora::expected<std::unique_ptr<node>, std::string> node::start(config& cfg) {
   n->commands_ = std::move(*commands);
   spdlog::info("actor system started ({} scheduler threads); payments: simulated provider (moves no money)",
                actor_opts.scheduler_threads);
+
+  if (auto r = n->start_read_side(cfg); !r) return agora::unexpected{std::move(r).error()};
   return n;
 }
 
+namespace {
+
+struct auth_settings {
+  std::string jwt_secret;
+  std::string jwt_issuer;
+  std::int64_t jwt_ttl_ms = 0;
+  std::int64_t hash_threads = 1;
+
+  static auth_settings from_config(config& cfg) {
+    auth_settings a;
+    a.jwt_secret = cfg.get_string("auth.jwt_secret", "",
+                                  "HS256 key for tokens; empty makes a random one per start (tokens die with the process)");
+    a.jwt_issuer = cfg.get_string("auth.jwt_issuer", "agora", "the iss claim of tokens");
+    a.jwt_ttl_ms = cfg.get_duration_ms("auth.jwt_ttl", 3600 * 1000, "how long a token is valid");
+    a.hash_threads = cfg.get_int("auth.hash_threads", 1, "threads for argon2id password hashing");
+    return a;
+  }
+};
+
+std::string random_secret() {
+  std::random_device rd;
+  std::string s;
+  for (int i = 0; i < 32; ++i) {
+    static const char* hex = "0123456789abcdef";
+    const auto v = rd();
+    s.push_back(hex[v & 15]);
+    s.push_back(hex[(v >> 4) & 15]);
+  }
+  return s;
+}
+
+}  // namespace
+
+agora::expected<void, std::string> node::start_read_side(config& cfg) {
+  // Projections: rebuilt from the log at start, then following it.
+  projections_ = std::make_unique<projections::projection_runner>(*store_);
+  projections_->start();
+  const auto target = store_->last_position();
+  if (!projections_->wait_for_position(target, std::chrono::minutes(5))) {
+    return agora::unexpected{"the projections did not catch up with the log (position " + std::to_string(target) + ")"};
+  }
+  spdlog::info("projections caught up at position {}", target);
+
+  const auto auth = auth_settings::from_config(cfg);
+  auto gw_opts = api::gateway_options::from_config(cfg);
+  std::string secret = auth.jwt_secret;
+  if (secret.empty()) {
+    secret = random_secret();
+    spdlog::warn("auth.jwt_secret is not set: using a random key, so tokens end with this process and are not "
+                 "accepted by other nodes (set it in production)");
+  } else if (secret.size() < 32) {
+    return agora::unexpected{std::string("auth.jwt_secret must be at least 32 characters")};
+  }
+  tokens_ = std::make_unique<http::jwt_signer>(secret, auth.jwt_issuer,
+                                               std::chrono::duration_cast<std::chrono::seconds>(
+                                                   std::chrono::milliseconds(auth.jwt_ttl_ms)));
+  hashing_ = std::make_unique<http::blocking_pool>(static_cast<std::size_t>(std::max<std::int64_t>(1, auth.hash_threads)), 256);
+
+  if (auto r = bootstrap_admin(gw_opts); !r) return r;
+
+  metrics_ = std::make_unique<http::metrics_registry>();
+  http::response_cache_options co;
+  co.max_entries = static_cast<std::size_t>(cfg.get_int("http.cache.max_entries", 10000, "cached responses at most"));
+  co.max_bytes = cfg.get_bytes("http.cache.max_bytes", 64u << 20, "bytes of cached responses at most");
+  cache_ = std::make_unique<http::response_cache>(co);
+  http::rate_limit_options rl_defaults;
+  rl_defaults.rate_per_second = 50;
+  rl_defaults.burst = 100;
+  limiter_ = std::make_unique<http::rate_limiter>(http::rate_limit_options::from_config(cfg, "http.rate_limit", rl_defaults));
+
+  api::gateway_deps deps;
+  deps.store = store_.get();
+  deps.commands = commands_.get();
+  deps.projections = projections_.get();
+  deps.tokens = tokens_.get();
+  deps.hashing = hashing_.get();
+  deps.cache = cache_.get();
+  deps.limiter = limiter_.get();
+  deps.metrics = metrics_.get();
+  deps.clk = &system_clock::instance();
+  bus::outbox_relay* relay = relay_.get();
+  deps.extra_health = [relay]() {
+    std::vector<api::component_health> out;
+    if (!relay) return out;
+    const auto s = relay->stats();
+    const bool ok = s.state == bus::relay_state::running;
+    out.push_back({"kafka.outbox", ok, ok ? "publishing" : (s.last_error.empty() ? "not publishing" : s.last_error),
+                   {{"lag", static_cast<std::int64_t>(s.lag)},
+                    {"published", static_cast<std::int64_t>(s.published)},
+                    {"checkpoint", static_cast<std::int64_t>(s.checkpoint)}}});
+    return out;
+  };
+  if (relay) {
+    metrics_->add_callback_gauge("agora_outbox_lag", "Events not yet confirmed by Kafka",
+                                 [relay] { return static_cast<double>(relay->stats().lag); });
+    metrics_->add_callback_gauge("agora_outbox_published", "Events published to Kafka since start",
+                                 [relay] { return static_cast<double>(relay->stats().published); });
+  }
+  gateway_ = std::make_unique<api::gateway>(deps, gw_opts);
+  router_ = std::make_unique<http::router>();
+  gateway_->register_routes(*router_);
+
+  const auto http_opts = http::server_options::from_config(cfg);
+  server_ = std::make_unique<http::server>();
+  http::server_hooks hooks;
+  hooks.metrics = metrics_.get();
+  if (auto r = server_->start(http_opts, *router_, hooks); !r) return agora::unexpected{"http: " + r.error()};
+  spdlog::info("HTTP API listening on http://{}:{}", http_opts.address, server_->port());
+  return {};
+}
+
+agora::expected<void, std::string> node::bootstrap_admin(const api::gateway_options& gw) {
+  const char* email_env = std::getenv("AGORA_ADMIN_EMAIL");
+  const char* password_env = std::getenv("AGORA_ADMIN_PASSWORD");
+  if (!email_env || !*email_env || !password_env || !*password_env) return {};
+  auto email = domain::customer::normalize_email(email_env);
+  if (!email) return agora::unexpected{"AGORA_ADMIN_EMAIL: " + email.error().message};
+  if (projections_->accounts()->by_email(*email)) {
+    spdlog::info("admin bootstrap: {} already has an account; left as it is", *email);
+    return {};
+  }
+  if (std::string_view(password_env).size() < 8) return agora::unexpected{std::string("AGORA_ADMIN_PASSWORD must be at least 8 bytes")};
+  http::password_cost cost;
+  cost.ops_limit = gw.password_ops_limit;
+  cost.mem_limit = static_cast<std::size_t>(gw.password_mem_limit);
+  auto hash = http::hash_password(password_env, cost);
+  if (!hash) return agora::unexpected{std::string("admin bootstrap: cannot hash the password")};
+  const auto now = system_clock::instance().now();
+  domain::customer::register_customer c{uuid::time_ordered_v7(now).to_string(), *email, std::move(*hash),
+                                        "Administrator", domain::customer::role::admin, now};
+  const std::string id = c.customer_id;
+  std::promise<actors::command_result> done;
+  commands_->send(id, domain::customer::command{std::move(c)}, actors::command_context{"bootstrap", "agorad", false, std::nullopt},
+                  [&done](actors::command_result r) { done.set_value(std::move(r)); });
+  auto r = done.get_future().get();
+  if (!r) return agora::unexpected{"admin bootstrap: " + r.error().message};
+  projections_->wait_for_position(r->last_position, std::chrono::seconds(10));
+  spdlog::info("admin bootstrap: created admin {}", *email);
+  return {};
+}
+
+std::uint16_t node::http_port() const noexcept { return server_ ? server_->port() : 0; }
+
 void node::declare_config(config& cfg) {
   (void)eventstore::store_options::from_config(cfg);
+  (void)bus::relay_options::from_config(cfg);
+  (void)auth_settings::from_config(cfg);
+  (void)api::gateway_options::from_config(cfg);
+  (void)http::server_options::from_config(cfg);
+  (void)cfg.get_int("http.cache.max_entries", 10000, "cached responses at most");
+  (void)cfg.get_bytes("http.cache.max_bytes", 64u << 20, "bytes of cached responses at most");
+  http::rate_limit_options rl_defaults;
+  rl_defaults.rate_per_second = 50;
+  rl_defaults.burst = 100;
+  (void)http::rate_limit_options::from_config(cfg, "http.rate_limit", rl_defaults);
   (void)actors::actor_options::from_config(cfg);
 }
 
 node::~node() { stop(); }
 
 void node::stop() {
+  // Reverse order of start: no new requests, then the read side, then the
+  // writers, then the store.
+  if (server_) {
+    server_->stop();
+    server_.reset();
+  }
+  gateway_.reset();
+  router_.reset();
+  if (hashing_) hashing_->stop();
+  if (projections_) projections_->stop();
   if (commands_) {
     const auto s = commands_->stats();
     commands_.reset();
     spdlog::info("actor system stopped ({} commands, {} activations this run)", s.commands, s.activations);
   }
+  if (relay_) {
+    relay_->stop();
+    relay_.reset();
+  }
+  broker_.reset();
+  projections_.reset();
   if (store_) {
     const auto s = store_->stats();
     store_.reset();

@@ -8,6 +8,23 @@
 #include "common/config.hpp"
 #include "common/expected.hpp"
 #include "actors/command_service.hpp"
+#include "bus/embedded_broker.hpp"
+#include "bus/outbox_relay.hpp"
+#include "projections/projection_runner.hpp"
+
+namespace agora::http {
+class server;
+class router;
+class metrics_registry;
+class jwt_signer;
+class blocking_pool;
+class response_cache;
+class rate_limiter;
+}  // namespace agora::http
+namespace agora::api {
+class gateway;
+struct gateway_options;
+}
 #include "eventstore/event_store.hpp"
 
 namespace agora {
@@ -15,9 +32,11 @@ namespace agora {
 /// A running node. Not copyable; stop() (or the destructor) shuts it down.
 class node {
  public:
-  /// Reads the store.* and actors.* keys from `cfg`, opens the event store
-  /// (creating its directory), then starts the actor system (which resumes
-  /// aggregates with pending work). Fails with a message naming what could
+  /// Reads the node's keys from `cfg` and starts, in order: the event store,
+  /// the Kafka outbox (and the embedded broker), the actor system (which
+  /// resumes aggregates with pending work), the projections (waiting for them
+  /// to catch up with the log), the first admin (AGORA_ADMIN_EMAIL and
+  /// AGORA_ADMIN_PASSWORD), and the HTTP gateway. Fails with a message naming what could
   /// not be started. Unknown configuration keys are reported by the caller
   /// after start (see config::unknown_keys()).
   [[nodiscard]] static agora::expected<std::unique_ptr<node>, std::string> start(config& cfg);
@@ -35,12 +54,30 @@ class node {
 
   eventstore::event_store& store() noexcept { return *store_; }
   actors::command_service& commands() noexcept { return *commands_; }
+  /// The outbox relay, or null with kafka.brokers = off.
+  bus::outbox_relay* relay() noexcept { return relay_.get(); }
+  projections::projection_runner& projections() noexcept { return *projections_; }
+  /// The HTTP port actually bound (http.port = 0 picks one).
+  std::uint16_t http_port() const noexcept;
 
  private:
   node() = default;
+  agora::expected<void, std::string> start_read_side(config& cfg);
+  agora::expected<void, std::string> bootstrap_admin(const api::gateway_options& gw);
   // Declared in start order; stop() tears down in reverse.
   std::unique_ptr<eventstore::event_store> store_;
+  std::unique_ptr<bus::embedded_broker> broker_;  // outlives the relay
+  std::unique_ptr<bus::outbox_relay> relay_;
   std::unique_ptr<actors::command_service> commands_;
+  std::unique_ptr<projections::projection_runner> projections_;
+  std::unique_ptr<http::metrics_registry> metrics_;
+  std::unique_ptr<http::jwt_signer> tokens_;
+  std::unique_ptr<http::blocking_pool> hashing_;
+  std::unique_ptr<http::response_cache> cache_;
+  std::unique_ptr<http::rate_limiter> limiter_;
+  std::unique_ptr<api::gateway> gateway_;
+  std::unique_ptr<http::router> router_;
+  std::unique_ptr<http::server> server_;
 };
 
 }  // namespace agora

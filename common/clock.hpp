@@ -3,6 +3,7 @@
 // through an interface so tests can drive time by hand.
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -43,5 +44,12 @@ class manual_clock final : public clock {
 
 /// Formats `t` as RFC 3339 UTC with microseconds, e.g. "2026-11-22T03:02:49.123456Z".
 std::string format_rfc3339(timestamp_us t);
+
+/// Room for any format_rfc3339_to() output.
+inline constexpr std::size_t rfc3339_max_chars = 48;
+/// format_rfc3339() into `out` (at least rfc3339_max_chars bytes), without
+/// allocating: for hot paths (every event the outbox relay publishes). Returns
+/// the number of characters written.
+std::size_t format_rfc3339_to(timestamp_us t, char* out) noexcept;
 
 }  // namespace agora

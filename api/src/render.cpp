@@ -121,10 +121,10 @@ std::string render_cart(std::string_view state_json) {
   if (!doc["lines"].get(lines)) {
     for (auto [sku, line] : lines) {
       std::int64_t qty = 0, price = 0;
-      (void)line["quantity"].get(qty);
+      if (line["quantity"].get(qty)) qty = 0;
       simdjson::dom::element unit;
       if (!line["unit_price"].get(unit)) {
-        (void)unit["minor"].get(price);
+        if (unit["minor"].get(price)) price = 0;
         std::string_view c;
         if (!unit["currency"].get(c)) currency.assign(c);
       }

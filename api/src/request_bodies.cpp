@@ -260,12 +260,17 @@ decoded<order_body> decode_order(std::string_view json) {
       dom::object line;
       if (element.get_object().get(line) != simdjson::SUCCESS) return r.fail(at, "must be an object");
       order_line_body l;
-      bool sku = false, quantity = false;
+      bool sku = false, quantity = false;  // present (a bad value is reported where it is read)
       for (auto member : line) {
         const std::string_view key = member.key;
         const dom::element mv = member.value;
-        if (key == "sku") sku = r.read_string(mv, at + ".sku", l.sku, 1, 64);
-        else if (key == "quantity") quantity = r.read_int(mv, at + ".quantity", l.quantity, 1, kMaxLineQuantity);
+        if (key == "sku") {
+          sku = true;
+          r.read_string(mv, at + ".sku", l.sku, 1, 64);
+        } else if (key == "quantity") {
+          quantity = true;
+          r.read_int(mv, at + ".quantity", l.quantity, 1, kMaxLineQuantity);
+        }
       }
       if (!sku) r.fail(at + ".sku", "is required");
       if (!quantity) r.fail(at + ".quantity", "is required");

@@ -10,7 +10,8 @@ void write_event_json(json_writer& w, const event_view& e) {
   w.key("position").value(static_cast<std::uint64_t>(e.position));
   w.key("type").value(e.type);
   w.key("schema_version").value(static_cast<std::uint64_t>(e.schema_version));
-  w.key("timestamp").value(format_rfc3339(e.timestamp));
+  char ts[rfc3339_max_chars];
+  w.key("timestamp").value(std::string_view(ts, format_rfc3339_to(e.timestamp, ts)));
   w.key("correlation_id").value(e.correlation_id);
   w.key("causation_id").value(e.causation_id);
   w.key("actor").value(e.actor);

@@ -7,6 +7,8 @@
 //   agoractl log read       [--store DIR] [--from POS] [--limit N]
 //   agoractl stream read ID [--store DIR] [--from VERSION] [--limit N]
 //   agoractl checkpoint get NAME [--store DIR]
+//   agoractl user add --email E [--name N] [--admin] [--store DIR]
+//                                   (password from standard input; node stopped)
 //
 // Output is JSON (one event per line for reads). Errors go to stderr with a
 // non-zero exit: 1 for a failed check or operation, 2 for bad usage.
@@ -16,7 +18,13 @@
 #include <cstdio>
 #include <string>
 
+#include <future>
+#include <iostream>
+
+#include "actors/command_service.hpp"
 #include "common/json_writer.hpp"
+#include "common/uuid.hpp"
+#include "http/auth.hpp"
 #include "eventstore/event_json.hpp"
 #include "eventstore/event_store.hpp"
 
@@ -76,10 +84,51 @@ int main(int argc, char** argv) {
   add_store_opt(cp_get);
   cp_get->add_option("name", checkpoint_name, "consumer name")->required();
 
+  std::string user_email, user_name = "Administrator";
+  bool user_admin = false;
+  auto* user_cmd = app.add_subcommand("user", "accounts")->require_subcommand(1);
+  auto* user_add = user_cmd->add_subcommand(
+      "add", "create an account; the password is read from standard input (the node must be stopped)");
+  add_store_opt(user_add);
+  user_add->add_option("--email", user_email, "e-mail address")->required();
+  user_add->add_option("--name", user_name, "display name")->capture_default_str();
+  user_add->add_flag("--admin", user_admin, "give the account the admin role");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  if (*user_add) {
+    std::string password;
+    std::getline(std::cin, password);
+    if (password.size() < 8 || password.size() > 128) return fail("the password must be 8..128 bytes", 2);
+    auto email = agora::domain::customer::normalize_email(user_email);
+    if (!email) return fail("--email: " + email.error().message, 2);
+    auto hash = agora::http::hash_password(password);
+    if (!hash) return fail("cannot hash the password");
+    es::store_options o;
+    o.path = store_path;
+    auto store = es::event_store::open(o);
+    if (!store) return fail(store.error().message + " (is agorad running? stop it first)");
+    auto svc = agora::actors::command_service::start(**store, agora::actors::actor_options{},
+                                                     agora::system_clock::instance(), nullptr);
+    if (!svc) return fail(svc.error());
+    agora::domain::customer::register_customer c{
+        agora::uuid::time_ordered_v7(agora::system_clock::instance().now()).to_string(), *email, std::move(*hash),
+        user_name, user_admin ? agora::domain::customer::role::admin : agora::domain::customer::role::customer,
+        agora::system_clock::instance().now()};
+    const std::string id = c.customer_id;
+    std::promise<agora::actors::command_result> done;
+    (*svc)->send(id, agora::domain::customer::command{std::move(c)}, agora::actors::command_context{"agoractl", "agoractl", false, std::nullopt},
+                 [&done](agora::actors::command_result r) { done.set_value(std::move(r)); });
+    auto r = done.get_future().get();
+    if (!r) return fail(r.error().message);
+    agora::json_writer w;
+    w.begin_object().key("id").value(id).key("email").value(*email).key("role").value(user_admin ? "admin" : "customer").end_object();
+    std::puts(w.str().c_str());
+    return 0;
   }
 
   auto store = open_store(store_path);

@@ -1,0 +1,104 @@
+#pragma once
+// The REST API (docs/API.md): every route, wired to the write model
+// (actors::command_service), the read models (projections::projection_runner)
+// and the HTTP machinery (auth, cache, rate limits, metrics).
+//
+// A request's way: http::server (parse, limits) -> http::router -> a handler
+// here: authenticate, rate-limit, decode the body (request_bodies.hpp) ->
+// a command to an aggregate actor -> on its answer, wait until the read
+// models have applied the command's events, render the resource from them,
+// answer with ETag and X-Event-Position. Reads come from immutable
+// projection snapshots, through the response cache that projection change
+// notices invalidate.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace agora {
+class clock;
+class config;
+}  // namespace agora
+namespace agora::eventstore {
+class event_store;
+}
+namespace agora::actors {
+class command_service;
+}
+namespace agora::projections {
+class projection_runner;
+}
+namespace agora::http {
+class router;
+class metrics_registry;
+class jwt_signer;
+class blocking_pool;
+class response_cache;
+class rate_limiter;
+}  // namespace agora::http
+
+namespace agora::api {
+
+struct gateway_options {
+  /// How long a GET with min_position, or a write before rendering its
+  /// result, waits for the read models.
+  std::chrono::milliseconds read_your_writes_wait{2000};
+  /// Time-to-live of cached responses that no change notice covers.
+  std::chrono::milliseconds cache_ttl{30000};
+  /// argon2id cost of password hashes (libsodium's "interactive" defaults).
+  std::uint64_t password_ops_limit = 2;
+  std::uint64_t password_mem_limit = 64u << 20;
+
+  /// Reads api.* keys.
+  static gateway_options from_config(config& cfg);
+};
+
+/// A component's health for /health/detailed.
+struct component_health {
+  std::string name;
+  bool ok = true;
+  std::string detail;
+  /// Extra numbers to show (e.g. {"lag", 3}).
+  std::vector<std::pair<std::string, std::int64_t>> figures;
+};
+
+/// What the gateway uses; all must outlive it.
+struct gateway_deps {
+  eventstore::event_store* store = nullptr;
+  actors::command_service* commands = nullptr;
+  projections::projection_runner* projections = nullptr;
+  http::jwt_signer* tokens = nullptr;
+  http::blocking_pool* hashing = nullptr;
+  http::response_cache* cache = nullptr;
+  http::rate_limiter* limiter = nullptr;
+  http::metrics_registry* metrics = nullptr;
+  const clock* clk = nullptr;
+  /// Extra components for /health/detailed and /health/ready (e.g. Kafka).
+  std::function<std::vector<component_health>()> extra_health;
+};
+
+/// The API's routes and the state they share.
+class gateway {
+ public:
+  gateway(gateway_deps deps, gateway_options options);
+  /// Stops listening to projection changes.
+  ~gateway();
+  gateway(const gateway&) = delete;
+  gateway& operator=(const gateway&) = delete;
+
+  /// Adds every route of docs/API.md to `r`, and GET /openapi.json describing them.
+  void register_routes(http::router& r);
+
+  /// The OpenAPI 3 document of the registered routes.
+  const std::string& openapi() const;
+
+  class impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace agora::api

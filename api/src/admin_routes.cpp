@@ -1,0 +1,264 @@
+// Admin figures, projection status and rebuilds; health, metrics, OpenAPI.
+
+#include <map>
+
+#include "api/src/gateway_impl.hpp"
+#include "common/json_writer.hpp"
+#include "http/metrics.hpp"
+#include "http/response_cache.hpp"
+
+namespace agora::api {
+
+void gateway::impl::admin_routes(http::router& r) {
+  add_read(r, {http::method::get, "/api/admin/stats", "admin.stats", "Dashboard figures", access::admin, "", 200, "Stats"},
+           false, [this](const http::request&) -> read_result {
+             auto dash = deps_.projections->dashboard();
+             json_writer w(2048);
+             w.begin_object();
+             w.key("orders_by_status").begin_object();
+             for (const auto& [status, n] : dash->orders_by_status) w.key(status).value(static_cast<std::uint64_t>(n));
+             w.end_object();
+             w.key("total_orders").value(static_cast<std::uint64_t>(dash->total_orders));
+             w.key("revenue").begin_array();
+             for (const auto& rv : dash->revenue) {
+               w.begin_object().key("currency").value(rv.currency).key("gross").value(rv.gross);
+               w.key("refunded").value(rv.refunded).key("net").value(rv.net).end_object();
+             }
+             w.end_array();
+             w.key("top_products").begin_array();
+             for (const auto& t : dash->top_products) {
+               w.begin_object().key("sku").value(t.sku).key("product_id").value(t.product_id);
+               w.key("name").value(t.name).key("units").value(t.units).end_object();
+             }
+             w.end_array();
+             w.key("low_stock_count").value(static_cast<std::uint64_t>(dash->low_stock_count));
+             w.key("total_products").value(static_cast<std::uint64_t>(dash->total_products));
+             w.key("total_customers").value(static_cast<std::uint64_t>(dash->total_customers));
+             w.end_object();
+             return {http::response::json(200, std::move(w).take()), {"dashboard"}, true};
+           });
+
+  add(r, {http::method::get, "/api/admin/projections", "admin.projections", "Each projection's position and lag", access::admin, "", 200, "Projections"},
+      [this](http::request&, http::responder respond) {
+        json_writer w(1024);
+        w.begin_object().key("items").begin_array();
+        for (const auto& s : deps_.projections->status()) {
+          w.begin_object().key("name").value(s.name).key("position").value(static_cast<std::uint64_t>(s.position));
+          w.key("lag").value(s.lag).key("events_applied").value(s.events_applied);
+          w.key("rebuilding").value(s.rebuilding).key("last_error").value(s.last_error).end_object();
+        }
+        w.end_array().end_object();
+        respond(http::response::json(200, std::move(w).take()));
+      });
+
+  add(r, {http::method::post, "/api/admin/projections/{name}/rebuild", "admin.rebuild", "Rebuild a projection from position 0", access::admin, "", 202, "Accepted"},
+      [this](http::request& req, http::responder respond) {
+        const std::string name(req.path_param("name").value_or(""));
+        auto rr = deps_.projections->rebuild(name);
+        if (!rr) return respond(detail::not_found(req, "projection '" + name + "' (" + rr.error() + ")"));
+        json_writer w;
+        w.begin_object().key("name").value(name).key("rebuilding").value(true).end_object();
+        respond(http::response::json(202, std::move(w).take()));
+      });
+}
+
+void gateway::impl::ops_routes(http::router& r) {
+  auto health = [this](bool detailed) {
+    return [this, detailed](http::request&, http::responder respond) {
+      std::vector<component_health> parts;
+      const auto st = deps_.store->stats();
+      parts.push_back({"store", true, "open",
+                       {{"last_position", static_cast<std::int64_t>(st.last_position)},
+                        {"queued_appends", static_cast<std::int64_t>(st.queued_appends)}}});
+      const auto svc = deps_.commands->stats();
+      parts.push_back({"actors", true, "running",
+                       {{"live_aggregates", static_cast<std::int64_t>(svc.live_aggregates)},
+                        {"commands", static_cast<std::int64_t>(svc.commands)}}});
+      for (const auto& p : deps_.projections->status()) {
+        // Ready once the replay at start is done and the model keeps up.
+        const bool ok = p.last_error.empty() && p.lag <= 10000;
+        parts.push_back({"projection." + p.name, ok, ok ? "caught up" : (p.last_error.empty() ? "behind" : p.last_error),
+                         {{"position", static_cast<std::int64_t>(p.position)}, {"lag", static_cast<std::int64_t>(p.lag)}}});
+      }
+      if (deps_.extra_health) {
+        for (auto& c : deps_.extra_health()) parts.push_back(std::move(c));
+      }
+      bool ok = true;
+      for (const auto& c : parts) ok = ok && c.ok;
+      json_writer w(1024);
+      w.begin_object().key("status").value(ok ? "ok" : "degraded");
+      if (detailed) {
+        w.key("components").begin_array();
+        for (const auto& c : parts) {
+          w.begin_object().key("name").value(c.name).key("status").value(c.ok ? "ok" : "degraded");
+          w.key("detail").value(c.detail);
+          for (const auto& [k, v] : c.figures) w.key(k).value(v);
+          w.end_object();
+        }
+        w.end_array();
+      }
+      w.end_object();
+      respond(http::response::json(ok || detailed ? 200 : 503, std::move(w).take()));
+    };
+  };
+  add(r, {http::method::get, "/health/live", "health.live", "The process runs", access::anyone, "", 200, "Health"},
+      [](http::request&, http::responder respond) { respond(http::response::json(200, R"({"status":"ok"})")); });
+  add(r, {http::method::get, "/health/ready", "health.ready", "Ready to serve (503 otherwise)", access::anyone, "", 200, "Health"},
+      health(false));
+  add(r, {http::method::get, "/health/detailed", "health.detailed", "Every component with its status", access::anyone, "", 200, "Health"},
+      health(true));
+  add(r, {http::method::get, "/metrics", "metrics", "Prometheus metrics", access::anyone, "", 200, "Metrics"},
+      [this](http::request&, http::responder respond) {
+        auto resp = http::response::text(200, deps_.metrics->render());
+        resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        respond(std::move(resp));
+      });
+  add(r, {http::method::get, "/openapi.json", "openapi", "This API's OpenAPI 3 document", access::anyone, "", 200, "OpenAPI"},
+      [this](http::request&, http::responder respond) { respond(http::response::json(200, openapi_doc)); });
+
+  // Gauges read at scrape time.
+  auto* m = deps_.metrics;
+  m->add_callback_gauge("agora_store_last_position", "Last durable log position",
+                        [this] { return static_cast<double>(deps_.store->last_position()); });
+  m->add_callback_gauge("agora_store_queued_appends", "Appends waiting for the store's writer",
+                        [this] { return static_cast<double>(deps_.store->stats().queued_appends); });
+  m->add_callback_gauge("agora_store_append_batch_size", "Mean appends per group commit since start", [this] {
+    const auto s = deps_.store->stats();
+    return s.batches ? static_cast<double>(s.appends) / static_cast<double>(s.batches) : 0.0;
+  });
+  m->add_callback_gauge("agora_actors_live", "Live aggregate actors",
+                        [this] { return static_cast<double>(deps_.commands->stats().live_aggregates); });
+  m->add_callback_gauge("agora_actors_commands", "Commands answered since start",
+                        [this] { return static_cast<double>(deps_.commands->stats().commands); });
+  for (const char* name : {"catalog", "orders", "accounts", "dashboard"}) {
+    m->add_callback_gauge(std::string("agora_projection_lag_") + name, std::string("Events the ") + name + " projection is behind",
+                          [this, n = std::string(name)] {
+                            for (const auto& s : deps_.projections->status()) {
+                              if (s.name == n) return static_cast<double>(s.lag);
+                            }
+                            return 0.0;
+                          });
+  }
+  if (deps_.cache) {
+    m->add_callback_gauge("agora_cache_hits", "Response cache hits since start",
+                          [this] { return static_cast<double>(deps_.cache->stats().hits); });
+    m->add_callback_gauge("agora_cache_misses", "Response cache misses since start",
+                          [this] { return static_cast<double>(deps_.cache->stats().misses); });
+  }
+}
+
+namespace {
+
+// Response and body schemas, by name (components/schemas).
+const std::map<std::string, std::string>& schemas() {
+  static const std::map<std::string, std::string> s = {
+      {"Problem", R"({"type":"object","properties":{"type":{"type":"string"},"title":{"type":"string"},"status":{"type":"integer"},"detail":{"type":"string"},"instance":{"type":"string"},"request_id":{"type":"string"},"errors":{"type":"array","items":{"type":"object","properties":{"field":{"type":"string"},"message":{"type":"string"}}}}},"required":["type","title","status"]})"},
+      {"Register", R"({"type":"object","properties":{"email":{"type":"string"},"password":{"type":"string","minLength":8,"maxLength":128},"name":{"type":"string"}},"required":["email","password","name"]})"},
+      {"Login", R"({"type":"object","properties":{"email":{"type":"string"},"password":{"type":"string"}},"required":["email","password"]})"},
+      {"Account", R"({"type":"object","properties":{"id":{"type":"string"},"email":{"type":"string"},"name":{"type":"string"},"role":{"type":"string","enum":["customer","admin"]}},"required":["id","email","role"]})"},
+      {"Token", R"({"type":"object","properties":{"token":{"type":"string"},"expires_at":{"type":"string"},"user":{"$ref":"#/components/schemas/Account"}},"required":["token","user"]})"},
+      {"Product", R"({"type":"object","properties":{"id":{"type":"string"},"sku":{"type":"string"},"name":{"type":"string"},"description":{"type":"string"},"price":{"type":"integer"},"currency":{"type":"string"},"category":{"type":"string"},"image_urls":{"type":"array","items":{"type":"string"}},"discontinued":{"type":"boolean"},"available":{"type":"boolean"},"version":{"type":"integer"}},"required":["id","sku","name","description","price","currency","category"]})"},
+      {"ProductCreate", R"({"type":"object","properties":{"sku":{"type":"string"},"name":{"type":"string"},"description":{"type":"string"},"price":{"type":"integer","minimum":0},"currency":{"type":"string"},"category":{"type":"string"},"image_urls":{"type":"array","items":{"type":"string"}},"initial_stock":{"type":"integer","minimum":0},"low_stock_threshold":{"type":"integer","minimum":0}},"required":["sku","name","price","currency","category"]})"},
+      {"ProductPatch", R"({"type":"object","properties":{"name":{"type":"string"},"description":{"type":"string"},"category":{"type":"string"},"image_urls":{"type":"array","items":{"type":"string"}},"price":{"type":"integer","minimum":0},"currency":{"type":"string"}}})"},
+      {"ProductPage", R"({"type":"object","properties":{"items":{"type":"array","items":{"$ref":"#/components/schemas/Product"}},"next_cursor":{"type":"string","nullable":true}},"required":["items","next_cursor"]})"},
+      {"Suggestions", R"({"type":"object","properties":{"suggestions":{"type":"array","items":{"type":"string"}}}})"},
+      {"Categories", R"({"type":"object","properties":{"items":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"count":{"type":"integer"}}}}}})"},
+      {"Inventory", R"({"type":"object","properties":{"sku":{"type":"string"},"on_hand":{"type":"integer"},"reserved":{"type":"integer"},"held":{"type":"integer"},"available":{"type":"integer"},"low_stock_threshold":{"type":"integer"},"version":{"type":"integer"}},"required":["sku","on_hand","reserved","held","available","low_stock_threshold","version"]})"},
+      {"InventoryPage", R"({"type":"object","properties":{"items":{"type":"array","items":{"$ref":"#/components/schemas/Inventory"}},"next_cursor":{"type":"string","nullable":true}}})"},
+      {"Adjustment", R"({"type":"object","properties":{"delta":{"type":"integer"},"reason":{"type":"string"}},"required":["delta","reason"]})"},
+      {"Cart", R"({"type":"object","properties":{"id":{"type":"string"},"customer_id":{"type":"string"},"status":{"type":"string"},"items":{"type":"array","items":{"$ref":"#/components/schemas/OrderItem"}},"total":{"type":"integer"},"currency":{"type":"string"},"expires_at":{"type":"string","nullable":true}}})"},
+      {"CartItem", R"({"type":"object","properties":{"quantity":{"type":"integer","minimum":0,"maximum":999}},"required":["quantity"]})"},
+      {"OrderItem", R"({"type":"object","properties":{"sku":{"type":"string"},"quantity":{"type":"integer"},"price":{"type":"integer"}},"required":["sku","quantity","price"]})"},
+      {"Order", R"({"type":"object","properties":{"id":{"type":"string"},"customer_id":{"type":"string"},"status":{"type":"string","enum":["pending","confirmed","rejected","paid","processing","shipped","delivered","cancelled"]},"items":{"type":"array","items":{"$ref":"#/components/schemas/OrderItem"}},"total":{"type":"integer"},"currency":{"type":"string"},"version":{"type":"integer"},"created_at":{"type":"string"}},"required":["id","customer_id","status","items","total","currency","version","created_at"]})"},
+      {"OrderCreate", R"({"type":"object","properties":{"items":{"type":"array","minItems":1,"maxItems":100,"items":{"type":"object","properties":{"sku":{"type":"string"},"quantity":{"type":"integer","minimum":1,"maximum":999}},"required":["sku","quantity"]}}},"required":["items"]})"},
+      {"OrderPage", R"({"type":"object","properties":{"items":{"type":"array","items":{"$ref":"#/components/schemas/Order"}},"next_cursor":{"type":"string","nullable":true}},"required":["items","next_cursor"]})"},
+      {"EventPage", R"({"type":"object","properties":{"items":{"type":"array","items":{"type":"object","properties":{"position":{"type":"integer"},"version":{"type":"integer"},"type":{"type":"string"},"at":{"type":"string"},"data":{"type":"object"}}}}}})"},
+      {"Payment", R"({"type":"object","properties":{"method":{"type":"string"}}})"},
+      {"Cancel", R"({"type":"object","properties":{"reason":{"type":"string"}}})"},
+      {"StatusChange", R"({"type":"object","properties":{"status":{"type":"string","enum":["processing","shipped","delivered"]}},"required":["status"]})"},
+      {"Stats", R"({"type":"object"})"},
+      {"Projections", R"({"type":"object","properties":{"items":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"position":{"type":"integer"},"lag":{"type":"integer"}}}}}})"},
+      {"Accepted", R"({"type":"object"})"},
+      {"Health", R"({"type":"object","properties":{"status":{"type":"string"}}})"},
+      {"Metrics", R"({"type":"string"})"},
+      {"OpenAPI", R"({"type":"object"})"},
+  };
+  return s;
+}
+
+const char* method_key(http::method m) {
+  switch (m) {
+    case http::method::get: return "get";
+    case http::method::post: return "post";
+    case http::method::put: return "put";
+    case http::method::patch: return "patch";
+    case http::method::del: return "delete";
+    default: return "options";
+  }
+}
+
+}  // namespace
+
+void gateway::impl::build_openapi() {
+  std::map<std::string, std::vector<const route_doc*>> paths;
+  for (const auto& doc : docs) paths[doc.pattern].push_back(&doc);
+  json_writer w(32768);
+  w.begin_object();
+  w.key("openapi").value("3.0.3");
+  w.key("info").begin_object().key("title").value("Agora API").key("version").value("0.1.0").end_object();
+  w.key("paths").begin_object();
+  for (const auto& [pattern, routes] : paths) {
+    w.key(pattern).begin_object();
+    for (const auto* doc : routes) {
+      w.key(method_key(doc->method)).begin_object();
+      w.key("operationId").value(doc->name);
+      w.key("summary").value(doc->summary);
+      // Path parameters, from the pattern's {name} segments.
+      std::vector<std::string> params;
+      for (std::size_t i = pattern.find('{'); i != std::string::npos; i = pattern.find('{', i + 1)) {
+        params.push_back(pattern.substr(i + 1, pattern.find('}', i) - i - 1));
+      }
+      if (!params.empty()) {
+        w.key("parameters").begin_array();
+        for (const auto& p : params) {
+          w.begin_object().key("name").value(p).key("in").value("path").key("required").value(true);
+          w.key("schema").begin_object().key("type").value("string").end_object().end_object();
+        }
+        w.end_array();
+      }
+      if (doc->who != access::anyone) {
+        w.key("security").begin_array().begin_object().key("bearer").begin_array().end_array().end_object().end_array();
+      }
+      if (!doc->body.empty()) {
+        w.key("requestBody").begin_object().key("required").value(true).key("content").begin_object();
+        w.key("application/json").begin_object().key("schema").begin_object();
+        w.key("$ref").value("#/components/schemas/" + doc->body).end_object().end_object().end_object().end_object();
+      }
+      w.key("responses").begin_object();
+      w.key(std::to_string(doc->status)).begin_object().key("description").value("success");
+      if (!doc->returns.empty()) {
+        w.key("content").begin_object().key(doc->returns == "Metrics" ? "text/plain" : "application/json").begin_object();
+        w.key("schema").begin_object().key("$ref").value("#/components/schemas/" + doc->returns).end_object();
+        w.end_object().end_object();
+      }
+      w.end_object();
+      w.key("default").begin_object().key("description").value("a Problem Details error");
+      w.key("content").begin_object().key("application/problem+json").begin_object().key("schema").begin_object();
+      w.key("$ref").value("#/components/schemas/Problem").end_object().end_object().end_object().end_object();
+      w.end_object();  // responses
+      w.end_object();  // operation
+    }
+    w.end_object();
+  }
+  w.end_object();
+  w.key("components").begin_object();
+  w.key("securitySchemes").begin_object().key("bearer").begin_object().key("type").value("http");
+  w.key("scheme").value("bearer").key("bearerFormat").value("JWT").end_object().end_object();
+  w.key("schemas").begin_object();
+  for (const auto& [name, schema] : schemas()) w.key(name).raw(schema);
+  w.end_object().end_object();
+  w.end_object();
+  openapi_doc = std::move(w).take();
+}
+
+}  // namespace agora::api

@@ -1,0 +1,108 @@
+#pragma once
+// Private: the state the API's routes share, and the three wrappers every
+// route goes through.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/command_service.hpp"
+#include "api/gateway.hpp"
+#include "api/request_bodies.hpp"
+#include "api/src/problems.hpp"
+#include "api/src/render.hpp"
+#include "common/clock.hpp"
+#include "common/uuid.hpp"
+#include "eventstore/event_store.hpp"
+#include "http/auth.hpp"
+#include "http/request.hpp"
+#include "http/responder.hpp"
+#include "http/response.hpp"
+#include "http/router.hpp"
+#include "projections/projection_runner.hpp"
+
+namespace agora::api {
+
+/// Who may call a route.
+enum class access : std::uint8_t { anyone, user, customer, admin };
+
+/// What a cacheable read produces.
+struct read_result {
+  http::response response;
+  /// Change tags that make it stale (projections' change_batch tags).
+  std::vector<std::string> tags;
+  /// False for answers that must not be cached (errors are never cached).
+  bool cacheable = true;
+};
+
+/// One documented route (for /openapi.json).
+struct route_doc {
+  http::method method;
+  std::string pattern;
+  std::string name;
+  std::string summary;
+  access who = access::anyone;
+  /// The request body's schema name, or empty.
+  std::string body;
+  /// The success status and the response schema name.
+  int status = 200;
+  std::string returns;
+};
+
+class gateway::impl {
+ public:
+  impl(gateway_deps deps, gateway_options options);
+
+  gateway_deps deps_;
+  gateway_options opts_;
+  /// Incremented on every projection change batch: a read rendered at an
+  /// older epoch is not cached (its invalidation may already have run).
+  std::atomic<std::uint64_t> epoch{0};
+  projections::change_subscription changes;
+  std::vector<route_doc> docs;
+  std::string openapi_doc;
+
+  /// Registers a route behind authentication, access control and rate limits.
+  void add(http::router& r, route_doc doc, http::handler fn);
+  /// Registers a GET whose answers are cached (per user when `per_user`) and
+  /// that honours min_position (read your writes).
+  void add_read(http::router& r, route_doc doc, bool per_user,
+                std::function<read_result(const http::request&)> produce);
+
+  /// After a successful write: waits (bounded) until the read models have
+  /// applied `ack`, then answers `render()` with `status`, ETag and
+  /// X-Event-Position. If they do not catch up in time the write still stands:
+  /// it answers 202 with the stream, version and position to poll with.
+  void answer_write(const http::request& req, http::responder respond, const actors::command_ack& ack,
+                    int status, std::function<std::optional<http::response>()> render);
+
+  /// The context of a command from `req`: request id as correlation id, the
+  /// user as actor.
+  static actors::command_context context(const http::request& req, bool with_state = false);
+
+  timestamp_us now() const { return deps_.clk->now(); }
+  /// The argon2id cost from the options.
+  http::password_cost cost() const;
+  /// A hash to verify against when the account does not exist, so a login
+  /// takes as long either way.
+  const std::string& dummy_hash() const;
+  std::string new_id() const { return uuid::time_ordered_v7(now()).to_string(); }
+
+  // Route groups (one file each).
+  void auth_routes(http::router& r);
+  void catalog_routes(http::router& r);
+  void inventory_routes(http::router& r);
+  void cart_routes(http::router& r);
+  void order_routes(http::router& r);
+  void admin_routes(http::router& r);
+  void ops_routes(http::router& r);
+  void build_openapi();
+};
+
+/// A JSON 200/201 response with an ETag.
+http::response json_with_etag(int status, std::string body, std::uint64_t version);
+
+}  // namespace agora::api

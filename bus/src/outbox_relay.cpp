@@ -1,0 +1,473 @@
+#include "bus/outbox_relay.hpp"
+
+#include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "bus/src/checkpoint_tracker.hpp"
+#include "bus/src/rdkafka_util.hpp"
+#include "common/json_writer.hpp"
+#include "eventstore/event_json.hpp"
+#include "eventstore/event_store.hpp"
+
+namespace agora::bus {
+
+const char* to_string(relay_state s) noexcept {
+  switch (s) {
+    case relay_state::stopped: return "stopped";
+    case relay_state::running: return "running";
+    case relay_state::backing_off: return "backing_off";
+    case relay_state::broker_down: return "broker_down";
+  }
+  return "?";
+}
+
+using eventstore::log_position;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+/// The canonical 36-character form of `id` (as uuid::to_string writes it), into `out`.
+void format_uuid(const uuid& id, char (&out)[36]) noexcept {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::size_t o = 0;
+  for (std::size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
+    out[o++] = hex[id.bytes()[i] >> 4];
+    out[o++] = hex[id.bytes()[i] & 0xF];
+  }
+}
+
+}  // namespace
+
+class outbox_relay::impl {
+ public:
+  impl(eventstore::event_store& store, relay_options options) : store_(store), opts_(std::move(options)) {}
+  ~impl() { stop(); }
+
+  expected<void, std::string> start();
+  void stop();
+  relay_stats stats() const {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    relay_stats s = shared_;
+    const log_position last = store_.last_position();
+    s.lag = last > s.last_delivered_position ? last - s.last_delivered_position : 0;
+    return s;
+  }
+  bool wait_for_delivered(log_position position, std::int64_t timeout_ms) const {
+    std::unique_lock<std::mutex> lock(stats_mu_);
+    return delivered_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                                  [&] { return shared_.last_delivered_position >= position; });
+  }
+
+ private:
+  // Relay thread.
+  void run();
+  expected<void, std::string> create_producer();
+  void destroy_producer();
+  void restart_from_checkpoint();
+  void scan_and_produce();
+  void maybe_checkpoint(bool force);
+  void publish_stats();
+  void note_error(std::string what);
+  void sleep_backoff();
+  void wait_for_commit(std::chrono::milliseconds timeout);
+  rd_kafka_topic_t* topic_handle(std::string_view name);
+
+  static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
+  static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+
+  eventstore::event_store& store_;
+  const relay_options opts_;
+  std::map<std::string, std::string> extra_props_;
+
+  std::thread thread_;
+  bool started_ = false;
+  std::atomic<bool> stop_{false};
+  eventstore::subscription sub_;
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  bool wake_ = false;
+
+  // Owned by the relay thread (and by start() before the thread exists).
+  rd_kafka_t* rk_ = nullptr;
+  std::map<std::string, rd_kafka_topic_t*, std::less<>> topics_;
+  detail::checkpoint_tracker tracker_;
+  log_position next_ = 1;       // next position to scan
+  log_position persisted_ = 0;  // checkpoint as written
+  steady::time_point persisted_at_;
+  bool failed_ = false;         // a delivery failed or the producer hit a fatal error
+  bool broker_down_ = false;
+  bool backing_off_ = false;
+  bool queue_full_ = false;
+  std::int64_t backoff_ms_ = 0;
+  json_writer json_{1024};
+  std::uint64_t published_ = 0, skipped_ = 0, errors_ = 0, retries_ = 0, queue_fulls_ = 0;
+  std::string last_error_;
+
+  mutable std::mutex stats_mu_;
+  mutable std::condition_variable delivered_cv_;
+  relay_stats shared_;
+};
+
+expected<void, std::string> outbox_relay::impl::start() {
+  if (started_) return unexpected(std::string("outbox relay: already started"));
+  if (!opts_.error.empty()) return unexpected("outbox relay: " + opts_.error);
+  if (opts_.mode == broker_mode::off) return unexpected(std::string("outbox relay: kafka.brokers is off"));
+  if (opts_.bootstrap_servers.empty()) return unexpected(std::string("outbox relay: no bootstrap servers"));
+  std::string why;
+  auto props = parse_properties(opts_.producer_properties, &why);
+  if (!props) return unexpected("outbox relay: kafka.producer_properties: " + why);
+  extra_props_ = std::move(*props);
+
+  auto cp = store_.get_checkpoint(opts_.checkpoint_name);
+  if (!cp) return unexpected("outbox relay: reading checkpoint: " + cp.error().message);
+  persisted_ = cp->value_or(0);
+  persisted_at_ = steady::now();
+  tracker_.reset(persisted_);
+  next_ = persisted_ + 1;
+  // A bad property shows here, to the caller, rather than in the thread.
+  if (auto made = create_producer(); !made) return unexpected("outbox relay: " + made.error());
+
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    shared_ = relay_stats{};
+    shared_.state = relay_state::running;
+    shared_.last_delivered_position = persisted_;
+    shared_.checkpoint = persisted_;
+  }
+  sub_ = store_.subscribe([this](log_position) {
+    // Store commit thread: a flag and a notify, nothing that can wait long.
+    {
+      std::lock_guard<std::mutex> lock(wake_mu_);
+      wake_ = true;
+    }
+    wake_cv_.notify_one();
+  });
+  stop_ = false;
+  started_ = true;
+  spdlog::info("outbox relay: publishing from position {} to {} ({})", persisted_ + 1, opts_.bootstrap_servers,
+               to_string(opts_.mode));
+  thread_ = std::thread([this] { run(); });
+  return {};
+}
+
+void outbox_relay::impl::stop() {
+  if (!started_) return;
+  stop_ = true;
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    wake_ = true;
+  }
+  wake_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  sub_.reset();
+  started_ = false;
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  shared_.state = relay_state::stopped;
+}
+
+expected<void, std::string> outbox_relay::impl::create_producer() {
+  std::map<std::string, std::string> props = {
+      {"bootstrap.servers", opts_.bootstrap_servers},
+      {"client.id", opts_.client_id},
+      // Idempotence: librdkafka retries inside with sequence numbers, so a
+      // partition never sees a gap, a duplicate from its own retries, or a
+      // reordering. It implies acks=all; say so anyway.
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"max.in.flight.requests.per.connection", "5"},
+      {"linger.ms", std::to_string(opts_.linger_ms)},
+      {"batch.size", std::to_string(std::min<std::uint64_t>(opts_.batch_bytes, 2147483647u))},
+      {"message.max.bytes", std::to_string(std::min<std::uint64_t>(opts_.message_max_bytes, 1000000000u))},
+      {"message.timeout.ms", std::to_string(opts_.message_timeout_ms)},
+      {"queue.buffering.max.messages",
+       std::to_string(std::clamp<std::size_t>(opts_.max_in_flight_events, 1, 10000000))},
+      // Reconnect attempts are logged as errors by default; an outage is
+      // already in the relay's state and counters.
+      {"log.connection.close", "false"},
+  };
+  for (const auto& [k, v] : extra_props_) props[k] = v;
+  auto conf = detail::make_conf(props);
+  if (!conf) return unexpected(conf.error());
+  rd_kafka_conf_set_opaque(*conf, this);
+  rd_kafka_conf_set_dr_msg_cb(*conf, &impl::on_delivery);
+  rd_kafka_conf_set_error_cb(*conf, &impl::on_error);
+  rd_kafka_conf_set_log_cb(*conf, &detail::log_to_spdlog);
+  char err[512];
+  rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, *conf, err, sizeof err);
+  if (rk_ == nullptr) {
+    rd_kafka_conf_destroy(*conf);
+    return unexpected(std::string("rd_kafka_new: ") + err);
+  }
+  failed_ = false;
+  broker_down_ = false;
+  return {};
+}
+
+void outbox_relay::impl::destroy_producer() {
+  if (rk_ == nullptr) return;
+  // Whatever is still queued or in flight is given up: it is republished from
+  // the checkpoint. Purged messages come back as delivery failures, which are
+  // expected here; confirmations that still arrive are counted.
+  rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  const auto deadline = steady::now() + std::chrono::seconds(2);
+  while (rd_kafka_outq_len(rk_) > 0 && steady::now() < deadline) rd_kafka_poll(rk_, 10);
+  for (auto& [name, rkt] : topics_) rd_kafka_topic_destroy(rkt);
+  topics_.clear();
+  rd_kafka_destroy(rk_);
+  rk_ = nullptr;
+}
+
+void outbox_relay::impl::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  auto* self = static_cast<impl*>(opaque);
+  const auto position = static_cast<log_position>(reinterpret_cast<std::uintptr_t>(m->_private));
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (self->tracker_.confirm(position)) ++self->published_;
+    self->broker_down_ = false;
+    self->backoff_ms_ = 0;
+    return;
+  }
+  if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) return;
+  // librdkafka has retried already. Never skip: publish again from the checkpoint.
+  if (!self->failed_) {
+    self->note_error("delivery of position " + std::to_string(position) + " failed: " + rd_kafka_err2str(m->err));
+  }
+  self->failed_ = true;
+}
+
+void outbox_relay::impl::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<impl*>(opaque);
+  const auto code = static_cast<rd_kafka_resp_err_t>(err);
+  if (code == RD_KAFKA_RESP_ERR__FATAL) {
+    char buf[512];
+    const auto orig = rd_kafka_fatal_error(rk, buf, sizeof buf);
+    self->note_error(std::string("fatal producer error: ") + rd_kafka_err2name(orig) + ": " + buf);
+    self->failed_ = true;
+    return;
+  }
+  if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+    if (!self->broker_down_) self->note_error(std::string("all brokers down: ") + reason);
+    self->broker_down_ = true;
+    return;
+  }
+  // Transient (transport, resolve, timeouts): librdkafka retries by itself.
+  spdlog::debug("outbox relay: kafka: {}: {}", rd_kafka_err2name(code), reason);
+}
+
+void outbox_relay::impl::note_error(std::string what) {
+  ++errors_;
+  spdlog::warn("outbox relay: {}", what);
+  last_error_ = std::move(what);
+}
+
+rd_kafka_topic_t* outbox_relay::impl::topic_handle(std::string_view name) {
+  auto it = topics_.find(name);
+  if (it != topics_.end()) return it->second;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, std::string(name).c_str(), nullptr);
+  if (rkt == nullptr) return nullptr;
+  topics_.emplace(std::string(name), rkt);
+  return rkt;
+}
+
+void outbox_relay::impl::scan_and_produce() {
+  const std::size_t room = opts_.max_in_flight_events - tracker_.in_flight();
+  const std::size_t want = std::min(opts_.scan_batch, room);
+  bool produce_failed = false;
+  auto scanned = store_.scan_log(next_, want, [&](const eventstore::event_view& e) {
+    const auto topic = opts_.topics.topic_for(e.stream);
+    if (!topic) {
+      tracker_.push(e.position, true);
+      ++skipped_;
+      next_ = e.position + 1;
+      return true;
+    }
+    rd_kafka_topic_t* rkt = topic_handle(*topic);
+    if (rkt == nullptr) {
+      note_error("cannot create topic handle " + std::string(*topic) + ": " +
+                 rd_kafka_err2str(rd_kafka_last_error()));
+      produce_failed = true;
+      return false;
+    }
+    json_.clear();
+    eventstore::write_event_json(json_, e);
+    const std::string& value = json_.str();
+    // Header values on the stack: no allocation per event beyond librdkafka's own.
+    char id[36];
+    format_uuid(e.id, id);
+    char pos[24];
+    const auto pos_len = static_cast<std::size_t>(std::to_chars(pos, pos + sizeof pos, e.position).ptr - pos);
+
+    rd_kafka_vu_t vus[8];
+    vus[0].vtype = RD_KAFKA_VTYPE_RKT;
+    vus[0].u.rkt = rkt;
+    vus[1].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    vus[1].u.i = RD_KAFKA_MSG_F_COPY;
+    vus[2].vtype = RD_KAFKA_VTYPE_KEY;
+    vus[2].u.mem.ptr = const_cast<char*>(e.stream.data());
+    vus[2].u.mem.size = e.stream.size();
+    vus[3].vtype = RD_KAFKA_VTYPE_VALUE;
+    vus[3].u.mem.ptr = const_cast<char*>(value.data());
+    vus[3].u.mem.size = value.size();
+    vus[4].vtype = RD_KAFKA_VTYPE_HEADER;
+    vus[4].u.header = {"event_id", id, static_cast<ssize_t>(sizeof id)};
+    vus[5].vtype = RD_KAFKA_VTYPE_HEADER;
+    vus[5].u.header = {"event_type", e.type.data(), static_cast<ssize_t>(e.type.size())};
+    vus[6].vtype = RD_KAFKA_VTYPE_HEADER;
+    vus[6].u.header = {"position", pos, static_cast<ssize_t>(pos_len)};
+    vus[7].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    vus[7].u.ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(e.position));
+
+    rd_kafka_error_t* err = rd_kafka_produceva(rk_, vus, 8);
+    if (err != nullptr) {
+      const auto code = rd_kafka_error_code(err);
+      if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        // Not an error: wait for deliveries to make room, then go on from here.
+        ++queue_fulls_;
+        queue_full_ = true;
+      } else {
+        note_error("produce of position " + std::to_string(e.position) + " failed: " + rd_kafka_error_string(err));
+        produce_failed = true;
+      }
+      rd_kafka_error_destroy(err);
+      return false;
+    }
+    tracker_.push(e.position);
+    next_ = e.position + 1;
+    return true;
+  });
+  if (!scanned) {
+    note_error("reading the log at " + std::to_string(next_) + ": " + scanned.error().message);
+    sleep_backoff();
+    return;
+  }
+  if (produce_failed) failed_ = true;
+}
+
+void outbox_relay::impl::restart_from_checkpoint() {
+  destroy_producer();
+  ++retries_;
+  // Everything unconfirmed is published again, in log order, by a new
+  // producer (new producer id, fresh sequence numbers).
+  tracker_.reset(tracker_.confirmed());
+  next_ = tracker_.confirmed() + 1;
+  maybe_checkpoint(true);
+  sleep_backoff();
+}
+
+void outbox_relay::impl::sleep_backoff() {
+  backoff_ms_ = backoff_ms_ == 0 ? opts_.backoff_min_ms : std::min(backoff_ms_ * 2, opts_.backoff_max_ms);
+  backing_off_ = true;
+  publish_stats();
+  std::unique_lock<std::mutex> lock(wake_mu_);
+  wake_cv_.wait_for(lock, std::chrono::milliseconds(backoff_ms_), [&] { return stop_.load(); });
+  backing_off_ = false;
+}
+
+void outbox_relay::impl::wait_for_commit(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(wake_mu_);
+  wake_cv_.wait_for(lock, timeout, [&] { return wake_ || stop_.load(); });
+  wake_ = false;
+}
+
+void outbox_relay::impl::maybe_checkpoint(bool force) {
+  const log_position confirmed = tracker_.confirmed();
+  if (confirmed <= persisted_) return;
+  const auto now = steady::now();
+  if (!force && confirmed - persisted_ < opts_.checkpoint_events &&
+      now - persisted_at_ < std::chrono::milliseconds(opts_.checkpoint_interval_ms)) {
+    return;
+  }
+  auto r = store_.put_checkpoint(opts_.checkpoint_name, confirmed);
+  if (!r) {
+    note_error("writing checkpoint " + std::to_string(confirmed) + ": " + r.error().message);
+    return;  // tried again next time; a stale checkpoint only costs duplicates
+  }
+  persisted_ = confirmed;
+  persisted_at_ = now;
+}
+
+void outbox_relay::impl::publish_stats() {
+  bool moved = false;
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    moved = shared_.last_delivered_position != tracker_.confirmed();
+    shared_.state = backing_off_ ? relay_state::backing_off
+                    : broker_down_ ? relay_state::broker_down
+                                   : relay_state::running;
+    shared_.published = published_;
+    shared_.skipped = skipped_;
+    shared_.last_delivered_position = tracker_.confirmed();
+    shared_.checkpoint = persisted_;
+    shared_.in_flight = tracker_.in_flight();
+    shared_.errors = errors_;
+    shared_.retries = retries_;
+    shared_.queue_full = queue_fulls_;
+    if (shared_.last_error != last_error_) shared_.last_error = last_error_;
+  }
+  if (moved) delivered_cv_.notify_all();
+}
+
+void outbox_relay::impl::run() {
+  while (!stop_) {
+    if (rk_ == nullptr) {
+      if (auto made = create_producer(); !made) {
+        note_error("creating the producer: " + made.error());
+        sleep_backoff();
+        continue;
+      }
+    }
+    rd_kafka_poll(rk_, 0);
+    if (failed_) {
+      restart_from_checkpoint();
+      continue;
+    }
+    queue_full_ = false;
+    const bool more = next_ <= store_.last_position();
+    const bool room = tracker_.in_flight() < opts_.max_in_flight_events;
+    if (more && room) scan_and_produce();
+    maybe_checkpoint(false);
+    publish_stats();
+    if (failed_) continue;
+    if (queue_full_ || !room) {
+      rd_kafka_poll(rk_, 10);  // wait for deliveries to make room
+    } else if (next_ > store_.last_position()) {
+      // Caught up: wait for a commit, polling deliveries meanwhile.
+      if (tracker_.in_flight() > 0) {
+        rd_kafka_poll(rk_, 5);
+      } else {
+        wait_for_commit(std::chrono::milliseconds(100));
+      }
+    }
+  }
+  // Stopping: give what is in flight a bounded chance to be confirmed, so the
+  // checkpoint moves past it, then give up the rest.
+  if (rk_ != nullptr) {
+    const auto deadline = steady::now() + std::chrono::milliseconds(opts_.stop_timeout_ms);
+    while (tracker_.in_flight() > 0 && !failed_ && steady::now() < deadline) rd_kafka_poll(rk_, 10);
+    destroy_producer();
+  }
+  maybe_checkpoint(true);
+  publish_stats();
+  spdlog::info("outbox relay: stopped at position {} ({} published)", tracker_.confirmed(), published_);
+}
+
+outbox_relay::outbox_relay(eventstore::event_store& store, relay_options options)
+    : impl_(std::make_unique<impl>(store, std::move(options))) {}
+outbox_relay::~outbox_relay() = default;
+expected<void, std::string> outbox_relay::start() { return impl_->start(); }
+void outbox_relay::stop() { impl_->stop(); }
+relay_stats outbox_relay::stats() const { return impl_->stats(); }
+bool outbox_relay::wait_for_delivered(eventstore::log_position position, std::int64_t timeout_ms) const {
+  return impl_->wait_for_delivered(position, timeout_ms);
+}
+
+}  // namespace agora::bus

@@ -1,0 +1,314 @@
+#include "http/auth.hpp"
+
+#include <mutex>
+
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+#include <sodium.h>
+
+#include "common/json_writer.hpp"
+#include "common/uuid.hpp"
+
+namespace agora::http {
+
+namespace {
+
+bool sodium_ready() noexcept {
+  static const bool ok = sodium_init() >= 0;  // thread-safe static init; sodium_init is idempotent
+  return ok;
+}
+
+constexpr char b64url_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int b64url_value(char c) noexcept {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '-') return 62;
+  if (c == '_') return 63;
+  return -1;
+}
+
+// The fixed header of every token we issue: {"alg":"HS256","typ":"JWT"}.
+const std::string& encoded_header() {
+  static const std::string h = base64url_encode(R"({"alg":"HS256","typ":"JWT"})");
+  return h;
+}
+
+// Claims of a token, as parsed.
+struct claims {
+  std::string sub, email, role, iss, jti;
+  std::int64_t iat = 0, exp = 0, nbf = 0;
+  bool has_iat = false, has_exp = false, has_nbf = false, has_sub = false, has_role = false, has_iss = false;
+};
+
+bool parse_claims(std::string_view json, claims& c) {
+  thread_local simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(json);
+  simdjson::ondemand::document doc;
+  if (parser.iterate(padded).get(doc)) return false;
+  simdjson::ondemand::object obj;
+  if (doc.get_object().get(obj)) return false;
+  for (auto field : obj) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    auto value = field.value();
+    auto get_string = [&](std::string& out, bool& seen) {
+      if (seen) return false;  // a repeated claim is ambiguous: refuse
+      std::string_view s;
+      if (value.get_string().get(s)) return false;
+      out = std::string(s);
+      seen = true;
+      return true;
+    };
+    auto get_int = [&](std::int64_t& out, bool& seen) {
+      if (seen) return false;
+      std::int64_t n = 0;
+      if (value.get_int64().get(n)) return false;
+      out = n;
+      seen = true;
+      return true;
+    };
+    bool ok = true;
+    bool dummy_email = false, dummy_jti = false;
+    if (key == "sub") ok = get_string(c.sub, c.has_sub);
+    else if (key == "email") ok = get_string(c.email, dummy_email);
+    else if (key == "role") ok = get_string(c.role, c.has_role);
+    else if (key == "iss") ok = get_string(c.iss, c.has_iss);
+    else if (key == "jti") ok = get_string(c.jti, dummy_jti);
+    else if (key == "iat") ok = get_int(c.iat, c.has_iat);
+    else if (key == "exp") ok = get_int(c.exp, c.has_exp);
+    else if (key == "nbf") ok = get_int(c.nbf, c.has_nbf);
+    if (!ok) return false;
+  }
+  // Trailing bytes after the object are not checked (simdjson 3.0 has no
+  // document::at_end); the payload is only parsed after its signature matched.
+  return true;
+}
+
+// True when the header is a JSON object whose alg is exactly "HS256".
+expected<void, auth_error> check_header(std::string_view json) {
+  thread_local simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(json);
+  simdjson::ondemand::document doc;
+  if (parser.iterate(padded).get(doc)) return unexpected(auth_error::malformed);
+  simdjson::ondemand::object obj;
+  if (doc.get_object().get(obj)) return unexpected(auth_error::malformed);
+  bool seen_alg = false;
+  bool alg_ok = false;
+  for (auto field : obj) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return unexpected(auth_error::malformed);
+    if (key == "alg") {
+      if (seen_alg) return unexpected(auth_error::malformed);
+      seen_alg = true;
+      std::string_view alg;
+      if (field.value().get_string().get(alg)) return unexpected(auth_error::malformed);
+      alg_ok = alg == "HS256";
+    } else if (key == "crit") {
+      // Extensions we do not understand must make the token invalid (RFC 7515 4.1.11).
+      return unexpected(auth_error::unsupported_alg);
+    }
+  }
+  if (!alg_ok) return unexpected(auth_error::unsupported_alg);
+  return {};
+}
+
+}  // namespace
+
+const char* to_string(auth_error e) noexcept {
+  switch (e) {
+    case auth_error::malformed: return "malformed";
+    case auth_error::unsupported_alg: return "unsupported_alg";
+    case auth_error::bad_signature: return "bad_signature";
+    case auth_error::expired: return "expired";
+    case auth_error::not_yet_valid: return "not_yet_valid";
+    case auth_error::wrong_issuer: return "wrong_issuer";
+  }
+  return "unknown";
+}
+
+std::string base64url_encode(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() * 4 + 2) / 3);
+  std::size_t i = 0;
+  auto byte = [&](std::size_t k) { return static_cast<unsigned>(static_cast<unsigned char>(bytes[k])); };
+  for (; i + 3 <= bytes.size(); i += 3) {
+    unsigned n = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+    out += b64url_alphabet[(n >> 18) & 63];
+    out += b64url_alphabet[(n >> 12) & 63];
+    out += b64url_alphabet[(n >> 6) & 63];
+    out += b64url_alphabet[n & 63];
+  }
+  std::size_t rest = bytes.size() - i;
+  if (rest == 1) {
+    unsigned n = byte(i) << 16;
+    out += b64url_alphabet[(n >> 18) & 63];
+    out += b64url_alphabet[(n >> 12) & 63];
+  } else if (rest == 2) {
+    unsigned n = (byte(i) << 16) | (byte(i + 1) << 8);
+    out += b64url_alphabet[(n >> 18) & 63];
+    out += b64url_alphabet[(n >> 12) & 63];
+    out += b64url_alphabet[(n >> 6) & 63];
+  }
+  return out;
+}
+
+expected<std::string, auth_error> base64url_decode(std::string_view text) {
+  if (text.size() % 4 == 1) return unexpected(auth_error::malformed);
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  unsigned acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v = b64url_value(c);
+    if (v < 0) return unexpected(auth_error::malformed);
+    acc = (acc << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  // Leftover bits must be zero: otherwise two texts would decode the same.
+  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return unexpected(auth_error::malformed);
+  return out;
+}
+
+jwt_signer::jwt_signer(std::string secret, std::string issuer, std::chrono::seconds ttl, std::chrono::seconds leeway)
+    : secret_(std::move(secret)), issuer_(std::move(issuer)), ttl_(ttl), leeway_(leeway) {
+  (void)sodium_ready();
+}
+
+std::string jwt_signer::sign(std::string_view signing_input) const {
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(secret_.data()), secret_.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(signing_input.data()),
+                                signing_input.size());
+  crypto_auth_hmacsha256_final(&st, mac);
+  sodium_memzero(&st, sizeof st);
+  return std::string(reinterpret_cast<const char*>(mac), sizeof mac);
+}
+
+std::string jwt_signer::issue(const principal& who, timestamp_us now) const {
+  std::int64_t iat = now / 1'000'000;
+  json_writer w(256);
+  w.begin_object()
+      .key("sub").value(who.user_id)
+      .key("email").value(who.email)
+      .key("role").value(who.role)
+      .key("iat").value(iat)
+      .key("exp").value(iat + static_cast<std::int64_t>(ttl_.count()))
+      .key("iss").value(issuer_)
+      .key("jti").value(uuid::random_v4().to_string())
+      .end_object();
+  std::string token = encoded_header();
+  token += '.';
+  token += base64url_encode(w.str());
+  std::string sig = sign(token);
+  token += '.';
+  token += base64url_encode(sig);
+  return token;
+}
+
+expected<principal, auth_error> jwt_signer::verify(std::string_view token, timestamp_us now) const {
+  if (token.size() > 8192) return unexpected(auth_error::malformed);
+  std::size_t d1 = token.find('.');
+  if (d1 == std::string_view::npos) return unexpected(auth_error::malformed);
+  std::size_t d2 = token.find('.', d1 + 1);
+  if (d2 == std::string_view::npos || token.find('.', d2 + 1) != std::string_view::npos) {
+    return unexpected(auth_error::malformed);
+  }
+  std::string_view h64 = token.substr(0, d1);
+  std::string_view p64 = token.substr(d1 + 1, d2 - d1 - 1);
+  std::string_view s64 = token.substr(d2 + 1);
+  if (h64.empty() || p64.empty()) return unexpected(auth_error::malformed);
+
+  auto header = base64url_decode(h64);
+  if (!header) return unexpected(auth_error::malformed);
+  if (auto h = check_header(*header); !h) return unexpected(h.error());
+
+  // alg is HS256: now (and only now) the signature is worth checking.
+  auto sig = base64url_decode(s64);
+  if (!sig) return unexpected(auth_error::malformed);
+  std::string expected_sig = sign(token.substr(0, d2));
+  if (sig->size() != expected_sig.size() ||
+      sodium_memcmp(sig->data(), expected_sig.data(), expected_sig.size()) != 0) {
+    return unexpected(auth_error::bad_signature);
+  }
+
+  auto payload = base64url_decode(p64);
+  if (!payload) return unexpected(auth_error::malformed);
+  claims c;
+  if (!parse_claims(*payload, c) || !c.has_sub || !c.has_role || !c.has_exp || !c.has_iat || !c.has_iss ||
+      c.sub.empty()) {
+    return unexpected(auth_error::malformed);
+  }
+  if (c.iss != issuer_) return unexpected(auth_error::wrong_issuer);
+  std::int64_t t = now / 1'000'000;
+  std::int64_t leeway = static_cast<std::int64_t>(leeway_.count());
+  if (t >= c.exp + leeway) return unexpected(auth_error::expired);
+  if (c.has_nbf && t + leeway < c.nbf) return unexpected(auth_error::not_yet_valid);
+  if (t + leeway < c.iat) return unexpected(auth_error::not_yet_valid);
+  // A token claiming a lifetime longer than we ever issue was not made by us
+  // with these settings (or the settings changed): refuse it.
+  if (c.exp - c.iat > static_cast<std::int64_t>(ttl_.count()) + leeway || c.exp < c.iat) {
+    return unexpected(auth_error::malformed);
+  }
+  return principal{std::move(c.sub), std::move(c.email), std::move(c.role)};
+}
+
+std::optional<response> authenticate(request& req, const jwt_signer& signer, timestamp_us now, bool required) {
+  req.user.reset();
+  auto token = req.bearer_token();
+  const char* why = nullptr;
+  if (!token) {
+    if (!required) return std::nullopt;
+    why = "missing";
+  } else {
+    auto who = signer.verify(*token, now);
+    if (who) {
+      req.user = std::move(*who);
+      return std::nullopt;
+    }
+    why = to_string(who.error());
+  }
+  // The client learns only that it is not authenticated, never which check
+  // failed (that goes to the debug log).
+  spdlog::debug("http {}: authentication failed: {} (request {})", req.path, why, req.request_id);
+  response r = problem(req, 401, "unauthorized", "Unauthorized",
+                       token ? "the bearer token is invalid or expired" : "a bearer token is required");
+  r.headers.set("WWW-Authenticate", token ? "Bearer error=\"invalid_token\"" : "Bearer");
+  return r;
+}
+
+password_cost password_cost::minimum() noexcept {
+  password_cost c;
+  c.ops_limit = crypto_pwhash_OPSLIMIT_MIN;
+  c.mem_limit = crypto_pwhash_MEMLIMIT_MIN;
+  return c;
+}
+
+expected<std::string, password_error> hash_password(std::string_view plain, const password_cost& cost) {
+  if (!sodium_ready()) return unexpected(password_error::init_failed);
+  if (plain.size() > 4096) return unexpected(password_error::too_long);
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str_alg(out, plain.data(), plain.size(), cost.ops_limit, cost.mem_limit,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return unexpected(password_error::out_of_memory);
+  }
+  return std::string(out);
+}
+
+bool verify_password(std::string_view plain, const std::string& hash) {
+  if (!sodium_ready() || plain.size() > 4096 || hash.size() >= crypto_pwhash_STRBYTES) return false;
+  return crypto_pwhash_str_verify(hash.c_str(), plain.data(), plain.size()) == 0;
+}
+
+bool password_needs_rehash(const std::string& hash, const password_cost& cost) {
+  if (!sodium_ready()) return true;
+  return crypto_pwhash_str_needs_rehash(hash.c_str(), cost.ops_limit, cost.mem_limit) != 0;
+}
+
+}  // namespace agora::http

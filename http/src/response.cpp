@@ -1,0 +1,108 @@
+#include "http/response.hpp"
+
+#include "common/json_writer.hpp"
+
+namespace agora::http {
+
+response response::json(int status, std::string body) {
+  response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.content_type = "application/json";
+  return r;
+}
+
+response response::text(int status, std::string body) {
+  response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.content_type = "text/plain; charset=utf-8";
+  return r;
+}
+
+response response::empty(int status) {
+  response r;
+  r.status = status;
+  return r;
+}
+
+response problem_response(const problem_details& p) {
+  json_writer w(256);
+  w.begin_object();
+  w.key("type").value(std::string(problem_type_base) + p.type_suffix);
+  w.key("title").value(p.title);
+  w.key("status").value(p.status);
+  if (!p.detail.empty()) w.key("detail").value(p.detail);
+  if (!p.instance.empty()) w.key("instance").value(p.instance);
+  if (!p.request_id.empty()) w.key("request_id").value(p.request_id);
+  if (!p.errors.empty()) {
+    w.key("errors").begin_array();
+    for (const auto& e : p.errors) {
+      w.begin_object().key("field").value(e.field).key("message").value(e.message).end_object();
+    }
+    w.end_array();
+  }
+  if (p.extra) p.extra(w);
+  w.end_object();
+  response r;
+  r.status = p.status;
+  r.body = std::move(w).take();
+  r.content_type = "application/problem+json";
+  return r;
+}
+
+response problem(const request& req, int status, std::string_view type_suffix, std::string_view title,
+                 std::string_view detail, std::vector<field_error> errors, std::function<void(json_writer&)> extra) {
+  problem_details p;
+  p.status = status;
+  p.type_suffix = std::string(type_suffix);
+  p.title = std::string(title);
+  p.detail = std::string(detail);
+  p.instance = req.path;
+  p.request_id = req.request_id;
+  p.errors = std::move(errors);
+  p.extra = std::move(extra);
+  return problem_response(p);
+}
+
+std::optional<response> require_json(const request& req) {
+  if (req.has_json_body()) return std::nullopt;
+  return problem(req, 415, "unsupported-media-type", "Unsupported Media Type",
+                 "the request body must be application/json");
+}
+
+const char* reason_phrase(int status) noexcept {
+  switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Unknown";
+  }
+}
+
+}  // namespace agora::http

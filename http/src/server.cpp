@@ -1,0 +1,805 @@
+// The Beast server. The only translation unit of agora_http that includes
+// Beast: it compiles slowly, so nothing else should.
+//
+// Shape (after Beast 1.74's advanced_server): one listener accepting on a
+// strand; one session per connection, each with its own strand (the socket's
+// executor). A session reads requests ahead of their answers up to
+// max_pipelined, keeps one slot per request in arrival order, and writes the
+// front slot as soon as its answer is there. Answers arrive from any thread
+// through a responder, which posts onto the session's strand.
+//
+// Timers: one connection timer (idle/read timeout while nothing is in flight,
+// write timeout while writing) and one deadline timer per request.
+
+#include "http/server.hpp"
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/config.hpp"
+#include "common/uuid.hpp"
+#include "http/metrics.hpp"
+#include "http/request.hpp"
+#include "http/responder.hpp"
+#include "http/response.hpp"
+#include "http/router.hpp"
+#include "http/upgrade.hpp"
+
+namespace agora::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+std::vector<std::string> split_list(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    std::size_t c = s.find(',');
+    std::string_view item = s.substr(0, c);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    if (c == std::string_view::npos) break;
+    s.remove_prefix(c + 1);
+  }
+  return out;
+}
+
+// True when the comma-separated header value contains `token` (case-insensitive).
+bool has_token(std::string_view value, std::string_view token) {
+  for (const auto& t : split_list(value)) {
+    if (iequals(t, token)) return true;
+  }
+  return false;
+}
+
+std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+constexpr const char* expose_headers =
+    "ETag, Location, Retry-After, X-Request-Id, X-Event-Position, X-Cache-Status";
+
+}  // namespace
+
+server_options server_options::from_config(config& cfg) {
+  server_options o;
+  o.address = cfg.get_string("http.address", o.address, "address the HTTP server listens on");
+  o.port = static_cast<std::uint16_t>(cfg.get_int("http.port", o.port, "HTTP port; 0 picks a free one"));
+  o.io_threads = static_cast<int>(cfg.get_int("http.io_threads", o.io_threads, "HTTP io threads"));
+  o.body_limit = cfg.get_bytes("http.body_limit", o.body_limit, "largest request body (413 beyond)");
+  o.header_limit = cfg.get_bytes("http.header_limit", o.header_limit, "largest request header block (431 beyond)");
+  o.read_timeout = std::chrono::milliseconds(
+      cfg.get_duration_ms("http.read_timeout", o.read_timeout.count(), "idle keep-alive / slow request timeout"));
+  o.write_timeout = std::chrono::milliseconds(
+      cfg.get_duration_ms("http.write_timeout", o.write_timeout.count(), "timeout writing one response"));
+  o.request_timeout = std::chrono::milliseconds(
+      cfg.get_duration_ms("http.request_timeout", o.request_timeout.count(), "handler deadline (503 beyond)"));
+  o.max_pipelined = static_cast<std::size_t>(
+      cfg.get_int("http.max_pipelined", static_cast<std::int64_t>(o.max_pipelined), "pipelined requests per connection"));
+  o.max_connections = static_cast<std::size_t>(
+      cfg.get_int("http.max_connections", static_cast<std::int64_t>(o.max_connections), "open connections at most"));
+  o.shutdown_grace = std::chrono::milliseconds(
+      cfg.get_duration_ms("http.shutdown_grace", o.shutdown_grace.count(), "time in-flight requests get on stop"));
+  o.cors_origins = split_list(cfg.get_string("http.cors_origins", "", "allowed CORS origins, comma-separated, or *"));
+  o.access_log = cfg.get_bool("http.access_log", o.access_log, "one log line per request");
+  if (o.io_threads < 1) o.io_threads = 1;
+  if (o.max_pipelined < 1) o.max_pipelined = 1;
+  return o;
+}
+
+class session;
+
+// What sessions and responders share; outlives the io_context's handlers
+// through shared_ptr so that a late answer never touches freed memory.
+struct shared_state {
+  server_options opts;
+  const router* routes = nullptr;
+  server_hooks hooks;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<bool> stopping{false};
+
+  counter_family* requests_total = nullptr;
+  histogram_family* request_duration = nullptr;
+  gauge* connections_gauge = nullptr;
+
+  // Sessions, for stop().
+  std::mutex sessions_mu;
+  std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions;
+  std::uint64_t next_session_id = 1;
+
+  // Responders post onto session strands only while the io_context exists.
+  std::shared_mutex post_mu;
+  bool accepting_posts = true;
+
+  bool origin_allowed(std::string_view origin) const {
+    for (const auto& o : opts.cors_origins) {
+      if (o == "*" || o == origin) return true;
+    }
+    return false;
+  }
+  bool cors_any() const {
+    for (const auto& o : opts.cors_origins) {
+      if (o == "*") return true;
+    }
+    return false;
+  }
+};
+
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(tcp::socket socket, std::shared_ptr<shared_state> st)
+      : socket_(std::move(socket)), io_timer_(socket_.get_executor()), st_(std::move(st)) {
+    boost::system::error_code ec;
+    auto ep = socket_.remote_endpoint(ec);
+    if (!ec) {
+      remote_ip_ = ep.address().to_string();
+      remote_ = (ep.address().is_v6() ? "[" + remote_ip_ + "]" : remote_ip_) + ":" + std::to_string(ep.port());
+    }
+  }
+
+  ~session() {
+    if (counted_) {
+      std::size_t now = st_->connections.fetch_sub(1) - 1;
+      if (st_->connections_gauge) st_->connections_gauge->set(static_cast<double>(now));
+      std::lock_guard lock(st_->sessions_mu);
+      st_->sessions.erase(id_);
+    }
+  }
+
+  /// Serves the connection.
+  void start() {
+    counted_ = true;
+    std::size_t now = st_->connections.fetch_add(1) + 1;
+    if (st_->connections_gauge) st_->connections_gauge->set(static_cast<double>(now));
+    {
+      std::lock_guard lock(st_->sessions_mu);
+      id_ = st_->next_session_id++;
+      st_->sessions.emplace(id_, weak_from_this());
+    }
+    net::post(socket_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+  }
+
+  /// Over max_connections: answer 503 without reading and close.
+  void start_rejected() {
+    auto self = shared_from_this();
+    net::post(socket_.get_executor(), [self] {
+      problem_details p;
+      p.status = 503;
+      p.type_suffix = "overloaded";
+      p.title = "Service Unavailable";
+      p.detail = "too many connections";
+      response r = problem_response(p);
+      auto text = std::make_shared<std::string>(
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nConnection: close\r\n"
+          "Retry-After: 1\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nContent-Length: " +
+          std::to_string(r.body.size()) + "\r\n\r\n" + r.body);
+      self->arm_timer(self->st_->opts.write_timeout);
+      net::async_write(self->socket_, net::buffer(*text),
+                       [self, text](boost::system::error_code ec, std::size_t) {
+                         if (ec) return self->do_close();
+                         self->do_linger();
+                       });
+    });
+  }
+
+  /// stop(): no more requests; the answers in flight still go out.
+  void begin_stop() {
+    net::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->closing_ = true;
+      boost::system::error_code ec;
+      // Wakes a pending read with EOF without disturbing a write in progress.
+      self->socket_.shutdown(tcp::socket::shutdown_receive, ec);
+      if (!self->reading_ && !self->writing_ && self->slots_.empty()) self->do_close();
+    });
+  }
+
+  /// stop() after the grace period: close now.
+  void force_close() {
+    net::post(socket_.get_executor(), [self = shared_from_this()] { self->do_close(); });
+  }
+
+ private:
+  struct slot {
+    std::uint64_t id = 0;
+    std::unique_ptr<net::steady_timer> deadline;
+    std::optional<bhttp::response<bhttp::string_body>> res;
+    bool close_after = false;
+    // For the answer's headers, the log line and the metrics.
+    unsigned version = 11;
+    bool keep_alive = true;
+    bool head = false;
+    std::string method_text;
+    std::string target;
+    std::string path;
+    std::string route;
+    std::string request_id;
+    std::string origin;
+    steady::time_point start;
+  };
+
+  // ---- timers ----------------------------------------------------------------
+
+  void arm_timer(std::chrono::milliseconds d) {
+    io_timer_.expires_after(d);
+    io_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) { self->on_timer(ec); });
+  }
+  void disarm_timer() { io_timer_.expires_at(steady::time_point::max()); }
+
+  void on_timer(boost::system::error_code ec) {
+    if (ec == net::error::operation_aborted) return;
+    // A re-arm can race with an expiry whose handler was already queued.
+    if (io_timer_.expiry() > steady::now()) return;
+    if (lingering_) {
+      do_close();
+      return;
+    }
+    spdlog::debug("http {}: {} timeout, closing", remote_, writing_ ? "write" : "read");
+    do_close();
+  }
+
+  // The connection timer follows the state: write timeout while writing, read
+  // timeout while waiting for a request with nothing in flight, none while a
+  // handler works (the client is waiting for us, not idle).
+  void update_timer() {
+    if (closed_ || lingering_ || writing_) return;
+    if (reading_ && slots_.empty()) {
+      arm_timer(st_->opts.read_timeout);
+    } else {
+      disarm_timer();
+    }
+  }
+
+  // ---- reading ---------------------------------------------------------------
+
+  void do_read() {
+    if (closed_ || closing_ || reading_ || slots_.size() >= st_->opts.max_pipelined) return;
+    parser_.emplace();
+    parser_->body_limit(st_->opts.body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(st_->opts.header_limit, UINT32_MAX)));
+    reading_ = true;
+    update_timer();
+    bhttp::async_read(socket_, buffer_, *parser_,
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(boost::system::error_code ec) {
+    reading_ = false;
+    if (closed_) return;
+    if (lingering_) {
+      do_close();
+      return;
+    }
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof) {
+      closing_ = true;
+      finish_if_done();
+      return;
+    }
+    if (ec == bhttp::error::body_limit) {
+      return read_failed(413, "payload-too-large", "Content Too Large",
+                         "the request body exceeds " + std::to_string(st_->opts.body_limit) + " bytes");
+    }
+    if (ec == bhttp::error::header_limit) {
+      return read_failed(431, "headers-too-large", "Request Header Fields Too Large",
+                         "the request header exceeds " + std::to_string(st_->opts.header_limit) + " bytes");
+    }
+    if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+        ec != bhttp::error::partial_message) {
+      return read_failed(400, "bad-request", "Bad Request", "malformed HTTP request: " + ec.message());
+    }
+    if (ec) {
+      // Network error, timeout (the timer closed the socket), partial message.
+      do_close();
+      return;
+    }
+    try {
+      on_request();
+    } catch (const std::exception& e) {
+      spdlog::error("http {}: failed to handle a request: {}", remote_, e.what());
+      do_close();
+      return;
+    }
+    do_read();
+  }
+
+  // A request that could not be read: answer it, then close the connection
+  // (the stream's framing is lost).
+  void read_failed(int status, std::string_view type, std::string_view title, std::string detail) {
+    closing_ = true;
+    slot& s = push_slot();
+    s.close_after = true;
+    s.keep_alive = false;
+    if (parser_) {
+      // Whatever of the header was parsed (all of it for 413; maybe nothing
+      // for 400/431) identifies the request in the answer and the log.
+      const auto& m = parser_->get();
+      s.method_text = std::string(sv(m.method_string()));
+      s.target = std::string(sv(m.target()));
+      s.path = s.target.substr(0, s.target.find('?'));
+      if (m.version() == 10 || m.version() == 11) s.version = m.version();
+      auto rid = m.find("X-Request-Id");
+      if (rid != m.end() && is_valid_request_id(sv(rid->value()))) s.request_id = std::string(sv(rid->value()));
+      auto origin = m.find(bhttp::field::origin);
+      if (origin != m.end()) s.origin = std::string(sv(origin->value()));
+    }
+    if (s.request_id.empty()) s.request_id = uuid::random_v4().to_string();
+    problem_details p;
+    p.status = status;
+    p.type_suffix = std::string(type);
+    p.title = std::string(title);
+    p.detail = std::move(detail);
+    p.instance = s.path;
+    p.request_id = s.request_id;
+    finish(s, problem_response(p));
+    maybe_write();
+  }
+
+  void on_request() {
+    auto msg = parser_->release();
+    request req;
+    req.method = parse_method(sv(msg.method_string()));
+    parse_target(sv(msg.target()), req);
+    for (const auto& f : msg) req.headers.add(std::string(sv(f.name_string())), std::string(sv(f.value())));
+    req.body = std::move(msg.body());
+    req.remote_address = remote_;
+    req.remote_ip = remote_ip_;
+    auto rid = req.headers.get("X-Request-Id");
+    req.request_id = (rid && is_valid_request_id(*rid)) ? std::string(*rid) : uuid::random_v4().to_string();
+
+    bool keep_alive = msg.keep_alive() && !st_->stopping.load();
+    if (!keep_alive) closing_ = true;
+
+    // An upgrade (WebSocket) leaves the HTTP session entirely.
+    auto conn = req.headers.get("Connection");
+    if (req.method == method::get && conn && has_token(*conn, "upgrade") && req.headers.contains("Upgrade")) {
+      for (const auto& u : st_->hooks.upgrades) {
+        if (u && u->path == req.path && slots_.empty() && u->on_upgrade) {
+          hand_off(*u, std::move(req));
+          return;
+        }
+      }
+    }
+
+    slot& s = push_slot();
+    s.version = msg.version();
+    s.keep_alive = keep_alive;
+    s.close_after = !keep_alive;
+    s.head = req.method == method::head;
+    s.method_text = std::string(sv(msg.method_string()));
+    s.target = req.target;
+    s.path = req.path;
+    s.request_id = req.request_id;
+    if (auto o = req.headers.get("Origin")) s.origin = std::string(*o);
+
+    if (conn && has_token(*conn, "upgrade") && req.headers.contains("Upgrade")) {
+      finish(s, problem(req, 404, "not-found", "Not Found", "no upgrade endpoint at this path"));
+      maybe_write();
+      return;
+    }
+
+    // CORS preflight from an allowed origin: answered here, never routed.
+    auto acrm = req.headers.get("Access-Control-Request-Method");
+    if (req.method == method::options && !s.origin.empty() && acrm && st_->origin_allowed(s.origin)) {
+      auto m = st_->routes->match(parse_method(*acrm), req.path);
+      if (m.outcome != router::match_result::kind::not_found) {
+        response r = response::empty(204);
+        r.headers.set("Access-Control-Allow-Methods", m.allow.empty() ? std::string(*acrm) : m.allow);
+        auto acrh = req.headers.get("Access-Control-Request-Headers");
+        r.headers.set("Access-Control-Allow-Headers",
+                      acrh ? std::string(*acrh) : std::string("Content-Type, Authorization, If-None-Match"));
+        r.headers.set("Access-Control-Max-Age", "600");
+        s.route = "cors.preflight";
+        finish(s, std::move(r));
+        maybe_write();
+        return;
+      }
+    }
+
+    // The request deadline: a handler that does not answer in time gets a 503
+    // sent in its place.
+    std::uint64_t id = s.id;
+    s.deadline = std::make_unique<net::steady_timer>(socket_.get_executor());
+    s.deadline->expires_after(st_->opts.request_timeout);
+    s.deadline->async_wait([self = shared_from_this(), id](boost::system::error_code ec) {
+      if (!ec) self->on_deadline(id);
+    });
+
+    responder respond([weak = weak_from_this(), st = st_, id](std::optional<response> r) {
+      std::shared_lock lock(st->post_mu);
+      if (!st->accepting_posts) return;
+      auto self = weak.lock();
+      if (!self) return;  // the connection is gone; nobody to answer
+      auto exec = self->socket_.get_executor();
+      net::post(exec, [self = std::move(self), id, r = std::move(r)]() mutable { self->on_answer(id, std::move(r)); });
+    });
+    // The router catches handler exceptions; route_name is only known after it ran.
+    st_->routes->dispatch(req, std::move(respond));
+    if (slot* sp = find_slot(id)) sp->route = req.route_name.empty() ? "unmatched" : req.route_name;
+  }
+
+  void hand_off(const upgrade_route& u, request req) {
+    disarm_timer();
+    closed_ = true;  // this session does nothing more
+    if (st_->opts.access_log) {
+      spdlog::info("http {} {} 101 upgrade id={} remote={}", to_string(req.method), req.target, req.request_id,
+                   remote_);
+    }
+    try {
+      u.on_upgrade(std::move(req), std::move(socket_));
+    } catch (const std::exception& e) {
+      spdlog::error("http upgrade handler for {} threw: {}", u.path, e.what());
+    } catch (...) {
+      spdlog::error("http upgrade handler for {} threw", u.path);
+    }
+  }
+
+  slot& push_slot() {
+    slot& s = slots_.emplace_back();
+    s.id = next_slot_id_++;
+    s.start = steady::now();
+    update_timer();
+    return s;
+  }
+
+  slot* find_slot(std::uint64_t id) {
+    if (slots_.empty() || id < slots_.front().id) return nullptr;
+    std::size_t i = static_cast<std::size_t>(id - slots_.front().id);
+    return i < slots_.size() ? &slots_[i] : nullptr;
+  }
+
+  // ---- answers ---------------------------------------------------------------
+
+  void on_answer(std::uint64_t id, std::optional<response> r) {
+    slot* s = find_slot(id);
+    if (s == nullptr || s->res) {
+      spdlog::debug("http {}: late answer for request {} dropped", remote_, id);
+      return;
+    }
+    if (!r) {
+      spdlog::error("http {} {}: handler of route {} dropped its responder without answering (request {})",
+                    s->method_text, s->target, s->route, s->request_id);
+      problem_details p;
+      p.status = 500;
+      p.type_suffix = "internal";
+      p.title = "Internal Server Error";
+      p.detail = "the request was not answered";
+      p.instance = s->path;
+      p.request_id = s->request_id;
+      r = problem_response(p);
+    }
+    finish(*s, std::move(*r));
+    maybe_write();
+  }
+
+  void on_deadline(std::uint64_t id) {
+    slot* s = find_slot(id);
+    if (s == nullptr || s->res || closed_) return;
+    spdlog::warn("http {} {}: no answer within {} ms (route {}, request {})", s->method_text, s->target,
+                 st_->opts.request_timeout.count(), s->route, s->request_id);
+    problem_details p;
+    p.status = 503;
+    p.type_suffix = "timeout";
+    p.title = "Service Unavailable";
+    p.detail = "the request was not answered in time";
+    p.instance = s->path;
+    p.request_id = s->request_id;
+    response r = problem_response(p);
+    r.headers.set("Retry-After", "1");
+    finish(*s, std::move(r));
+    maybe_write();
+  }
+
+  // Turns a handler's response into the message to write, with the headers
+  // every response carries, and records the log line and the metrics.
+  void finish(slot& s, response r) {
+    if (s.deadline) s.deadline->cancel();
+    auto& m = s.res.emplace();
+    m.version(s.version);
+    m.result(static_cast<unsigned>(r.status));
+    for (auto& [k, v] : r.headers.fields()) m.insert(k, v);
+    if (!r.content_type.empty()) m.set(bhttp::field::content_type, r.content_type);
+    m.set("X-Content-Type-Options", "nosniff");
+    m.set("X-Frame-Options", "DENY");
+    m.set("Referrer-Policy", "no-referrer");
+    if (!r.headers.contains("Cache-Control")) m.set(bhttp::field::cache_control, "no-store");
+    m.set("X-Request-Id", s.request_id);
+    if (!s.origin.empty() && st_->origin_allowed(s.origin)) {
+      if (st_->cors_any()) {
+        m.set(bhttp::field::access_control_allow_origin, "*");
+      } else {
+        m.set(bhttp::field::access_control_allow_origin, s.origin);
+        m.set(bhttp::field::vary, "Origin");
+      }
+      m.set(bhttp::field::access_control_expose_headers, expose_headers);
+    }
+    bool keep = s.keep_alive && !s.close_after && !st_->stopping.load();
+    if (!keep) s.close_after = true;
+    m.keep_alive(keep);
+    std::size_t bytes = r.body.size();
+    bool no_body = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
+    if (no_body) {
+      bytes = 0;
+    } else if (s.head) {
+      m.content_length(r.body.size());  // what a GET would carry; no body follows
+    } else {
+      m.body() = std::move(r.body);
+      m.prepare_payload();
+    }
+
+    auto elapsed = steady::now() - s.start;
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+    const std::string& route = s.route.empty() ? std::string("unmatched") : s.route;
+    if (st_->requests_total) {
+      // The method label is normalised: a client inventing methods must not
+      // invent time series.
+      st_->requests_total->with({route, to_string(parse_method(s.method_text)), std::to_string(r.status)}).inc();
+      st_->request_duration->with({route}).observe(static_cast<double>(us) / 1e6);
+    }
+    if (st_->opts.access_log) {
+      spdlog::info("http {} {} {} {}B {}us id={} remote={}", s.method_text, s.target, r.status, bytes, us,
+                   s.request_id, remote_);
+    }
+  }
+
+  // ---- writing ---------------------------------------------------------------
+
+  void maybe_write() {
+    if (closed_ || writing_ || slots_.empty() || !slots_.front().res) return;
+    writing_ = true;
+    arm_timer(st_->opts.write_timeout);
+    bhttp::async_write(socket_, *slots_.front().res,
+                       [self = shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_write(ec); });
+  }
+
+  void on_write(boost::system::error_code ec) {
+    writing_ = false;
+    if (closed_) return;
+    if (ec) {
+      spdlog::debug("http {}: write failed: {}", remote_, ec.message());
+      do_close();
+      return;
+    }
+    bool close = slots_.front().close_after;
+    slots_.pop_front();
+    if (close) {
+      do_linger();
+      return;
+    }
+    update_timer();
+    maybe_write();
+    do_read();
+    finish_if_done();
+  }
+
+  void finish_if_done() {
+    if (closing_ && slots_.empty() && !writing_ && !reading_) do_linger();
+  }
+
+  // ---- closing ---------------------------------------------------------------
+
+  // Close gracefully: send FIN, then read and discard what the client still
+  // sends for a moment, so that closing with unread data does not reset the
+  // connection and destroy the response we just wrote (RFC 9112 9.6).
+  void do_linger() {
+    if (closed_ || lingering_) return;
+    lingering_ = true;
+    for (auto& s : slots_) {
+      if (s.deadline) s.deadline->cancel();
+    }
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) {
+      do_close();
+      return;
+    }
+    arm_timer(std::chrono::milliseconds(1000));
+    // A read still pending (stop() during a pipelined read) drains for us.
+    if (!reading_) drain();
+  }
+
+  void drain() {
+    if (!drain_buf_) drain_buf_ = std::make_unique<std::array<char, 4096>>();
+    socket_.async_read_some(net::buffer(*drain_buf_), [self = shared_from_this()](boost::system::error_code ec,
+                                                                                   std::size_t) {
+      if (ec || self->closed_) return self->do_close();
+      self->drain();
+    });
+  }
+
+  void do_close() {
+    if (closed_) return;
+    closed_ = true;
+    for (auto& s : slots_) {
+      if (s.deadline) s.deadline->cancel();
+    }
+    slots_.clear();
+    disarm_timer();
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+
+  tcp::socket socket_;
+  net::steady_timer io_timer_;
+  std::shared_ptr<shared_state> st_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::deque<slot> slots_;
+  std::unique_ptr<std::array<char, 4096>> drain_buf_;
+  std::uint64_t next_slot_id_ = 1;
+  std::uint64_t id_ = 0;
+  std::string remote_;
+  std::string remote_ip_;
+  bool counted_ = false;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool closing_ = false;  // read no more; close once the answers are out
+  bool lingering_ = false;
+  bool closed_ = false;
+};
+
+struct server::impl {
+  // Declared first: destroyed last, after everything that uses it.
+  std::unique_ptr<net::io_context> ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::shared_ptr<shared_state> st;
+  std::vector<std::thread> threads;
+  std::atomic<std::uint16_t> port{0};
+  bool running = false;
+
+  void do_accept() {
+    acceptor->async_accept(net::make_strand(*ioc), [this](boost::system::error_code ec, tcp::socket socket) {
+      on_accept(ec, std::move(socket));
+    });
+  }
+
+  void on_accept(boost::system::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+    if (ec) {
+      // Out of descriptors and the like: keep accepting; the next may work.
+      spdlog::warn("http accept failed: {}", ec.message());
+    } else {
+      boost::system::error_code opt_ec;
+      socket.set_option(tcp::no_delay(true), opt_ec);
+      auto s = std::make_shared<session>(std::move(socket), st);
+      if (st->connections.load() >= st->opts.max_connections) {
+        spdlog::warn("http: {} connections open, refusing one more", st->connections.load());
+        s->start_rejected();
+      } else {
+        s->start();
+      }
+    }
+    do_accept();
+  }
+
+  std::vector<std::shared_ptr<session>> live_sessions() {
+    std::vector<std::shared_ptr<session>> out;
+    std::lock_guard lock(st->sessions_mu);
+    for (auto& [id, w] : st->sessions) {
+      if (auto s = w.lock()) out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  void stop() {
+    if (!running) return;
+    running = false;
+    st->stopping = true;
+    net::post(acceptor->get_executor(), [this] {
+      boost::system::error_code ec;
+      acceptor->close(ec);
+    });
+    for (auto& s : live_sessions()) s->begin_stop();
+    auto deadline = steady::now() + st->opts.shutdown_grace;
+    while (st->connections.load() > 0 && steady::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    for (auto& s : live_sessions()) s->force_close();
+    auto close_deadline = steady::now() + std::chrono::milliseconds(200);
+    while (st->connections.load() > 0 && steady::now() < close_deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ioc->stop();
+    for (auto& t : threads) t.join();
+    threads.clear();
+    {
+      std::unique_lock lock(st->post_mu);
+      st->accepting_posts = false;
+    }
+    acceptor.reset();
+    ioc.reset();  // destroys the sessions still held by queued handlers
+  }
+};
+
+server::server() : impl_(std::make_shared<impl>()) {}
+
+server::~server() { stop(); }
+
+expected<void, std::string> server::start(const server_options& options, const router& routes, server_hooks hooks) {
+  if (impl_->running) return unexpected(std::string("the server is already running"));
+  auto st = std::make_shared<shared_state>();
+  st->opts = options;
+  if (st->opts.io_threads < 1) st->opts.io_threads = 1;
+  if (st->opts.max_pipelined < 1) st->opts.max_pipelined = 1;
+  st->routes = &routes;
+  st->hooks = std::move(hooks);
+  if (st->hooks.metrics) {
+    st->requests_total = &st->hooks.metrics->add_counter("agora_http_requests_total", "HTTP requests answered",
+                                                         {"route", "method", "status"});
+    st->request_duration = &st->hooks.metrics->add_histogram(
+        "agora_http_request_duration_seconds", "Time from request read to answer ready", {"route"});
+    st->connections_gauge = &st->hooks.metrics->add_gauge("agora_http_connections", "Open HTTP connections").get();
+  }
+
+  auto ioc = std::make_unique<net::io_context>(st->opts.io_threads);
+  boost::system::error_code ec;
+  auto addr = net::ip::make_address(options.address, ec);
+  if (ec) return unexpected("invalid http.address '" + options.address + "': " + ec.message());
+  tcp::endpoint ep(addr, options.port);
+  tcp::acceptor acc(net::make_strand(*ioc));
+  if (acc.open(ep.protocol(), ec); ec) return unexpected("http: open: " + ec.message());
+  if (acc.set_option(net::socket_base::reuse_address(true), ec); ec) {
+    return unexpected("http: reuse_address: " + ec.message());
+  }
+  if (acc.bind(ep, ec); ec) {
+    return unexpected("http: cannot bind " + options.address + ":" + std::to_string(options.port) + ": " +
+                      ec.message());
+  }
+  if (acc.listen(net::socket_base::max_listen_connections, ec); ec) return unexpected("http: listen: " + ec.message());
+  auto bound = acc.local_endpoint(ec);
+  if (ec) return unexpected("http: local_endpoint: " + ec.message());
+
+  impl_->ioc = std::move(ioc);
+  impl_->acceptor.emplace(std::move(acc));
+  impl_->st = std::move(st);
+  impl_->port = bound.port();
+  impl_->running = true;
+  impl_->do_accept();
+  for (int i = 0; i < impl_->st->opts.io_threads; ++i) {
+    impl_->threads.emplace_back([ioc = impl_->ioc.get()] {
+      // Nothing should throw out of a handler; if something does, log it and
+      // keep the thread serving rather than take the process down.
+      for (;;) {
+        try {
+          ioc->run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("http io thread: uncaught exception: {}", e.what());
+        } catch (...) {
+          spdlog::error("http io thread: uncaught exception");
+        }
+      }
+    });
+  }
+  spdlog::info("http: listening on {}:{} ({} io threads)", options.address, bound.port(), impl_->st->opts.io_threads);
+  return {};
+}
+
+std::uint16_t server::port() const noexcept { return impl_->port.load(); }
+
+std::size_t server::connections() const noexcept { return impl_->st ? impl_->st->connections.load() : 0; }
+
+void server::stop() { impl_->stop(); }
+
+}  // namespace agora::http

@@ -1,0 +1,64 @@
+#pragma once
+// Internal to agora_projections: the dashboard model. Its own bookkeeping (per
+// order status and lines, per item stock) keeps it independent of the other
+// models, so it can be rebuilt on its own.
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/domain/inventory_item.hpp"
+#include "projections/dashboard.hpp"
+#include "projections/src/model.hpp"
+
+namespace agora::projections::detail {
+
+/// The dashboard model.
+class dashboard_model final : public model {
+ public:
+  /// Publishes into `*slot` with std::atomic_store.
+  explicit dashboard_model(std::shared_ptr<const dashboard_snapshot>* slot);
+
+  void apply(const decoded_event& e) override;
+  void publish(eventstore::log_position position) override;
+
+ private:
+  struct order_facts {
+    std::string status;
+    std::string currency;
+    std::vector<std::pair<std::string, std::int64_t>> lines;  // sku, quantity
+    bool units_counted = false;
+  };
+  struct product_facts {
+    std::string id;
+    std::string name;
+    bool discontinued = false;
+  };
+  struct money_facts {
+    std::int64_t gross = 0;
+    std::int64_t refunded = 0;
+  };
+
+  void apply_order(const std::string& id, const domain::order::event& ev);
+  void set_status(order_facts& o, std::string to);
+  void count_units(order_facts& o, std::int64_t sign);
+
+  std::shared_ptr<const dashboard_snapshot>* slot_;
+  std::unordered_map<std::string, order_facts> orders_;
+  std::map<std::string, std::size_t> by_status_;
+  std::map<std::string, money_facts> revenue_;
+  std::unordered_map<std::string, std::int64_t> units_;  // by sku
+  bool units_dirty_ = true;
+  std::vector<std::pair<std::string, std::int64_t>> top_;  // cached top units
+  std::unordered_map<std::string, product_facts> products_by_sku_;
+  std::unordered_map<std::string, std::string> sku_of_product_;
+  std::size_t active_products_ = 0;
+  std::size_t customers_ = 0;
+  std::unordered_map<std::string, domain::inventory::state> inventory_;
+  std::set<std::string> low_;
+};
+
+}  // namespace agora::projections::detail

@@ -1,0 +1,59 @@
+#pragma once
+// Internal to agora_projections: what the runner hands to each read model.
+//
+// The runner decodes each log event once (the stream id prefix selects the
+// aggregate's codec) and gives the decoded event to every model. A model is
+// its writable state plus publish(), which swaps its next immutable snapshot
+// into the slot readers load from.
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "actors/domain/cart.hpp"
+#include "actors/domain/customer.hpp"
+#include "actors/domain/inventory_item.hpp"
+#include "actors/domain/order.hpp"
+#include "actors/domain/product.hpp"
+#include "actors/domain/unique_claim.hpp"
+#include "common/expected.hpp"
+#include "eventstore/event.hpp"
+
+namespace agora::projections::detail {
+
+/// The aggregate kind of a stream, from its id prefix.
+enum class stream_kind { product, inventory, cart, order, customer, claim, unknown };
+
+/// One decoded log event. `view` and `id` point into the scan's buffer and are
+/// valid only while the event is being applied.
+struct decoded_event {
+  const eventstore::event_view* view = nullptr;
+  stream_kind kind = stream_kind::unknown;
+  /// The stream id without the `<kind>-` prefix (the aggregate id).
+  std::string_view id;
+  std::variant<std::monostate, domain::product::event, domain::inventory::event,
+               domain::cart::event, domain::order::event, domain::customer::event,
+               domain::claim::event>
+      event;
+};
+
+/// Classifies `stream` by prefix; `id` receives the rest.
+stream_kind classify(std::string_view stream, std::string_view& id) noexcept;
+
+/// Decodes `v` with its aggregate's codec. A stream of an unknown kind decodes
+/// to monostate (ignored by every model); an event its codec rejects is an error.
+agora::expected<decoded_event, std::string> decode(const eventstore::event_view& v);
+
+/// One read model's writable state. Used by the runner thread only.
+class model {
+ public:
+  virtual ~model() = default;
+  /// Folds one event in. Never fails: events are facts; what a model cannot
+  /// use it ignores.
+  virtual void apply(const decoded_event& e) = 0;
+  /// Builds the snapshot of everything applied so far (up to `position`) and
+  /// swaps it into the model's slot.
+  virtual void publish(eventstore::log_position position) = 0;
+};
+
+}  // namespace agora::projections::detail

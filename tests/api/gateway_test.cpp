@@ -1,0 +1,355 @@
+// The REST API end to end: a real agorad node (store in a temp dir, actors,
+// projections, HTTP on port 0) and a real HTTP client, for every route, the
+// auth rules, the cache, read-your-writes, and a table of bad inputs that must
+// be refused without writing anything.
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "app/node.hpp"
+#include "common/config.hpp"
+#include "http/auth.hpp"
+#include "tests/http/test_client.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace agora {
+namespace {
+
+using agora::testing::http_client;
+using hl = http_client::header_list;
+constexpr const char* kSecret = "test-secret-test-secret-test-secret-0123";
+
+std::string str(const std::string& json, const char* key) {
+  simdjson::dom::parser p;
+  std::string_view v;
+  auto doc = p.parse(json);
+  if (doc.error() || doc[key].get(v)) return {};
+  return std::string(v);
+}
+std::int64_t num(const std::string& json, const char* key) {
+  simdjson::dom::parser p;
+  std::int64_t v = -1;
+  auto doc = p.parse(json);
+  if (doc.error() || doc[key].get(v)) return -1;
+  return v;
+}
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ::setenv("AGORA_ADMIN_EMAIL", "admin@shop.test", 1);
+    ::setenv("AGORA_ADMIN_PASSWORD", "admin-password", 1);
+  }
+
+  void SetUp() override {
+    cfg_.set("store.path", dir_.sub("store"));
+    cfg_.set("http.port", "0");
+    cfg_.set("http.access_log", "false");
+    cfg_.set("kafka.brokers", "off");
+    cfg_.set("auth.jwt_secret", kSecret);
+    cfg_.set("auth.password_ops_limit", "1");   // argon2id at its minimum cost: tests, not security
+    cfg_.set("auth.password_mem_limit", "8KiB");
+    cfg_.set("api.read_your_writes_wait", "300ms");
+    cfg_.set("http.rate_limit.burst", "100000");
+    cfg_.set("http.rate_limit.per_minute", "6000000");
+    auto n = node::start(cfg_);
+    ASSERT_TRUE(n) << n.error();
+    node_ = std::move(*n);
+    client_ = std::make_unique<http_client>(node_->http_port());
+    admin_ = login("admin@shop.test", "admin-password");
+    ASSERT_FALSE(admin_.empty());
+  }
+  void TearDown() override {
+    client_.reset();
+    node_.reset();
+  }
+
+  agora::testing::client_response call(std::string_view method, std::string_view target, std::string body = {},
+                                       const std::string& token = {}, hl headers = {}) {
+    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+    return client_->request(method, target, std::move(body), headers);
+  }
+  std::string login(const std::string& email, const std::string& password) {
+    auto r = call("POST", "/api/auth/login", R"({"email":")" + email + R"(","password":")" + password + R"("})");
+    return r.status == 200 ? str(r.body, "token") : std::string();
+  }
+  std::string customer(const std::string& email) {
+    auto r = call("POST", "/api/auth/register",
+                  R"({"email":")" + email + R"(","password":"password-1","name":"Cust"})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return login(email, "password-1");
+  }
+  std::string product(const std::string& sku, int stock, int price = 1000) {
+    auto r = call("POST", "/api/products",
+                  R"({"sku":")" + sku + R"(","name":"Lamp )" + sku + R"(","description":"A desk lamp","price":)" +
+                      std::to_string(price) + R"(,"currency":"EUR","category":"lighting","initial_stock":)" +
+                      std::to_string(stock) + R"(,"low_stock_threshold":2})",
+                  admin_);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return str(r.body, "id");
+  }
+  std::uint64_t position() const { return node_->store().last_position(); }
+
+  testing::temp_dir dir_;
+  config cfg_;
+  std::unique_ptr<node> node_;
+  std::unique_ptr<http_client> client_;
+  std::string admin_;
+};
+
+TEST_F(GatewayTest, AuthRules) {
+  const auto me = call("GET", "/api/auth/me", {}, admin_);
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(str(me.body, "role"), "admin");
+  EXPECT_EQ(call("GET", "/api/auth/me").status, 401);
+  EXPECT_EQ(call("GET", "/api/auth/me", {}, "not.a.token").status, 401);
+
+  const std::string ann = customer("ann@shop.test");
+  ASSERT_FALSE(ann.empty());
+  EXPECT_EQ(call("GET", "/api/admin/stats", {}, ann).status, 403);
+  EXPECT_EQ(call("POST", "/api/orders", R"({"items":[{"sku":"X","quantity":1}]})", admin_).status, 403)
+      << "an admin cannot place orders";
+  EXPECT_EQ(login("ann@shop.test", "wrong-password"), "");
+  EXPECT_EQ(call("POST", "/api/auth/login", R"({"email":"nobody@shop.test","password":"whatever1"})").status, 401);
+  auto dup = call("POST", "/api/auth/register", R"({"email":"ANN@shop.test","password":"password-1","name":"A"})");
+  EXPECT_EQ(dup.status, 409) << dup.body;
+
+  // A token signed with our key but expired.
+  http::jwt_signer signer(kSecret, "agora", std::chrono::seconds(60));
+  const auto old = signer.issue(http::principal{"u", "u@x.y", "customer"}, system_clock::instance().now() - 3'600'000'000);
+  auto expired = call("GET", "/api/auth/me", {}, old);
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_NE(expired.body.find("expired"), std::string::npos) << expired.body;
+}
+
+TEST_F(GatewayTest, CatalogCacheEtagsAndIfMatch) {
+  const std::string id = product("LAMP-1", 5);
+  ASSERT_FALSE(id.empty());
+  auto first = call("GET", "/api/products/" + id);
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.header("X-Cache-Status"), "MISS");
+  auto second = call("GET", "/api/products/" + id);
+  EXPECT_EQ(second.header("X-Cache-Status"), "HIT");
+  EXPECT_EQ(second.body, first.body);
+  const std::string etag = second.header("ETag");
+  auto not_modified = call("GET", "/api/products/" + id, {}, {}, {{"If-None-Match", etag}});
+  EXPECT_EQ(not_modified.status, 304);
+
+  // A change the product shows evicts it: the next read is a MISS with the new price.
+  auto stale = call("PATCH", "/api/products/" + id, R"({"price":1500})", admin_, {{"If-Match", "\"9\""}});
+  EXPECT_EQ(stale.status, 412) << stale.body;
+  auto patched = call("PATCH", "/api/products/" + id, R"({"price":1500})", admin_, {{"If-Match", "\"1\""}});
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(num(patched.body, "price"), 1500);
+  auto third = call("GET", "/api/products/" + id);
+  EXPECT_EQ(third.header("X-Cache-Status"), "MISS");
+  EXPECT_EQ(num(third.body, "price"), 1500);
+
+  // Stock changes show on the product too (tag sku:LAMP-1).
+  ASSERT_EQ(call("POST", "/api/inventory/LAMP-1/adjustments", R"({"delta":-4,"reason":"broken"})", admin_).status, 200);
+  auto fourth = call("GET", "/api/products/" + id);
+  EXPECT_EQ(fourth.header("X-Cache-Status"), "MISS");
+  EXPECT_NE(fourth.body.find("\"on_hand\":1"), std::string::npos) << fourth.body;
+
+  auto low = call("GET", "/api/inventory?low_stock=true", {}, admin_);
+  ASSERT_EQ(low.status, 200);
+  EXPECT_NE(low.body.find("LAMP-1"), std::string::npos);
+  EXPECT_EQ(call("GET", "/api/inventory/LAMP-1").status, 200);
+  EXPECT_EQ(call("GET", "/api/inventory/NOPE").status, 404);
+
+  product("DESK-9", 3);
+  auto search = call("GET", "/api/products?q=lamp");
+  ASSERT_EQ(search.status, 200);
+  EXPECT_NE(search.body.find("LAMP-1"), std::string::npos);
+  auto suggest = call("GET", "/api/products/suggest?prefix=lam");
+  EXPECT_NE(suggest.body.find("Lamp"), std::string::npos) << suggest.body;
+  auto cats = call("GET", "/api/categories");
+  EXPECT_NE(cats.body.find("\"lighting\""), std::string::npos);
+  EXPECT_EQ(call("DELETE", "/api/products/" + id, {}, admin_).status, 200);
+  EXPECT_EQ(call("GET", "/api/products/nope").status, 404);
+}
+
+TEST_F(GatewayTest, OrdersCartsAndReadYourWrites) {
+  product("CUP-1", 3, 450);
+  const std::string ann = customer("ann@shop.test");
+  const std::string bob = customer("bob@shop.test");
+
+  auto placed = call("POST", "/api/orders", R"({"items":[{"sku":"CUP-1","quantity":2}]})", ann);
+  ASSERT_EQ(placed.status, 201) << placed.body;
+  EXPECT_EQ(str(placed.body, "status"), "confirmed");
+  EXPECT_EQ(num(placed.body, "total"), 900);
+  const std::string order = str(placed.body, "id");
+  const std::string pos = placed.header("X-Event-Position");
+  ASSERT_FALSE(pos.empty());
+  EXPECT_FALSE(placed.header("ETag").empty());
+
+  auto mine = call("GET", "/api/orders/" + order + "?min_position=" + pos, {}, ann);
+  EXPECT_EQ(mine.status, 200);
+  EXPECT_EQ(call("GET", "/api/orders/" + order, {}, bob).status, 404) << "another customer's order is not found";
+  EXPECT_EQ(call("GET", "/api/orders/" + order, {}, admin_).status, 200);
+  auto future = call("GET", "/api/orders/" + order + "?min_position=999999", {}, ann);
+  EXPECT_EQ(future.status, 503);
+  EXPECT_EQ(call("GET", "/api/orders/" + order + "?min_position=abc", {}, ann).status, 400);
+
+  // Over-ordering is refused by the saga, not oversold.
+  auto too_many = call("POST", "/api/orders", R"({"items":[{"sku":"CUP-1","quantity":2}]})", bob);
+  ASSERT_EQ(too_many.status, 201);
+  EXPECT_EQ(str(too_many.body, "status"), "rejected");
+
+  auto list = call("GET", "/api/orders", {}, ann);
+  EXPECT_NE(list.body.find(order), std::string::npos);
+  EXPECT_EQ(list.body.find(str(too_many.body, "id")), std::string::npos);
+  auto events = call("GET", "/api/orders/" + order + "/events", {}, ann);
+  EXPECT_NE(events.body.find("OrderConfirmed"), std::string::npos);
+
+  auto paid = call("POST", "/api/orders/" + order + "/pay", R"({"method":"card"})", ann);
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  EXPECT_EQ(str(paid.body, "status"), "paid");
+  EXPECT_EQ(call("POST", "/api/orders/" + order + "/pay", {}, bob).status, 404);
+  auto processing = call("POST", "/api/orders/" + order + "/status", R"({"status":"processing"})", admin_);
+  EXPECT_EQ(str(processing.body, "status"), "processing");
+  auto cancelled = call("POST", "/api/orders/" + order + "/cancel", R"({"reason":"changed my mind"})", ann);
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(str(cancelled.body, "status"), "cancelled");
+  auto again = call("POST", "/api/orders/" + order + "/cancel", {}, ann);
+  EXPECT_EQ(again.status, 200) << "cancelling twice records nothing";
+
+  // Carts: hold, check out into an order.
+  auto cart = call("POST", "/api/carts", {}, ann);
+  ASSERT_EQ(cart.status, 201) << cart.body;
+  const std::string cart_id = str(cart.body, "id");
+  auto set = call("PUT", "/api/carts/" + cart_id + "/items/CUP-1", R"({"quantity":1})", ann);
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(call("GET", "/api/carts/" + cart_id, {}, bob).status, 404);
+  auto too_much = call("PUT", "/api/carts/" + cart_id + "/items/CUP-1", R"({"quantity":50})", ann);
+  EXPECT_EQ(too_much.status, 409) << too_much.body;
+  auto out = call("POST", "/api/carts/" + cart_id + "/checkout", {}, ann);
+  ASSERT_EQ(out.status, 201) << out.body;
+  EXPECT_EQ(str(out.body, "status"), "confirmed");
+
+  auto stats = call("GET", "/api/admin/stats", {}, admin_);
+  ASSERT_EQ(stats.status, 200);
+  EXPECT_NE(stats.body.find("orders_by_status"), std::string::npos);
+  EXPECT_EQ(call("GET", "/api/admin/projections", {}, admin_).status, 200);
+  EXPECT_EQ(call("POST", "/api/admin/projections/orders/rebuild", {}, admin_).status, 202);
+  EXPECT_EQ(call("POST", "/api/admin/projections/nope/rebuild", {}, admin_).status, 404);
+}
+
+TEST_F(GatewayTest, BadInputIsRefusedAndWritesNothing) {
+  product("PEN-1", 10);
+  const std::string ann = customer("ann@shop.test");
+  struct bad {
+    const char* name;
+    const char* method;
+    std::string target;
+    std::string body;
+    std::string token;
+    int status;
+    hl headers;
+  };
+  http::jwt_signer signer(kSecret, "agora", std::chrono::seconds(60));
+  const auto expired = signer.issue(http::principal{"u", "u@x.y", "customer"}, system_clock::instance().now() - 3'600'000'000);
+  const std::vector<bad> table = {
+      {"malformed JSON", "POST", "/api/orders", R"({"items":[)", ann, 400, {}},
+      {"wrong type", "POST", "/api/orders", R"({"items":"PEN-1"})", ann, 400, {}},
+      {"negative quantity", "POST", "/api/orders", R"({"items":[{"sku":"PEN-1","quantity":-1}]})", ann, 400, {}},
+      {"huge quantity", "POST", "/api/orders", R"({"items":[{"sku":"PEN-1","quantity":1000000}]})", ann, 400, {}},
+      {"unknown sku", "POST", "/api/orders", R"({"items":[{"sku":"NOPE","quantity":1}]})", ann, 422, {}},
+      {"missing field", "POST", "/api/orders", R"({"items":[{"quantity":1}]})", ann, 400, {}},
+      {"empty body", "POST", "/api/orders", "", ann, 415, {}},
+      {"not json", "POST", "/api/orders", "items=1", ann, 415, {{"Content-Type", "text/plain"}}},
+      {"oversized body", "POST", "/api/orders", std::string(2u << 20, 'x'), ann, 413, {}},
+      {"bad token", "POST", "/api/orders", R"({"items":[{"sku":"PEN-1","quantity":1}]})", "bad.token.here", 401, {}},
+      {"expired token", "POST", "/api/orders", R"({"items":[{"sku":"PEN-1","quantity":1}]})", expired, 401, {}},
+      {"no token", "POST", "/api/orders", R"({"items":[{"sku":"PEN-1","quantity":1}]})", "", 401, {}},
+      {"bad product", "POST", "/api/products", R"({"sku":"X","name":"","price":-5,"currency":"eur","category":"c"})", admin_, 400, {}},
+      {"zero adjustment", "POST", "/api/inventory/PEN-1/adjustments", R"({"delta":0,"reason":"x"})", admin_, 400, {}},
+      {"short password", "POST", "/api/auth/register", R"({"email":"x@y.z","password":"short","name":"X"})", "", 400, {}},
+      {"bad status", "POST", "/api/orders/nope/status", R"({"status":"teleported"})", admin_, 400, {}},
+      {"bad limit", "GET", "/api/products?limit=0", "", "", 400, {}},
+  };
+  for (const auto& c : table) {
+    const auto before = position();
+    hl headers = c.headers;
+    if (c.body.empty() && c.status == 415) headers.emplace_back("Content-Type", "text/plain");
+    auto r = call(c.method, c.target, c.body, c.token, headers);
+    EXPECT_EQ(r.status, c.status) << c.name << ": " << r.body.substr(0, 300);
+    if (c.status != 413) {
+      EXPECT_EQ(r.header("Content-Type").rfind("application/problem+json", 0), 0u) << c.name;
+      EXPECT_FALSE(str(r.body, "type").empty()) << c.name;
+    }
+    EXPECT_EQ(position(), before) << c.name << " wrote something";
+    if (c.status == 413) client_ = std::make_unique<http_client>(node_->http_port());  // the server closed it
+  }
+}
+
+TEST_F(GatewayTest, OpenApiMatchesTheRoutes) {
+  auto doc = call("GET", "/openapi.json");
+  ASSERT_EQ(doc.status, 200);
+  simdjson::dom::parser p;
+  simdjson::dom::element root;
+  ASSERT_EQ(p.parse(doc.body).get(root), simdjson::SUCCESS);
+  std::string_view version;
+  ASSERT_EQ(root["openapi"].get(version), simdjson::SUCCESS);
+  EXPECT_EQ(version.substr(0, 2), "3.");
+  simdjson::dom::object paths;
+  ASSERT_EQ(root["paths"].get(paths), simdjson::SUCCESS);
+  std::map<std::string, std::set<std::string>> documented;
+  for (auto [path, ops] : paths) {
+    for (auto [m, op] : ops.get_object().value()) documented[std::string(path)].insert(std::string(m));
+  }
+  // The contract of docs/API.md.
+  const std::map<std::string, std::set<std::string>> contract = {
+      {"/api/auth/register", {"post"}}, {"/api/auth/login", {"post"}}, {"/api/auth/me", {"get"}},
+      {"/api/products", {"get", "post"}}, {"/api/products/suggest", {"get"}},
+      {"/api/products/{id}", {"get", "patch", "delete"}}, {"/api/categories", {"get"}},
+      {"/api/inventory/{sku}", {"get"}}, {"/api/inventory/{sku}/adjustments", {"post"}}, {"/api/inventory", {"get"}},
+      {"/api/carts", {"post"}}, {"/api/carts/{id}", {"get"}}, {"/api/carts/{id}/items/{sku}", {"put", "delete"}},
+      {"/api/carts/{id}/checkout", {"post"}}, {"/api/orders", {"get", "post"}}, {"/api/orders/{id}", {"get"}},
+      {"/api/orders/{id}/events", {"get"}}, {"/api/orders/{id}/pay", {"post"}}, {"/api/orders/{id}/cancel", {"post"}},
+      {"/api/orders/{id}/status", {"post"}}, {"/api/admin/stats", {"get"}}, {"/api/admin/projections", {"get"}},
+      {"/api/admin/projections/{name}/rebuild", {"post"}}, {"/health/live", {"get"}}, {"/health/ready", {"get"}},
+      {"/health/detailed", {"get"}}, {"/metrics", {"get"}}, {"/openapi.json", {"get"}},
+  };
+  EXPECT_EQ(documented, contract);
+  // And the router agrees: each documented path answers 405 with exactly the
+  // documented methods in Allow for a method it does not have.
+  for (const auto& [path, methods] : contract) {
+    std::string concrete = path;
+    for (std::size_t i; (i = concrete.find('{')) != std::string::npos;) {
+      concrete.replace(i, concrete.find('}', i) - i + 1, "x");
+    }
+    auto r = call("TRACE", concrete);
+    EXPECT_EQ(r.status, 405) << path;
+    std::string allow = r.header("Allow");
+    for (auto& ch : allow) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (const auto& m : methods) EXPECT_NE(allow.find(m), std::string::npos) << path << " Allow: " << allow;
+  }
+}
+
+TEST_F(GatewayTest, OperationsEndpoints) {
+  EXPECT_EQ(call("GET", "/health/live").status, 200);
+  auto ready = call("GET", "/health/ready");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  auto detailed = call("GET", "/health/detailed");
+  EXPECT_NE(detailed.body.find("projection.catalog"), std::string::npos);
+  product("M-1", 1);
+  auto metrics = call("GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  for (const char* name : {"agora_http_requests_total", "agora_http_request_duration_seconds_bucket",
+                           "agora_projection_lag_catalog", "agora_actors_live", "agora_store_append_batch_size",
+                           "agora_cache_hits"}) {
+    EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
+  }
+  EXPECT_FALSE(call("GET", "/health/live").header("X-Request-Id").empty());
+  auto echoed = call("GET", "/health/live", {}, {}, {{"X-Request-Id", "req-123"}});
+  EXPECT_EQ(echoed.header("X-Request-Id"), "req-123");
+}
+
+}  // namespace
+}  // namespace agora
