@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev rocksdb-tools kcat procps
   # the fuzz target (ctest -L fuzz) builds with clang and libFuzzer
   clang libclang-rt-14-dev
+  # HTTP benchmarks (bench/run_http_bench.sh): wrk against nginx
+  wrk nginx-light curl
 )
 
 missing=()
