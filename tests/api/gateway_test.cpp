@@ -7,6 +7,9 @@
 #include <simdjson.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <thread>
@@ -317,6 +320,15 @@ TEST_F(GatewayTest, OpenApiMatchesTheRoutes) {
       {"/health/detailed", {"get"}}, {"/metrics", {"get"}}, {"/openapi.json", {"get"}},
   };
   EXPECT_EQ(documented, contract);
+  // docs/openapi.json is this document, committed; keep it current.
+  std::ifstream committed(AGORA_SOURCE_DIR "/docs/openapi.json");
+  const std::string on_disk((std::istreambuf_iterator<char>(committed)), std::istreambuf_iterator<char>());
+  if (on_disk != doc.body + "\n") {
+    std::ofstream fresh("openapi.json");
+    fresh << doc.body << "\n";
+    ADD_FAILURE() << "docs/openapi.json is out of date: cp " << std::filesystem::current_path().string()
+                  << "/openapi.json " << AGORA_SOURCE_DIR << "/docs/openapi.json";
+  }
   // And the router agrees: each documented path answers 405 with exactly the
   // documented methods in Allow for a method it does not have.
   for (const auto& [path, methods] : contract) {
