@@ -1,5 +1,7 @@
 #include "actors/domain/customer.hpp"
 
+#include "actors/domain/detail/aggregate_glue.hpp"
+
 #include "actors/domain/detail/json_codec.hpp"
 #include "actors/domain/detail/try.hpp"
 #include "actors/domain/validation.hpp"
@@ -147,48 +149,7 @@ agora::expected<std::string, domain_error> normalize_email(std::string_view emai
   return out;
 }
 
-decision<event> decide(const state& s, const command& cmd) {
-  return std::visit([&](const auto& c) { return decide_cmd(s, c); }, cmd);
-}
-
-void evolve(state& s, const event& e) {
-  std::visit(
-      [&](const auto& ev) {
-        evolve_one(s, ev);
-        s.updated_at = ev.at;
-      },
-      e);
-}
-
-std::string_view type_name(const event& e) noexcept {
-  return std::visit([](const auto& ev) { return name_of(ev); }, e);
-}
-
-encoded_event encode(const event& e) {
-  return std::visit(
-      [](const auto& ev) {
-        json_writer w;
-        w.begin_object();
-        write(w, ev);
-        w.key("at").value(ev.at);
-        w.end_object();
-        return encoded_event{std::string(name_of(ev)), 1, std::move(w).take()};
-      },
-      e);
-}
-
-agora::expected<event, domain_error> decode(std::string_view type, std::uint32_t schema_version,
-                                            std::string_view json) {
-  auto root = detail::parse_object(json, type);
-  if (!root) return agora::unexpected{std::move(root).error()};
-  detail::reader r(*root, std::string(type));
-  switch (schema_version) {  // upcasting point for future versions
-    case 1:
-      return decode_v1(type, r);
-    default:
-      return agora::unexpected{detail::unsupported_version(type, schema_version)};
-  }
-}
+AGORA_DOMAIN_AGGREGATE_GLUE()
 
 std::string encode_state(const state& s) {
   json_writer w;

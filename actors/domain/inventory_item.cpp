@@ -1,5 +1,7 @@
 #include "actors/domain/inventory_item.hpp"
 
+#include "actors/domain/detail/aggregate_glue.hpp"
+
 #include <algorithm>
 
 #include "actors/domain/detail/json_codec.hpp"
@@ -459,49 +461,7 @@ std::optional<timestamp_us> state::next_hold_expiry() const noexcept {
   return earliest;
 }
 
-decision<event> decide(const state& s, const command& cmd) {
-  return std::visit([&](const auto& c) { return decide_cmd(s, c); }, cmd);
-}
-
-void evolve(state& s, const event& e) {
-  std::visit(
-      [&](const auto& ev) {
-        evolve_one(s, ev);
-        s.updated_at = ev.at;
-      },
-      e);
-}
-
-std::string_view type_name(const event& e) noexcept {
-  return std::visit([](const auto& ev) { return name_of(ev); }, e);
-}
-
-encoded_event encode(const event& e) {
-  return std::visit(
-      [](const auto& ev) {
-        json_writer w;
-        w.begin_object();
-        write(w, ev);
-        w.key("at").value(ev.at);
-        w.end_object();
-        return encoded_event{std::string(name_of(ev)), 1, std::move(w).take()};
-      },
-      e);
-}
-
-agora::expected<event, domain_error> decode(std::string_view type, std::uint32_t schema_version,
-                                            std::string_view json) {
-  auto root = detail::parse_object(json, type);
-  if (!root) return agora::unexpected{std::move(root).error()};
-  detail::reader r(*root, std::string(type));
-  // Upcasting point: when a type gets version 2, decode_v1 output is converted here.
-  switch (schema_version) {
-    case 1:
-      return decode_v1(type, r);
-    default:
-      return agora::unexpected{detail::unsupported_version(type, schema_version)};
-  }
-}
+AGORA_DOMAIN_AGGREGATE_GLUE()
 
 std::string encode_state(const state& s) {
   json_writer w;

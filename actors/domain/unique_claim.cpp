@@ -1,5 +1,7 @@
 #include "actors/domain/unique_claim.hpp"
 
+#include "actors/domain/detail/aggregate_glue.hpp"
+
 #include "actors/domain/detail/json_codec.hpp"
 #include "actors/domain/detail/try.hpp"
 #include "actors/domain/validation.hpp"
@@ -42,43 +44,10 @@ void evolve_one(state& s, const key_released&) {
 constexpr std::string_view name_of(const key_claimed&) { return "KeyClaimed"; }
 constexpr std::string_view name_of(const key_released&) { return "KeyReleased"; }
 
-}  // namespace
+void write(json_writer& w, const key_claimed& e) { w.key("owner_id").value(e.owner_id); }
+void write(json_writer& w, const key_released& e) { w.key("owner_id").value(e.owner_id); }
 
-decision<event> decide(const state& s, const command& cmd) {
-  return std::visit([&](const auto& c) { return decide_cmd(s, c); }, cmd);
-}
-
-void evolve(state& s, const event& e) {
-  std::visit(
-      [&](const auto& ev) {
-        evolve_one(s, ev);
-        s.updated_at = ev.at;
-      },
-      e);
-}
-
-std::string_view type_name(const event& e) noexcept {
-  return std::visit([](const auto& ev) { return name_of(ev); }, e);
-}
-
-encoded_event encode(const event& e) {
-  return std::visit(
-      [](const auto& ev) {
-        json_writer w;
-        w.begin_object().key("owner_id").value(ev.owner_id).key("at").value(ev.at).end_object();
-        return encoded_event{std::string(name_of(ev)), 1, std::move(w).take()};
-      },
-      e);
-}
-
-agora::expected<event, domain_error> decode(std::string_view type, std::uint32_t schema_version,
-                                            std::string_view json) {
-  auto root = detail::parse_object(json, type);
-  if (!root) return agora::unexpected{std::move(root).error()};
-  detail::reader r(*root, std::string(type));
-  if (schema_version != 1) {  // upcasting point for future versions
-    return agora::unexpected{detail::unsupported_version(type, schema_version)};
-  }
+agora::expected<event, domain_error> decode_v1(std::string_view type, detail::reader& r) {
   if (type == "KeyClaimed") {
     key_claimed e{r.str("owner_id"), r.i64("at")};
     return r.finish<event>(std::move(e));
@@ -89,6 +58,10 @@ agora::expected<event, domain_error> decode(std::string_view type, std::uint32_t
   }
   return agora::unexpected{detail::unknown_event_type(kind, type)};
 }
+
+}  // namespace
+
+AGORA_DOMAIN_AGGREGATE_GLUE()
 
 std::string encode_state(const state& s) {
   json_writer w;
