@@ -231,6 +231,14 @@ TEST_F(GatewayTest, OrdersCartsAndReadYourWrites) {
   EXPECT_EQ(call("GET", "/api/carts/" + cart_id, {}, bob).status, 404);
   auto too_much = call("PUT", "/api/carts/" + cart_id + "/items/CUP-1", R"({"quantity":50})", ann);
   EXPECT_EQ(too_much.status, 409) << too_much.body;
+  auto own = call("GET", "/api/carts/" + cart_id, {}, ann);
+  ASSERT_EQ(own.status, 200);
+  EXPECT_NE(own.body.find("\"sku\":\"CUP-1\",\"quantity\":1"), std::string::npos) << own.body;
+  EXPECT_EQ(call("PUT", "/api/carts/" + cart_id + "/items/NOPE", R"({"quantity":1})", ann).status, 422);
+  auto removed = call("DELETE", "/api/carts/" + cart_id + "/items/CUP-1", {}, ann);
+  ASSERT_EQ(removed.status, 200) << removed.body;
+  EXPECT_EQ(removed.body.find("CUP-1"), std::string::npos) << removed.body;
+  ASSERT_EQ(call("PUT", "/api/carts/" + cart_id + "/items/CUP-1", R"({"quantity":1})", ann).status, 200);
   auto out = call("POST", "/api/carts/" + cart_id + "/checkout", {}, ann);
   ASSERT_EQ(out.status, 201) << out.body;
   EXPECT_EQ(str(out.body, "status"), "confirmed");
