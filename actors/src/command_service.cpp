@@ -82,7 +82,7 @@ class command_service::impl {
       d.message = "invalid id: " + err->message;
       return done(agora::unexpected{rejected(std::move(d))});
     }
-    const auto& reg = rt->registry(Kind::id, id);
+    const auto& reg = rt->registry(Kind::id, id);  // before `id` is moved (see query)
     caf::anon_send(reg, route_msg<Kind>{std::move(id), std::move(req), std::move(ctx), std::move(done), 0});
   }
 
@@ -91,7 +91,11 @@ class command_service::impl {
     if (auto err = eventstore::event_store::validate_stream_id(stream_id(Kind::name, id), 200)) {
       return done(agora::unexpected{make_command_error(command_errc::rejected, "invalid id: " + err->message)});
     }
-    caf::anon_send(rt->registry(Kind::id, id), route_query<Kind>{std::move(id), std::move(done)});
+    // The shard first: `id` is moved into the message below, and argument
+    // evaluation order is unspecified (hashing a moved-from id picks another
+    // shard, which would start a second actor for the same aggregate).
+    const auto& reg = rt->registry(Kind::id, id);
+    caf::anon_send(reg, route_query<Kind>{std::move(id), std::move(done)});
   }
 
   void stop() {

@@ -173,6 +173,20 @@ TEST_F(CommandServiceTest, ExpectedVersionIsAPrecondition) {
   EXPECT_EQ(c->version, 2u);
 }
 
+TEST_F(CommandServiceTest, QueriesAndCommandsReachTheSameActorWhateverTheShard) {
+  svc_.reset();
+  opts_.registry_shards = 8;
+  start();
+  for (int i = 0; i < 20; ++i) {
+    const std::string sku = "SH-" + std::to_string(i);
+    register_item(sku, 1);
+    ASSERT_EQ(field(state(aggregate_kind::inventory, sku), "on_hand"), 1);
+    ASSERT_TRUE(send(sku, inv::command{inv::receive_stock{1, clock_.now()}}));
+    EXPECT_EQ(field(state(aggregate_kind::inventory, sku), "on_hand"), 2) << sku << ": a query saw a stale actor";
+  }
+  EXPECT_EQ(svc_->stats().live_aggregates, 20u) << "one actor per aggregate";
+}
+
 TEST_F(CommandServiceTest, InvalidIdsAreRefusedBeforeAnyActor) {
   auto r = send(std::string("bad\nid"), inv::command{inv::receive_stock{1, clock_.now()}});
   ASSERT_FALSE(r);

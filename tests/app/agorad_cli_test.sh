@@ -36,16 +36,17 @@ check "./agora.conf is read" grep -q "fromfile" <<<"$out"
 rm agora.conf
 
 # Start on embedded defaults in an empty directory.
-"$agorad" --log.format=json > agorad.log 2>&1 &
+# Port 0: a free port, so the test does not depend on 8080 being free here.
+"$agorad" --log.format=json --http.port=0 > agorad.log 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q "agorad ready" agorad.log && break; sleep 0.1; done
-check "agorad becomes ready" grep -q "agorad ready" agorad.log
+for _ in $(seq 300); do grep -q "agorad ready" agorad.log && break; sleep 0.1; done
+check "agorad becomes ready" grep -q "agorad ready" agorad.log || cat agorad.log
 check "it logs where its data lives" grep -q "event store open at $work/data/store" agorad.log
 check "log lines are JSON" bash -c "head -1 agorad.log | grep -q '^{\"ts\"'"
 check "data dir created" test -d data/store
 
 # A second node on the same data is refused (RocksDB's lock), clearly.
-out=$("$agorad" 2>&1); rc=$?
+out=$("$agorad" --http.port=0 2>&1); rc=$?
 check "second agorad on the same data fails" test "$rc" -ne 0
 check "and says why" grep -qi "lock" <<<"$out"
 
