@@ -127,7 +127,9 @@ class command_service {
   command_service& operator=(const command_service&) = delete;
 
   /// Sends `cmd` to the aggregate `id` of the command's kind; `done` is called
-  /// exactly once. Commands to one aggregate run one at a time, in order.
+  /// exactly once. Commands to one aggregate take effect one at a time, in
+  /// order: each is decided against the state the previous one left (commands
+  /// waiting together share one append, and are answered once it is durable).
   void send(std::string id, domain::product::command cmd, command_context ctx, command_callback done);
   void send(std::string id, domain::inventory::command cmd, command_context ctx, command_callback done);
   /// Setting a line first holds the stock at the inventory item (an
