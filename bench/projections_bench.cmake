@@ -4,3 +4,4 @@ add_executable(agora-projections-bench ${CMAKE_CURRENT_LIST_DIR}/projections_ben
 target_link_libraries(agora-projections-bench PRIVATE agora::projections agora::eventstore
   agora::domain Threads::Threads)
 agora_target_defaults(agora-projections-bench)
+agora_link_allocator(agora-projections-bench)

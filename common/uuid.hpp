@@ -31,8 +31,13 @@ class uuid {
   /// Returns nullopt for anything else.
   static std::optional<uuid> parse(std::string_view text) noexcept;
 
+  /// Characters in the canonical form.
+  static constexpr std::size_t text_size = 36;
   /// The canonical lower-case 36-character form.
   std::string to_string() const;
+  /// Writes the canonical form into `out` (exactly text_size chars, no NUL):
+  /// to_string() without the allocation, for per-event hot paths.
+  void format_to(char (&out)[text_size]) const noexcept;
   const bytes_type& bytes() const noexcept { return bytes_; }
   bool is_nil() const noexcept;
   /// The version nibble (4, 7, ...).

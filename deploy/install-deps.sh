@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   # libraries
   libcaf-dev librocksdb-dev librdkafka-dev libboost-dev libsimdjson-dev
-  libspdlog-dev libfmt-dev libcli11-dev libsodium-dev
+  libspdlog-dev libfmt-dev libcli11-dev libsodium-dev libjemalloc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev rocksdb-tools kcat procps
   # the fuzz target (ctest -L fuzz) builds with clang and libFuzzer

@@ -33,21 +33,6 @@ const char* to_string(relay_state s) noexcept {
 using eventstore::log_position;
 using steady = std::chrono::steady_clock;
 
-namespace {
-
-/// The canonical 36-character form of `id` (as uuid::to_string writes it), into `out`.
-void format_uuid(const uuid& id, char (&out)[36]) noexcept {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::size_t o = 0;
-  for (std::size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
-    out[o++] = hex[id.bytes()[i] >> 4];
-    out[o++] = hex[id.bytes()[i] & 0xF];
-  }
-}
-
-}  // namespace
-
 class outbox_relay::impl {
  public:
   impl(eventstore::event_store& store, relay_options options) : store_(store), opts_(std::move(options)) {}
@@ -301,8 +286,8 @@ void outbox_relay::impl::scan_and_produce() {
     eventstore::write_event_json(json_, e);
     const std::string& value = json_.str();
     // Header values on the stack: no allocation per event beyond librdkafka's own.
-    char id[36];
-    format_uuid(e.id, id);
+    char id[uuid::text_size];
+    e.id.format_to(id);
     char pos[24];
     const auto pos_len = static_cast<std::size_t>(std::to_chars(pos, pos + sizeof pos, e.position).ptr - pos);
 

@@ -150,16 +150,20 @@ std::optional<uuid> uuid::parse(std::string_view text) noexcept {
   return uuid(b);
 }
 
-std::string uuid::to_string() const {
+void uuid::format_to(char (&out)[text_size]) const noexcept {
   static constexpr char digits[] = "0123456789abcdef";
-  std::string s(36, '-');
   std::size_t pos = 0;
   for (std::size_t i = 0; i < 16; ++i) {
-    if (is_dash_position(pos)) ++pos;
-    s[pos++] = digits[bytes_[i] >> 4];
-    s[pos++] = digits[bytes_[i] & 0x0F];
+    if (is_dash_position(pos)) out[pos++] = '-';
+    out[pos++] = digits[bytes_[i] >> 4];
+    out[pos++] = digits[bytes_[i] & 0x0F];
   }
-  return s;
+}
+
+std::string uuid::to_string() const {
+  char text[text_size];
+  format_to(text);
+  return std::string(text, text_size);
 }
 
 bool uuid::is_nil() const noexcept {

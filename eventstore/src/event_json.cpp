@@ -3,8 +3,10 @@
 namespace agora::eventstore {
 
 void write_event_json(json_writer& w, const event_view& e) {
+  char id[uuid::text_size];
+  e.id.format_to(id);
   w.begin_object();
-  w.key("id").value(e.id.to_string());
+  w.key("id").value(std::string_view(id, sizeof id));
   w.key("stream").value(e.stream);
   w.key("version").value(static_cast<std::uint64_t>(e.version));
   w.key("position").value(static_cast<std::uint64_t>(e.position));
