@@ -2,9 +2,14 @@
 //
 // Fills a fresh store with N events whose published envelope is --size bytes,
 // then times one outbox relay publishing the whole log from checkpoint 0 until
-// every event is confirmed (acks=all, idempotent producer). Also writes
-// --kcat-file: N lines of the same size, for `kcat -P -l` as the limit to
-// compare against (bench/run_relay_bench.sh does both in one run).
+// every event is confirmed (acks=all, idempotent producer). Also writes the
+// input of the limit to compare against, `kcat -P -l` (bench/run_relay_bench.sh
+// runs both in one run):
+//   --kcat-file PATH        N values of the same size, one per line;
+//   PATH.keyed              the same N values, each after its relay key and a
+//                           tab (for kcat -K '\t'): the same messages as the
+//                           relay's but for the header values, which the
+//                           script gives kcat with -H at the same sizes.
 //
 // usage: agora-relay-bench --bootstrap HOST:PORT,... [--events N] [--size BYTES]
 //                          [--dir DIR] [--kcat-file PATH] [--linger MS] [--scan-batch N]
@@ -31,7 +36,7 @@ int main(int argc, char** argv) {
   std::size_t events = 200000, size = 300;
   std::int64_t linger = 5;
   bool keep = false;
-  std::size_t scan_batch = bus::relay_options{}.scan_batch;  // --keep 1: keep the store, and reuse one that has the events already
+  std::size_t scan_batch = bus::relay_options{}.scan_batch;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--bootstrap") bootstrap = v;
@@ -91,7 +96,7 @@ int main(int argc, char** argv) {
       batch.push_back(std::move(e));
     }
     char stream[32];
-    std::snprintf(stream, sizeof stream, "order-b-%04zu", s % kStreams);
+    std::snprintf(stream, sizeof stream, "order-b-%04zu", s % kStreams);  // the kcat keyed file repeats these
     auto r = store.append(stream, eventstore::expected_version::any(), std::move(batch));
     if (!r) {
       std::fprintf(stderr, "append: %s\n", r.error().message.c_str());
@@ -103,8 +108,18 @@ int main(int argc, char** argv) {
 
   if (!kcat_file.empty()) {
     std::ofstream f(kcat_file, std::ios::binary);
-    const std::string line = std::string(size, 'k') + "\n";
-    for (std::size_t i = 0; i < events; ++i) f << line;
+    const std::string value = std::string(size, 'k');
+    for (std::size_t i = 0; i < events; ++i) f << value << '\n';
+    std::ofstream keyed(kcat_file + ".keyed", std::ios::binary);
+    char stream[32];
+    for (std::size_t i = 0; i < events; ++i) {
+      std::snprintf(stream, sizeof stream, "order-b-%04zu", (i / kPerAppend) % kStreams);
+      keyed << stream << '\t' << value << '\n';
+    }
+    if (!f || !keyed) {
+      std::fprintf(stderr, "writing %s failed\n", kcat_file.c_str());
+      return 1;
+    }
   }
 
   bus::relay_options o;

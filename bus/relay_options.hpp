@@ -88,8 +88,10 @@ struct relay_options {
   /// kafka.max_in_flight_events: events handed to the producer and not yet
   /// confirmed, at most. Bounds the relay's memory.
   std::size_t max_in_flight_events = 100000;
-  /// kafka.scan_batch: events read from the log per scan.
-  std::size_t scan_batch = 1000;
+  /// kafka.scan_batch: events read from the log per scan. Scans above 4096
+  /// events read ahead and bypass the block cache (see event_store::scan_log),
+  /// which is what a relay catching up wants.
+  std::size_t scan_batch = 8192;
 
   /// kafka.checkpoint_interval / kafka.checkpoint_events: the checkpoint is
   /// written when this much time has passed or this many events were confirmed

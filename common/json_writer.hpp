@@ -49,6 +49,14 @@ class json_writer {
   /// Inserts `json` verbatim as the next value. The caller guarantees it is one
   /// valid JSON value (e.g. event data that was validated when it was stored).
   json_writer& raw(std::string_view json);
+  /// Calls `append(std::string&)` to append one valid JSON value verbatim as the
+  /// next value, straight into the document (no intermediate string).
+  template <class Append>
+  json_writer& raw_with(Append&& append) {
+    before_value();
+    append(out_);
+    return *this;
+  }
 
   /// The document so far.
   const std::string& str() const& noexcept { return out_; }

@@ -13,8 +13,13 @@
 
 namespace agora::eventstore {
 
-/// Writes `e` as one JSON object into `w`. `data` is inserted verbatim: it was
-/// validated as JSON when it was appended.
+/// Appends `e` as one JSON object to `out`. `data` is inserted verbatim: it was
+/// validated as JSON when it was appended. This is the outbox relay's per-event
+/// work, so member names are written as constants and only the free-text fields
+/// go through escaping; the bytes are the same as json_writer would produce.
+void append_event_json(std::string& out, const event_view& e);
+
+/// Writes `e` as one JSON object into `w` (the next value of a larger document).
 void write_event_json(json_writer& w, const event_view& e);
 
 /// `e` as a JSON object.

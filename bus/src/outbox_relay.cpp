@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "bus/src/checkpoint_tracker.hpp"
+#include "bus/src/envelope_reader.hpp"
 #include "bus/src/rdkafka_util.hpp"
-#include "common/json_writer.hpp"
 #include "eventstore/event_json.hpp"
 #include "eventstore/event_store.hpp"
 
@@ -59,12 +59,11 @@ class outbox_relay::impl {
   expected<void, std::string> create_producer();
   void destroy_producer();
   void restart_from_checkpoint();
-  void scan_and_produce();
+  void produce_batch();
   void maybe_checkpoint(bool force);
   void publish_stats();
   void note_error(std::string what);
   void sleep_backoff();
-  void wait_for_commit(std::chrono::milliseconds timeout);
   rd_kafka_topic_t* topic_handle(std::string_view name);
 
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
@@ -78,15 +77,19 @@ class outbox_relay::impl {
   bool started_ = false;
   std::atomic<bool> stop_{false};
   eventstore::subscription sub_;
+  // Wakes the relay thread from a backoff pause when stopping.
   std::mutex wake_mu_;
   std::condition_variable wake_cv_;
-  bool wake_ = false;
+  // First stage: reads and encodes the log ahead of the producer.
+  std::unique_ptr<detail::envelope_reader> reader_;
 
   // Owned by the relay thread (and by start() before the thread exists).
   rd_kafka_t* rk_ = nullptr;
   std::map<std::string, rd_kafka_topic_t*, std::less<>> topics_;
+  std::string_view last_topic_;  // topic_handle()'s one-entry cache
+  rd_kafka_topic_t* last_rkt_ = nullptr;
+  std::unique_ptr<detail::encoded_batch> batch_;  // being produced
   detail::checkpoint_tracker tracker_;
-  log_position next_ = 1;       // next position to scan
   log_position persisted_ = 0;  // checkpoint as written
   steady::time_point persisted_at_;
   bool failed_ = false;         // a delivery failed or the producer hit a fatal error
@@ -94,13 +97,11 @@ class outbox_relay::impl {
   bool backing_off_ = false;
   bool queue_full_ = false;
   std::int64_t backoff_ms_ = 0;
-  json_writer json_{1024};
-  std::uint64_t published_ = 0, skipped_ = 0, errors_ = 0, retries_ = 0, queue_fulls_ = 0;
-  std::string last_error_;
+  std::uint64_t published_ = 0, skipped_ = 0, retries_ = 0, queue_fulls_ = 0;
 
   mutable std::mutex stats_mu_;
   mutable std::condition_variable delivered_cv_;
-  relay_stats shared_;
+  relay_stats shared_;  // errors and last_error are written here directly (both threads report errors)
 };
 
 expected<void, std::string> outbox_relay::impl::start() {
@@ -118,7 +119,6 @@ expected<void, std::string> outbox_relay::impl::start() {
   persisted_ = cp->value_or(0);
   persisted_at_ = steady::now();
   tracker_.reset(persisted_);
-  next_ = persisted_ + 1;
   // A bad property shows here, to the caller, rather than in the thread.
   if (auto made = create_producer(); !made) return unexpected("outbox relay: " + made.error());
 
@@ -129,14 +129,15 @@ expected<void, std::string> outbox_relay::impl::start() {
     shared_.last_delivered_position = persisted_;
     shared_.checkpoint = persisted_;
   }
-  sub_ = store_.subscribe([this](log_position) {
-    // Store commit thread: a flag and a notify, nothing that can wait long.
-    {
-      std::lock_guard<std::mutex> lock(wake_mu_);
-      wake_ = true;
-    }
-    wake_cv_.notify_one();
-  });
+  detail::envelope_reader::options ro;
+  ro.scan_batch = opts_.scan_batch;
+  ro.backoff_min_ms = opts_.backoff_min_ms;
+  ro.backoff_max_ms = opts_.backoff_max_ms;
+  reader_ = std::make_unique<detail::envelope_reader>(store_, opts_.topics, ro,
+                                                      [this](std::string what) { note_error(std::move(what)); });
+  reader_->start(persisted_ + 1);
+  // Store commit thread: a notify, nothing that can wait long.
+  sub_ = store_.subscribe([reader = reader_.get()](log_position) { reader->notify_commit(); });
   stop_ = false;
   started_ = true;
   spdlog::info("outbox relay: publishing from position {} to {} ({})", persisted_ + 1, opts_.bootstrap_servers,
@@ -147,14 +148,15 @@ expected<void, std::string> outbox_relay::impl::start() {
 
 void outbox_relay::impl::stop() {
   if (!started_) return;
-  stop_ = true;
   {
     std::lock_guard<std::mutex> lock(wake_mu_);
-    wake_ = true;
+    stop_ = true;
   }
   wake_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   sub_.reset();
+  reader_->stop();
+  reader_.reset();
   started_ = false;
   std::lock_guard<std::mutex> lock(stats_mu_);
   shared_.state = relay_state::stopped;
@@ -208,6 +210,8 @@ void outbox_relay::impl::destroy_producer() {
   while (rd_kafka_outq_len(rk_) > 0 && steady::now() < deadline) rd_kafka_poll(rk_, 10);
   for (auto& [name, rkt] : topics_) rd_kafka_topic_destroy(rkt);
   topics_.clear();
+  last_topic_ = {};
+  last_rkt_ = nullptr;
   rd_kafka_destroy(rk_);
   rk_ = nullptr;
 }
@@ -249,65 +253,79 @@ void outbox_relay::impl::on_error(rd_kafka_t* rk, int err, const char* reason, v
 }
 
 void outbox_relay::impl::note_error(std::string what) {
-  ++errors_;
   spdlog::warn("outbox relay: {}", what);
-  last_error_ = std::move(what);
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  ++shared_.errors;
+  shared_.last_error = std::move(what);
 }
 
 rd_kafka_topic_t* outbox_relay::impl::topic_handle(std::string_view name) {
+  // Consecutive events mostly share a topic; views into the same topic map
+  // entry compare equal by pointer.
+  if (last_rkt_ != nullptr && name.data() == last_topic_.data() && name.size() == last_topic_.size()) {
+    return last_rkt_;
+  }
   auto it = topics_.find(name);
-  if (it != topics_.end()) return it->second;
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, std::string(name).c_str(), nullptr);
-  if (rkt == nullptr) return nullptr;
-  topics_.emplace(std::string(name), rkt);
+  rd_kafka_topic_t* rkt = nullptr;
+  if (it != topics_.end()) {
+    rkt = it->second;
+  } else {
+    rkt = rd_kafka_topic_new(rk_, std::string(name).c_str(), nullptr);
+    if (rkt == nullptr) return nullptr;
+    topics_.emplace(std::string(name), rkt);
+  }
+  last_topic_ = name;
+  last_rkt_ = rkt;
   return rkt;
 }
 
-void outbox_relay::impl::scan_and_produce() {
-  const std::size_t room = opts_.max_in_flight_events - tracker_.in_flight();
-  const std::size_t want = std::min(opts_.scan_batch, room);
-  bool produce_failed = false;
-  auto scanned = store_.scan_log(next_, want, [&](const eventstore::event_view& e) {
-    const auto topic = opts_.topics.topic_for(e.stream);
-    if (!topic) {
+void outbox_relay::impl::produce_batch() {
+  detail::encoded_batch& b = *batch_;
+  while (b.produced < b.events.size()) {
+    if (tracker_.in_flight() >= opts_.max_in_flight_events) return;  // wait for confirmations
+    const detail::encoded_event& e = b.events[b.produced];
+    if (e.position != tracker_.next()) {
+      // The reader hands over consecutive positions; anything else would skip
+      // or repeat events, so start over from the checkpoint instead.
+      note_error("log reader handed over position " + std::to_string(e.position) + ", expected " +
+                 std::to_string(tracker_.next()));
+      failed_ = true;
+      return;
+    }
+    if (e.topic.empty()) {
       tracker_.push(e.position, true);
       ++skipped_;
-      next_ = e.position + 1;
-      return true;
+      ++b.produced;
+      continue;
     }
-    rd_kafka_topic_t* rkt = topic_handle(*topic);
+    rd_kafka_topic_t* rkt = topic_handle(e.topic);
     if (rkt == nullptr) {
-      note_error("cannot create topic handle " + std::string(*topic) + ": " +
+      note_error("cannot create topic handle " + std::string(e.topic) + ": " +
                  rd_kafka_err2str(rd_kafka_last_error()));
-      produce_failed = true;
-      return false;
+      failed_ = true;
+      return;
     }
-    json_.clear();
-    eventstore::write_event_json(json_, e);
-    const std::string& value = json_.str();
-    // Header values on the stack: no allocation per event beyond librdkafka's own.
-    char id[uuid::text_size];
-    e.id.format_to(id);
-    char pos[24];
-    const auto pos_len = static_cast<std::size_t>(std::to_chars(pos, pos + sizeof pos, e.position).ptr - pos);
+    const std::string_view key = b.slice(e.key_offset, e.key_size);
+    const std::string_view value = b.slice(e.value_offset, e.value_size);
+    const std::string_view type = b.slice(e.type_offset, e.type_size);
 
     rd_kafka_vu_t vus[8];
     vus[0].vtype = RD_KAFKA_VTYPE_RKT;
     vus[0].u.rkt = rkt;
     vus[1].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-    vus[1].u.i = RD_KAFKA_MSG_F_COPY;
+    vus[1].u.i = RD_KAFKA_MSG_F_COPY;  // the batch is reused; librdkafka keeps its own copy
     vus[2].vtype = RD_KAFKA_VTYPE_KEY;
-    vus[2].u.mem.ptr = const_cast<char*>(e.stream.data());
-    vus[2].u.mem.size = e.stream.size();
+    vus[2].u.mem.ptr = const_cast<char*>(key.data());
+    vus[2].u.mem.size = key.size();
     vus[3].vtype = RD_KAFKA_VTYPE_VALUE;
     vus[3].u.mem.ptr = const_cast<char*>(value.data());
     vus[3].u.mem.size = value.size();
     vus[4].vtype = RD_KAFKA_VTYPE_HEADER;
-    vus[4].u.header = {"event_id", id, static_cast<ssize_t>(sizeof id)};
+    vus[4].u.header = {"event_id", e.id_text, static_cast<ssize_t>(sizeof e.id_text)};
     vus[5].vtype = RD_KAFKA_VTYPE_HEADER;
-    vus[5].u.header = {"event_type", e.type.data(), static_cast<ssize_t>(e.type.size())};
+    vus[5].u.header = {"event_type", type.data(), static_cast<ssize_t>(type.size())};
     vus[6].vtype = RD_KAFKA_VTYPE_HEADER;
-    vus[6].u.header = {"position", pos, static_cast<ssize_t>(pos_len)};
+    vus[6].u.header = {"position", e.position_text, static_cast<ssize_t>(e.position_text_size)};
     vus[7].vtype = RD_KAFKA_VTYPE_OPAQUE;
     vus[7].u.ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(e.position));
 
@@ -320,21 +338,15 @@ void outbox_relay::impl::scan_and_produce() {
         queue_full_ = true;
       } else {
         note_error("produce of position " + std::to_string(e.position) + " failed: " + rd_kafka_error_string(err));
-        produce_failed = true;
+        failed_ = true;
       }
       rd_kafka_error_destroy(err);
-      return false;
+      return;
     }
     tracker_.push(e.position);
-    next_ = e.position + 1;
-    return true;
-  });
-  if (!scanned) {
-    note_error("reading the log at " + std::to_string(next_) + ": " + scanned.error().message);
-    sleep_backoff();
-    return;
+    ++b.produced;
   }
-  if (produce_failed) failed_ = true;
+  reader_->recycle(std::move(batch_));
 }
 
 void outbox_relay::impl::restart_from_checkpoint() {
@@ -343,7 +355,8 @@ void outbox_relay::impl::restart_from_checkpoint() {
   // Everything unconfirmed is published again, in log order, by a new
   // producer (new producer id, fresh sequence numbers).
   tracker_.reset(tracker_.confirmed());
-  next_ = tracker_.confirmed() + 1;
+  reader_->recycle(std::move(batch_));
+  reader_->restart(tracker_.confirmed() + 1);
   maybe_checkpoint(true);
   sleep_backoff();
 }
@@ -355,12 +368,6 @@ void outbox_relay::impl::sleep_backoff() {
   std::unique_lock<std::mutex> lock(wake_mu_);
   wake_cv_.wait_for(lock, std::chrono::milliseconds(backoff_ms_), [&] { return stop_.load(); });
   backing_off_ = false;
-}
-
-void outbox_relay::impl::wait_for_commit(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(wake_mu_);
-  wake_cv_.wait_for(lock, timeout, [&] { return wake_ || stop_.load(); });
-  wake_ = false;
 }
 
 void outbox_relay::impl::maybe_checkpoint(bool force) {
@@ -393,10 +400,8 @@ void outbox_relay::impl::publish_stats() {
     shared_.last_delivered_position = tracker_.confirmed();
     shared_.checkpoint = persisted_;
     shared_.in_flight = tracker_.in_flight();
-    shared_.errors = errors_;
     shared_.retries = retries_;
     shared_.queue_full = queue_fulls_;
-    if (shared_.last_error != last_error_) shared_.last_error = last_error_;
   }
   if (moved) delivered_cv_.notify_all();
 }
@@ -416,21 +421,17 @@ void outbox_relay::impl::run() {
       continue;
     }
     queue_full_ = false;
-    const bool more = next_ <= store_.last_position();
-    const bool room = tracker_.in_flight() < opts_.max_in_flight_events;
-    if (more && room) scan_and_produce();
+    if (!batch_) batch_ = reader_->pop(std::chrono::milliseconds(0));
+    if (batch_) produce_batch();
     maybe_checkpoint(false);
     publish_stats();
     if (failed_) continue;
-    if (queue_full_ || !room) {
+    if (queue_full_ || tracker_.in_flight() >= opts_.max_in_flight_events) {
       rd_kafka_poll(rk_, 10);  // wait for deliveries to make room
-    } else if (next_ > store_.last_position()) {
-      // Caught up: wait for a commit, polling deliveries meanwhile.
-      if (tracker_.in_flight() > 0) {
-        rd_kafka_poll(rk_, 5);
-      } else {
-        wait_for_commit(std::chrono::milliseconds(100));
-      }
+    } else if (!batch_) {
+      // Nothing read ahead: wait for the reader, serving deliveries often
+      // enough while some are due.
+      batch_ = reader_->pop(std::chrono::milliseconds(tracker_.in_flight() > 0 ? 1 : 100));
     }
   }
   // Stopping: give what is in flight a bounded chance to be confirmed, so the
@@ -442,6 +443,7 @@ void outbox_relay::impl::run() {
   }
   maybe_checkpoint(true);
   publish_stats();
+  batch_.reset();
   spdlog::info("outbox relay: stopped at position {} ({} published)", tracker_.confirmed(), published_);
 }
 
