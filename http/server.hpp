@@ -27,7 +27,8 @@ struct server_options {
   std::string address = "127.0.0.1";
   /// http.port: 0 picks a free port (see server::port()).
   std::uint16_t port = 8080;
-  /// http.io_threads: threads running the io_context.
+  /// http.io_threads: io threads, each running its own io_context; connections
+  /// are spread over them round robin.
   int io_threads = 1;
   /// http.body_limit: larger bodies are refused with 413.
   std::size_t body_limit = 1u << 20;

@@ -1,19 +1,26 @@
 // The Beast server. The only translation unit of agora_http that includes
 // Beast: it compiles slowly, so nothing else should.
 //
-// Shape (after Beast 1.74's advanced_server): one listener accepting on a
-// strand; one session per connection, each with its own strand (the socket's
-// executor). A session reads requests ahead of their answers up to
-// max_pipelined, keeps one slot per request in arrival order, and writes the
-// front slot as soon as its answer is there. Answers arrive from any thread
-// through a responder, which posts onto the session's strand.
+// Shape: one io_context per io thread (http.io_threads), each run by exactly
+// one thread, so a session needs no strand: everything it does runs on the
+// thread of the io_context its socket was accepted onto (round robin). A
+// session reads requests ahead of their answers up to max_pipelined, keeps
+// one slot per request in arrival order, and writes the front slot as soon as
+// its answer is there. Answers arrive from any thread through a responder,
+// which posts onto the session's io_context; an answer given during dispatch,
+// on the session's own thread (a cache hit), is taken as is, without a post.
 //
-// Timers: one connection timer (idle/read timeout while nothing is in flight,
-// write timeout while writing) and one deadline timer per request.
+// Timers: one timer per connection covers the idle/read timeout while nothing
+// is in flight, the write timeout while writing, the linger after a close and
+// every request's deadline. State changes only move deadlines; the asio timer
+// is re-armed when a deadline comes before its pending expiry, or when it
+// fires early and re-arms itself for what is due next. Re-arming asio timers
+// on every state change cost several cancelled-handler dispatches per request.
 
 #include "http/server.hpp"
 
 #include <array>
+#include <charconv>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -23,16 +30,17 @@
 #include <thread>
 #include <unordered_map>
 
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/config.hpp"
@@ -51,6 +59,10 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 using steady = std::chrono::steady_clock;
+// Concrete executor types: no type-erased any_io_executor on the hot path.
+using executor_type = net::io_context::executor_type;
+using socket_type = net::basic_stream_socket<tcp, executor_type>;
+using timer_type = net::basic_waitable_timer<steady, net::wait_traits<steady>, executor_type>;
 
 namespace {
 
@@ -77,6 +89,38 @@ bool has_token(std::string_view value, std::string_view token) {
 }
 
 std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+// Header fields the server writes itself; a handler's own value for one of
+// these is not passed on (it would be a duplicate or contradict the framing).
+bool server_owned_header(std::string_view name) {
+  static constexpr std::string_view owned[] = {
+      "Content-Length", "Transfer-Encoding", "Connection", "Content-Type", "X-Content-Type-Options",
+      "X-Frame-Options", "Referrer-Policy", "X-Request-Id", "Access-Control-Allow-Origin",
+      "Access-Control-Expose-Headers"};
+  for (auto o : owned) {
+    if (iequals(name, o)) return true;
+  }
+  return false;
+}
+
+// "Name: value\r\n". CR and LF in a value become spaces: a value built from
+// client input must not be able to start a header of its own.
+void append_header(std::string& w, std::string_view name, std::string_view value) {
+  w.append(name.data(), name.size());
+  w.append(": ", 2);
+  const std::size_t at = w.size();
+  w.append(value.data(), value.size());
+  for (std::size_t i = at; i < w.size(); ++i) {
+    if (w[i] == '\r' || w[i] == '\n') w[i] = ' ';
+  }
+  w.append("\r\n", 2);
+}
+
+void append_number(std::string& w, std::uint64_t n) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
+  w.append(buf, static_cast<std::size_t>(end - buf));
+}
 
 constexpr const char* expose_headers =
     "ETag, Location, Retry-After, X-Request-Id, X-Event-Position, X-Cache-Status";
@@ -129,7 +173,7 @@ struct shared_state {
   std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions;
   std::uint64_t next_session_id = 1;
 
-  // Responders post onto session strands only while the io_context exists.
+  // Responders post onto sessions' io_contexts only while those exist.
   std::shared_mutex post_mu;
   bool accepting_posts = true;
 
@@ -149,8 +193,8 @@ struct shared_state {
 
 class session : public std::enable_shared_from_this<session> {
  public:
-  session(tcp::socket socket, std::shared_ptr<shared_state> st)
-      : socket_(std::move(socket)), io_timer_(socket_.get_executor()), st_(std::move(st)) {
+  session(socket_type socket, std::shared_ptr<shared_state> st)
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), st_(std::move(st)) {
     boost::system::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     if (!ec) {
@@ -195,7 +239,7 @@ class session : public std::enable_shared_from_this<session> {
           "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nConnection: close\r\n"
           "Retry-After: 1\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nContent-Length: " +
           std::to_string(r.body.size()) + "\r\n\r\n" + r.body);
-      self->arm_timer(self->st_->opts.write_timeout);
+      self->set_state_deadline(steady::now() + self->st_->opts.write_timeout);
       net::async_write(self->socket_, net::buffer(*text),
                        [self, text](boost::system::error_code ec, std::size_t) {
                          if (ec) return self->do_close();
@@ -223,8 +267,9 @@ class session : public std::enable_shared_from_this<session> {
  private:
   struct slot {
     std::uint64_t id = 0;
-    std::unique_ptr<net::steady_timer> deadline;
-    std::optional<bhttp::response<bhttp::string_body>> res;
+    // The answer as it goes on the wire (status line, header, body); set once
+    // the handler has answered.
+    std::optional<std::string> res;
     bool close_after = false;
     // For the answer's headers, the log line and the metrics.
     unsigned version = 11;
@@ -241,34 +286,69 @@ class session : public std::enable_shared_from_this<session> {
 
   // ---- timers ----------------------------------------------------------------
 
-  void arm_timer(std::chrono::milliseconds d) {
-    io_timer_.expires_after(d);
-    io_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) { self->on_timer(ec); });
+  // The earliest of the state's deadline and the deadline of the oldest
+  // request still waiting for its handler (slots are in arrival order).
+  steady::time_point next_deadline() const {
+    steady::time_point due = state_deadline_;
+    for (const auto& sl : slots_) {
+      if (!sl.res) {
+        due = std::min(due, sl.start + st_->opts.request_timeout);
+        break;
+      }
+    }
+    return due;
   }
-  void disarm_timer() { io_timer_.expires_at(steady::time_point::max()); }
 
-  void on_timer(boost::system::error_code ec) {
-    if (ec == net::error::operation_aborted) return;
-    // A re-arm can race with an expiry whose handler was already queued.
-    if (io_timer_.expiry() > steady::now()) return;
-    if (lingering_) {
+  // Makes sure the timer fires no later than next_deadline(). A pending wait
+  // that fires earlier finds nothing due and re-arms itself.
+  void schedule_timer() {
+    if (closed_) return;
+    const steady::time_point due = next_deadline();
+    if (due == steady::time_point::max() || due >= timer_expiry_) return;
+    timer_expiry_ = due;
+    timer_.expires_at(due);  // a pending wait completes with operation_aborted
+    timer_.async_wait([self = shared_from_this(), due](boost::system::error_code ec) { self->on_timer(ec, due); });
+  }
+
+  void set_state_deadline(steady::time_point t) {
+    state_deadline_ = t;
+    schedule_timer();
+  }
+
+  void stop_timer() {
+    state_deadline_ = steady::time_point::max();
+    timer_expiry_ = steady::time_point::max();
+    timer_.cancel();  // releases the session the pending wait holds
+  }
+
+  void on_timer(boost::system::error_code ec, steady::time_point armed_for) {
+    // Superseded by an earlier re-arm, or cancelled.
+    if (ec == net::error::operation_aborted || armed_for != timer_expiry_) return;
+    timer_expiry_ = steady::time_point::max();
+    if (closed_) return;
+    const auto now = steady::now();
+    if (state_deadline_ <= now) {
+      if (!lingering_) spdlog::debug("http {}: {} timeout, closing", remote_, writing_ ? "write" : "read");
       do_close();
       return;
     }
-    spdlog::debug("http {}: {} timeout, closing", remote_, writing_ ? "write" : "read");
-    do_close();
+    // Requests whose handler has not answered in time get a 503 instead.
+    std::vector<std::uint64_t> late;
+    for (const auto& sl : slots_) {
+      if (!sl.res && sl.start + st_->opts.request_timeout <= now) late.push_back(sl.id);
+    }
+    for (auto id : late) on_deadline(id);
+    schedule_timer();
   }
 
-  // The connection timer follows the state: write timeout while writing, read
-  // timeout while waiting for a request with nothing in flight, none while a
-  // handler works (the client is waiting for us, not idle).
+  // The connection's state deadline follows the state: read timeout while
+  // waiting for a request with nothing in flight, none while a handler works
+  // (the client is waiting for us, not idle; the request deadline applies),
+  // write timeout while writing (set by maybe_write).
   void update_timer() {
     if (closed_ || lingering_ || writing_) return;
-    if (reading_ && slots_.empty()) {
-      arm_timer(st_->opts.read_timeout);
-    } else {
-      disarm_timer();
-    }
+    set_state_deadline(reading_ && slots_.empty() ? steady::now() + st_->opts.read_timeout
+                                                  : steady::time_point::max());
   }
 
   // ---- reading ---------------------------------------------------------------
@@ -416,37 +496,46 @@ class session : public std::enable_shared_from_this<session> {
       }
     }
 
-    // The request deadline: a handler that does not answer in time gets a 503
-    // sent in its place.
-    std::uint64_t id = s.id;
-    s.deadline = std::make_unique<net::steady_timer>(socket_.get_executor());
-    s.deadline->expires_after(st_->opts.request_timeout);
-    s.deadline->async_wait([self = shared_from_this(), id](boost::system::error_code ec) {
-      if (!ec) self->on_deadline(id);
-    });
-
+    // A handler that does not answer within request_timeout gets a 503 sent
+    // in its place (see on_timer).
+    const std::uint64_t id = s.id;
     responder respond([weak = weak_from_this(), st = st_, id](std::optional<response> r) {
-      std::shared_lock lock(st->post_mu);
-      if (!st->accepting_posts) return;
       auto self = weak.lock();
       if (!self) return;  // the connection is gone; nobody to answer
       auto exec = self->socket_.get_executor();
+      if (self->dispatching_ == id && exec.running_in_this_thread()) {
+        // Answered during dispatch, on this session's thread: no post; the
+        // answer is finished once dispatch has named the route.
+        self->sync_answer_.emplace(std::move(r));
+        return;
+      }
+      std::shared_lock lock(st->post_mu);
+      if (!st->accepting_posts) return;
       net::post(exec, [self = std::move(self), id, r = std::move(r)]() mutable { self->on_answer(id, std::move(r)); });
     });
     // The router catches handler exceptions; route_name is only known after it ran.
+    dispatching_ = id;
     st_->routes->dispatch(req, std::move(respond));
+    dispatching_ = 0;
     if (slot* sp = find_slot(id)) sp->route = req.route_name.empty() ? "unmatched" : req.route_name;
+    if (sync_answer_) {
+      std::optional<response> r = std::move(*sync_answer_);
+      sync_answer_.reset();
+      on_answer(id, std::move(r));
+    } else {
+      schedule_timer();  // the request's deadline
+    }
   }
 
   void hand_off(const upgrade_route& u, request req) {
-    disarm_timer();
+    stop_timer();
     closed_ = true;  // this session does nothing more
     if (st_->opts.access_log) {
       spdlog::info("http {} {} 101 upgrade id={} remote={}", to_string(req.method), req.target, req.request_id,
                    remote_);
     }
     try {
-      u.on_upgrade(std::move(req), std::move(socket_));
+      u.on_upgrade(std::move(req), tcp::socket(std::move(socket_)));
     } catch (const std::exception& e) {
       spdlog::error("http upgrade handler for {} threw: {}", u.path, e.what());
     } catch (...) {
@@ -513,39 +602,51 @@ class session : public std::enable_shared_from_this<session> {
   // Turns a handler's response into the message to write, with the headers
   // every response carries, and records the log line and the metrics.
   void finish(slot& s, response r) {
-    if (s.deadline) s.deadline->cancel();
-    auto& m = s.res.emplace();
-    m.version(s.version);
-    m.result(static_cast<unsigned>(r.status));
-    for (auto& [k, v] : r.headers.fields()) m.insert(k, v);
-    if (!r.content_type.empty()) m.set(bhttp::field::content_type, r.content_type);
-    m.set("X-Content-Type-Options", "nosniff");
-    m.set("X-Frame-Options", "DENY");
-    m.set("Referrer-Policy", "no-referrer");
-    if (!r.headers.contains("Cache-Control")) m.set(bhttp::field::cache_control, "no-store");
-    m.set("X-Request-Id", s.request_id);
-    if (!s.origin.empty() && st_->origin_allowed(s.origin)) {
-      if (st_->cors_any()) {
-        m.set(bhttp::field::access_control_allow_origin, "*");
-      } else {
-        m.set(bhttp::field::access_control_allow_origin, s.origin);
-        m.set(bhttp::field::vary, "Origin");
-      }
-      m.set(bhttp::field::access_control_expose_headers, expose_headers);
-    }
     bool keep = s.keep_alive && !s.close_after && !st_->stopping.load();
     if (!keep) s.close_after = true;
-    m.keep_alive(keep);
-    std::size_t bytes = r.body.size();
-    bool no_body = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
-    if (no_body) {
-      bytes = 0;
-    } else if (s.head) {
-      m.content_length(r.body.size());  // what a GET would carry; no body follows
-    } else {
-      m.body() = std::move(r.body);
-      m.prepare_payload();
+    const bool no_body = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
+    const std::size_t bytes = no_body ? 0 : r.body.size();
+
+    // Written by hand rather than through Beast's serializer: one contiguous
+    // buffer, one send, no per-field allocations (the serializer and its field
+    // list were a tenth of a cached GET's CPU).
+    std::string& w = s.res.emplace();
+    w.reserve(320 + s.request_id.size() + r.body.size() + 64 * r.headers.size());
+    w.append(s.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    append_number(w, static_cast<std::uint64_t>(r.status));
+    w.push_back(' ');
+    const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
+    w.append(reason.data(), reason.size());
+    w.append("\r\n");
+    for (const auto& [k, v] : r.headers.fields()) {
+      if (!server_owned_header(k)) append_header(w, k, v);
     }
+    if (!r.content_type.empty()) append_header(w, "Content-Type", r.content_type);
+    w.append("X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n");
+    if (!r.headers.contains("Cache-Control")) w.append("Cache-Control: no-store\r\n");
+    append_header(w, "X-Request-Id", s.request_id);
+    if (!s.origin.empty() && st_->origin_allowed(s.origin)) {
+      if (st_->cors_any()) {
+        w.append("Access-Control-Allow-Origin: *\r\n");
+      } else {
+        append_header(w, "Access-Control-Allow-Origin", s.origin);
+        w.append("Vary: Origin\r\n");
+      }
+      append_header(w, "Access-Control-Expose-Headers", expose_headers);
+    }
+    if (s.version == 10) {
+      if (keep) w.append("Connection: keep-alive\r\n");
+    } else if (!keep) {
+      w.append("Connection: close\r\n");
+    }
+    if (!no_body) {
+      // HEAD: the length a GET would carry, and no body.
+      w.append("Content-Length: ");
+      append_number(w, r.body.size());
+      w.append("\r\n");
+    }
+    w.append("\r\n");
+    if (!no_body && !s.head) w.append(r.body);
 
     auto elapsed = steady::now() - s.start;
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
@@ -567,9 +668,9 @@ class session : public std::enable_shared_from_this<session> {
   void maybe_write() {
     if (closed_ || writing_ || slots_.empty() || !slots_.front().res) return;
     writing_ = true;
-    arm_timer(st_->opts.write_timeout);
-    bhttp::async_write(socket_, *slots_.front().res,
-                       [self = shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_write(ec); });
+    set_state_deadline(steady::now() + st_->opts.write_timeout);
+    net::async_write(socket_, net::buffer(*slots_.front().res),
+                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(boost::system::error_code ec) {
@@ -604,16 +705,13 @@ class session : public std::enable_shared_from_this<session> {
   void do_linger() {
     if (closed_ || lingering_) return;
     lingering_ = true;
-    for (auto& s : slots_) {
-      if (s.deadline) s.deadline->cancel();
-    }
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_send, ec);
     if (ec) {
       do_close();
       return;
     }
-    arm_timer(std::chrono::milliseconds(1000));
+    set_state_deadline(steady::now() + std::chrono::milliseconds(1000));
     // A read still pending (stop() during a pipelined read) drains for us.
     if (!reading_) drain();
   }
@@ -630,18 +728,19 @@ class session : public std::enable_shared_from_this<session> {
   void do_close() {
     if (closed_) return;
     closed_ = true;
-    for (auto& s : slots_) {
-      if (s.deadline) s.deadline->cancel();
-    }
     slots_.clear();
-    disarm_timer();
+    stop_timer();
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
   }
 
-  tcp::socket socket_;
-  net::steady_timer io_timer_;
+  socket_type socket_;
+  timer_type timer_;
+  steady::time_point timer_expiry_ = steady::time_point::max();    // of the pending wait; max: none
+  steady::time_point state_deadline_ = steady::time_point::max();  // read/write/linger timeout
+  std::uint64_t dispatching_ = 0;  // the slot whose request is being dispatched, or 0
+  std::optional<std::optional<response>> sync_answer_;  // its answer, when given during dispatch
   std::shared_ptr<shared_state> st_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -660,21 +759,26 @@ class session : public std::enable_shared_from_this<session> {
 };
 
 struct server::impl {
-  // Declared first: destroyed last, after everything that uses it.
-  std::unique_ptr<net::io_context> ioc;
+  // Declared first: destroyed last, after everything that uses them. One per
+  // io thread; the acceptor lives on the first.
+  std::vector<std::unique_ptr<net::io_context>> iocs;
+  std::vector<net::executor_work_guard<executor_type>> guards;  // run() returns only on stop()
   std::optional<tcp::acceptor> acceptor;
   std::shared_ptr<shared_state> st;
   std::vector<std::thread> threads;
   std::atomic<std::uint16_t> port{0};
+  std::size_t next_ioc = 0;  // acceptor's thread only
   bool running = false;
 
   void do_accept() {
-    acceptor->async_accept(net::make_strand(*ioc), [this](boost::system::error_code ec, tcp::socket socket) {
+    // Connections are spread round robin over the io_contexts.
+    net::io_context& ioc = *iocs[next_ioc++ % iocs.size()];
+    acceptor->async_accept(ioc, [this](boost::system::error_code ec, socket_type socket) {
       on_accept(ec, std::move(socket));
     });
   }
 
-  void on_accept(boost::system::error_code ec, tcp::socket socket) {
+  void on_accept(boost::system::error_code ec, socket_type socket) {
     if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
     if (ec) {
       // Out of descriptors and the like: keep accepting; the next may work.
@@ -720,7 +824,7 @@ struct server::impl {
     while (st->connections.load() > 0 && steady::now() < close_deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    ioc->stop();
+    for (auto& ioc : iocs) ioc->stop();
     for (auto& t : threads) t.join();
     threads.clear();
     {
@@ -728,7 +832,8 @@ struct server::impl {
       st->accepting_posts = false;
     }
     acceptor.reset();
-    ioc.reset();  // destroys the sessions still held by queued handlers
+    guards.clear();
+    iocs.clear();  // destroys the sessions still held by queued handlers
   }
 };
 
@@ -752,12 +857,13 @@ expected<void, std::string> server::start(const server_options& options, const r
     st->connections_gauge = &st->hooks.metrics->add_gauge("agora_http_connections", "Open HTTP connections").get();
   }
 
-  auto ioc = std::make_unique<net::io_context>(st->opts.io_threads);
+  std::vector<std::unique_ptr<net::io_context>> iocs;
+  for (int i = 0; i < st->opts.io_threads; ++i) iocs.push_back(std::make_unique<net::io_context>(1));
   boost::system::error_code ec;
   auto addr = net::ip::make_address(options.address, ec);
   if (ec) return unexpected("invalid http.address '" + options.address + "': " + ec.message());
   tcp::endpoint ep(addr, options.port);
-  tcp::acceptor acc(net::make_strand(*ioc));
+  tcp::acceptor acc(*iocs.front());
   if (acc.open(ep.protocol(), ec); ec) return unexpected("http: open: " + ec.message());
   if (acc.set_option(net::socket_base::reuse_address(true), ec); ec) {
     return unexpected("http: reuse_address: " + ec.message());
@@ -770,14 +876,17 @@ expected<void, std::string> server::start(const server_options& options, const r
   auto bound = acc.local_endpoint(ec);
   if (ec) return unexpected("http: local_endpoint: " + ec.message());
 
-  impl_->ioc = std::move(ioc);
+  impl_->iocs = std::move(iocs);
+  impl_->guards.clear();
+  for (auto& ioc : impl_->iocs) impl_->guards.push_back(net::make_work_guard(ioc->get_executor()));
+  impl_->next_ioc = 0;
   impl_->acceptor.emplace(std::move(acc));
   impl_->st = std::move(st);
   impl_->port = bound.port();
   impl_->running = true;
   impl_->do_accept();
-  for (int i = 0; i < impl_->st->opts.io_threads; ++i) {
-    impl_->threads.emplace_back([ioc = impl_->ioc.get()] {
+  for (auto& ctx : impl_->iocs) {
+    impl_->threads.emplace_back([ioc = ctx.get()] {
       // Nothing should throw out of a handler; if something does, log it and
       // keep the thread serving rather than take the process down.
       for (;;) {

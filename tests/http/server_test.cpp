@@ -4,10 +4,14 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -86,6 +90,18 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE(routes_.add(method::get, "/never", "never", [this](request&, responder r) {
       std::lock_guard lock(mu_);
       parked_.push_back(std::move(r));  // answered by nobody: the deadline must fire
+    }));
+    ASSERT_TRUE(routes_.add(method::get, "/thread", "thread", [](request&, responder r) {
+      r(response::json(200, json_of({{"thread", std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()))}})));
+    }));
+    ASSERT_TRUE(routes_.add(method::get, "/echo-header", "echo", [](request& req, responder r) {
+      response res = response::json(200, "{}");
+      res.headers.set("X-Echo", std::string(req.param("v").value_or("")));
+      res.headers.set("Content-Length", "999");  // the server's framing wins
+      r(std::move(res));
+    }));
+    ASSERT_TRUE(routes_.add(method::get, "/big", "big", [](request&, responder r) {
+      r(response::json(200, "\"" + std::string(64u << 20, 'x') + "\""));
     }));
     ASSERT_TRUE(routes_.add(method::get, "/cached", "cached", [](request&, responder r) {
       response res = response::json(200, "{}");
@@ -318,6 +334,97 @@ TEST_F(ServerTest, RequestDeadlineIs503) {
   auto r = c.request("GET", "/never");
   expect_problem(r, 503, "timeout", "/never");
   EXPECT_EQ(c.request("GET", "/api/products/1").status, 200);
+}
+
+TEST_F(ServerTest, IdleTimeoutCountsFromTheLastAnswer) {
+  auto o = defaults();
+  o.read_timeout = 300ms;
+  start(o);
+  http_client c(srv_.port());
+  // Busy for well over one read timeout: the timer's first expiry finds the
+  // connection recently active and waits again instead of closing it.
+  const auto until = std::chrono::steady_clock::now() + 800ms;
+  while (std::chrono::steady_clock::now() < until) {
+    ASSERT_EQ(c.request("GET", "/api/products/1").status, 200);
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_FALSE(c.closed_by_peer(100ms));
+  EXPECT_TRUE(c.closed_by_peer(3s));
+}
+
+TEST_F(ServerTest, EveryPipelinedRequestPastItsDeadlineIs503) {
+  auto o = defaults();
+  o.request_timeout = 200ms;
+  start(o);
+  http_client c(srv_.port());
+  c.write_request("GET", "/never");
+  c.write_request("GET", "/delay/50?tag=quick");
+  c.write_request("GET", "/never");
+  expect_problem(c.read_response(), 503, "timeout", "/never");
+  auto quick = c.read_response();
+  EXPECT_EQ(quick.status, 200);
+  EXPECT_EQ(member(quick.body, "tag"), "quick");
+  expect_problem(c.read_response(), 503, "timeout", "/never");
+  EXPECT_EQ(c.request("GET", "/api/products/1").status, 200);
+}
+
+TEST_F(ServerTest, ConnectionsAreSpreadOverTheIoThreads) {
+  auto o = defaults();
+  o.io_threads = 3;
+  start(o);
+  std::vector<std::unique_ptr<http_client>> clients;
+  std::set<std::string> threads;
+  for (int i = 0; i < 6; ++i) {
+    clients.push_back(std::make_unique<http_client>(srv_.port()));
+    auto r = clients.back()->request("GET", "/thread");
+    ASSERT_EQ(r.status, 200);
+    threads.insert(member(r.body, "thread"));
+  }
+  EXPECT_EQ(threads.size(), 3u);
+  // A connection stays on its thread.
+  auto again = clients.front()->request("GET", "/thread");
+  auto first = clients.back()->request("GET", "/thread");
+  EXPECT_EQ(member(clients.front()->request("GET", "/thread").body, "thread"), member(again.body, "thread"));
+  EXPECT_EQ(member(clients.back()->request("GET", "/thread").body, "thread"), member(first.body, "thread"));
+}
+
+TEST_F(ServerTest, AClientThatStopsReadingIsCutByTheWriteTimeout) {
+  auto o = defaults();
+  o.write_timeout = 300ms;
+  start(o);
+  // A raw socket with a small receive buffer that never reads: 64 MiB cannot
+  // be written, so the write timeout must close the connection.
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket sock(ioc);
+  sock.open(boost::asio::ip::tcp::v4());
+  sock.set_option(boost::asio::socket_base::receive_buffer_size(4096));
+  sock.connect({boost::asio::ip::make_address("127.0.0.1"), srv_.port()});
+  // Without the timeout, the reads below would get everything and then wait
+  // on an open connection: give up after 5 s (a failure, not a hang).
+  const timeval tv{5, 0};
+  ASSERT_EQ(::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+  const std::string req = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+  boost::asio::write(sock, boost::asio::buffer(req));
+  std::this_thread::sleep_for(1500ms);
+  // Now read: the connection ends (FIN or reset) long before 64 MiB arrive.
+  std::size_t got = 0;
+  std::vector<char> buf(1u << 16);
+  boost::system::error_code ec;
+  while (!ec) got += sock.read_some(boost::asio::buffer(buf), ec);
+  EXPECT_LT(got, std::size_t{64} << 20);
+  EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
+}
+
+TEST_F(ServerTest, HeaderValuesCannotSplitTheResponse) {
+  start(defaults());
+  http_client c(srv_.port());
+  auto r = c.request("GET", "/echo-header?v=a%0D%0AX-Injected:%20yes");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("X-Injected"), "");
+  EXPECT_EQ(r.header("X-Echo"), "a  X-Injected: yes");
+  EXPECT_EQ(r.header("Content-Length"), "2");
+  EXPECT_EQ(r.body, "{}");
+  EXPECT_EQ(c.request("GET", "/api/products/1").status, 200);  // the framing held
 }
 
 TEST_F(ServerTest, RequestIdIsEchoedOrGenerated) {
