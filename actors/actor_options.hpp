@@ -22,6 +22,10 @@ struct actor_options {
   /// An aggregate with no command for this long is passivated (its actor
   /// stops; the next command activates it again from snapshot + events).
   std::int64_t idle_timeout_ms = 120000;
+  /// Live aggregates of one kind at most (split evenly over its registry
+  /// shards). Beyond it the least recently used ones are passivated, idle or
+  /// not: memory stays bounded however fast new aggregates (orders) come.
+  std::size_t max_resident = 100000;
   /// How often registries look for idle aggregates.
   std::int64_t passivation_sweep_ms = 10000;
   /// A snapshot is written after this many events since the last one.

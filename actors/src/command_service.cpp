@@ -47,6 +47,8 @@ actor_options actor_options::from_config(config& cfg) {
   o.io_queue_limit = static_cast<std::size_t>(cfg.get_int(
       "actors.io_queue_limit", static_cast<std::int64_t>(o.io_queue_limit), "activation jobs waiting at most"));
   o.idle_timeout_ms = cfg.get_duration_ms("actors.idle_timeout", o.idle_timeout_ms, "passivate aggregates idle this long");
+  o.max_resident = static_cast<std::size_t>(cfg.get_int(
+      "actors.max_resident", static_cast<std::int64_t>(o.max_resident), "live aggregates per kind at most (LRU passivation beyond)"));
   o.passivation_sweep_ms =
       cfg.get_duration_ms("actors.passivation_sweep", o.passivation_sweep_ms, "how often to look for idle aggregates");
   o.snapshot_every = static_cast<std::uint32_t>(
@@ -119,9 +121,9 @@ command_service::~command_service() { impl_->stop(); }
 agora::expected<std::unique_ptr<command_service>, std::string> command_service::start(
     eventstore::event_store& store, const actor_options& options, const clock& clk,
     std::shared_ptr<payment_port> payments) {
-  if (options.scheduler_threads < 1 || options.io_threads < 1 || options.registry_shards < 1 ||
+  if (options.scheduler_threads < 1 || options.io_threads < 1 || options.registry_shards < 1 || options.max_resident < 1 ||
       options.max_queued_commands < 1 || options.command_timeout_ms < 1) {
-    return agora::unexpected{std::string("actor options out of range (threads, shards, queue, timeout must be >= 1)")};
+    return agora::unexpected{std::string("actor options out of range (threads, shards, max_resident, queue, timeout must be >= 1)")};
   }
   auto p = std::make_unique<impl>();
   p->rt = std::make_shared<runtime>();

@@ -3,7 +3,10 @@
 //
 // It activates an aggregate on first use (at most one actor per id), routes
 // commands to it, and passivates aggregates idle for longer than
-// actor_options::idle_timeout_ms. The passivation race (a command routed to an
+// actor_options::idle_timeout_ms, or the least recently used ones once more
+// than its share of actor_options::max_resident are live (a bounded working
+// set: at thousands of new orders a second, a timeout alone would keep
+// hundreds of thousands of actors in memory). The passivation race (a command routed to an
 // actor that has just stopped) is settled here: CAF answers such a request
 // with request_receiver_down, which means the actor never handled it, so the
 // registry starts a fresh actor and sends the command again, once. A command
@@ -11,6 +14,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <list>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -26,12 +31,42 @@ struct registry_state {
   struct entry {
     caf::actor actor;
     timestamp_us last_used = 0;
+    std::list<const std::string*>::iterator lru;  // its place in `lru`
   };
   std::unordered_map<std::string, entry> live;
+  // Keys of `live` (node keys do not move), least recently used first.
+  std::list<const std::string*> lru;
+  std::size_t max_live = 0;  // this shard's share of max_resident
 };
 
 template <class Kind>
 using registry_actor = caf::stateful_actor<registry_state<Kind>>;
+
+/// Forgets a live entry.
+template <class State>
+void drop(State& st, typename decltype(State::live)::iterator it) {
+  st.lru.erase(it->second.lru);
+  st.live.erase(it);
+}
+
+/// Over this shard's limit: asks the least recently used aggregates to
+/// passivate. One that still has work refuses and stays; it goes to the back
+/// so that the next round asks others first.
+template <class Kind>
+void shed(registry_actor<Kind>* self) {
+  auto& st = self->state;
+  if (st.live.size() <= st.max_live) return;
+  // Ask a few more than the excess: some refuse, and asking in small rounds
+  // would mean a round per activation.
+  std::size_t n = std::min(st.live.size() - st.max_live + 16, st.live.size() - 1);
+  while (n-- > 0) {
+    const std::string* id = st.lru.front();
+    auto it = st.live.find(*id);
+    caf::anon_send(it->second.actor, passivate_msg{});
+    st.lru.splice(st.lru.end(), st.lru, st.lru.begin());
+  }
+}
+
 
 template <class Kind>
 caf::actor& activate(registry_actor<Kind>* self, const std::string& id) {
@@ -39,7 +74,11 @@ caf::actor& activate(registry_actor<Kind>* self, const std::string& id) {
   auto it = st.live.find(id);
   if (it == st.live.end()) {
     auto a = self->spawn(aggregate_actor<Kind>, st.rt, id);
-    it = st.live.emplace(id, typename registry_state<Kind>::entry{std::move(a), 0}).first;
+    it = st.live.emplace(id, typename registry_state<Kind>::entry{std::move(a), 0, {}}).first;
+    it->second.lru = st.lru.insert(st.lru.end(), &it->first);
+    shed(self);
+  } else {
+    st.lru.splice(st.lru.end(), st.lru, it->second.lru);
   }
   it->second.last_used = st.rt->now();
   return it->second.actor;
@@ -64,7 +103,7 @@ void forward(registry_actor<Kind>* self, std::shared_ptr<route_msg<Kind>> m, caf
               if (e == caf::sec::request_receiver_down && m->attempt == 0) {
                 // The actor stopped before it took the command: it was not handled.
                 auto& live = self->state.live;
-                if (auto it = live.find(m->id); it != live.end() && it->second.actor == target) live.erase(it);
+                if (auto it = live.find(m->id); it != live.end() && it->second.actor == target) drop(self->state, it);
                 self->state.rt->retries.fetch_add(1, std::memory_order_relaxed);
                 m->attempt = 1;
                 return forward(self, std::move(m), std::move(rp));
@@ -81,6 +120,8 @@ void forward(registry_actor<Kind>* self, std::shared_ptr<route_msg<Kind>> m, caf
 template <class Kind>
 caf::behavior registry(registry_actor<Kind>* self, std::shared_ptr<runtime> rt) {
   self->state.rt = std::move(rt);
+  self->state.max_live = std::max<std::size_t>(
+      1, self->state.rt->opts.max_resident / static_cast<std::size_t>(std::max(1, self->state.rt->opts.registry_shards)));
   const auto sweep = std::chrono::milliseconds(std::max<std::int64_t>(10, self->state.rt->opts.passivation_sweep_ms));
   self->delayed_send(self, sweep, sweep_msg{});
   return {
@@ -103,7 +144,7 @@ caf::behavior registry(registry_actor<Kind>* self, std::shared_ptr<runtime> rt) 
       [self](wake_msg& w) { activate(self, w.id); },
       [self](gone_msg& g) {
         auto& live = self->state.live;
-        if (auto it = live.find(g.id); it != live.end() && it->second.actor.address() == g.addr) live.erase(it);
+        if (auto it = live.find(g.id); it != live.end() && it->second.actor.address() == g.addr) drop(self->state, it);
       },
       [self, sweep](sweep_msg) {
         auto& st = self->state;
@@ -117,6 +158,7 @@ caf::behavior registry(registry_actor<Kind>* self, std::shared_ptr<runtime> rt) 
       [self](shutdown_msg) {
         for (auto& [id, e] : self->state.live) caf::anon_send_exit(e.actor, caf::exit_reason::user_shutdown);
         self->state.live.clear();
+        self->state.lru.clear();
         self->quit();
       },
   };

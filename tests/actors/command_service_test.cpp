@@ -245,6 +245,28 @@ TEST_F(CommandServiceTest, IdleAggregatesPassivateAndReactivate) {
   EXPECT_EQ(svc_->stats().activations, 2u);
 }
 
+TEST_F(CommandServiceTest, ResidentAggregatesStayWithinMaxResident) {
+  svc_.reset();
+  opts_.idle_timeout_ms = 3600000;  // never idle long enough: only the limit passivates
+  opts_.registry_shards = 2;
+  opts_.max_resident = 20;          // 10 per shard
+  start();
+  constexpr int kItems = 200;
+  for (int i = 0; i < kItems; ++i) register_item("SKU-M" + std::to_string(i), 1);
+  // Each shard keeps about its share; refusals and replies in flight may
+  // leave a few more for a moment.
+  ASSERT_TRUE(eventually([&] { return svc_->stats().live_aggregates <= 20 + 2 * 16; }))
+      << svc_->stats().live_aggregates << " live";
+  EXPECT_GE(svc_->stats().passivations, static_cast<std::uint64_t>(kItems - 20 - 2 * 16));
+  // Every passivated item comes back with its state on its next command.
+  for (int i = 0; i < kItems; i += 17) {
+    auto r = send("SKU-M" + std::to_string(i), inv::command{inv::receive_stock{2, clock_.now()}}, true);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->version, 2u);
+    EXPECT_EQ(field(r->state_json, "on_hand"), 3);
+  }
+}
+
 TEST_F(CommandServiceTest, PassivationRaceNeitherLosesNorDoublesCommands) {
   svc_.reset();
   opts_.idle_timeout_ms = 0;  // every sweep (each 10 ms) asks every idle aggregate to stop
