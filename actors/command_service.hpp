@@ -51,6 +51,12 @@ struct command_context {
   /// Run the command only if the aggregate is at this version (HTTP If-Match);
   /// otherwise answer precondition_failed and record nothing.
   std::optional<eventstore::stream_version> expected_version;
+  /// The caller minted the aggregate's id just now (a fresh time-ordered
+  /// UUID), so it cannot exist yet: activating it skips reading the store.
+  /// Should it exist after all, its first append fails (the expected version
+  /// is "no stream"), nothing is recorded, and the actor reloads. Applies to
+  /// the addressed aggregate only; commands it sends on do not inherit it.
+  bool new_aggregate = false;
 };
 
 /// A command's successful outcome.
@@ -107,6 +113,7 @@ struct service_stats {
   std::uint64_t retries = 0;           ///< commands re-sent after a passivation race
   std::uint64_t snapshot_loads = 0;    ///< activations that started from a snapshot
   std::uint64_t events_replayed = 0;   ///< events folded during activations
+  std::uint64_t fresh_activations = 0; ///< activations of new ids that read nothing (new_aggregate)
 };
 
 /// The actor system holding the aggregates.

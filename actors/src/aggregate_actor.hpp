@@ -484,12 +484,20 @@ void retire(agg_actor<Kind>* self) {
 
 /// The aggregate actor's behaviour.
 template <class Kind>
-caf::behavior aggregate_actor(agg_actor<Kind>* self, std::shared_ptr<runtime> rt, std::string id) {
+caf::behavior aggregate_actor(agg_actor<Kind>* self, std::shared_ptr<runtime> rt, std::string id, bool fresh) {
   self->state.rt = std::move(rt);
   self->state.id = std::move(id);
   self->state.rt->activations.fetch_add(1, std::memory_order_relaxed);
   self->state.rt->live.fetch_add(1, std::memory_order_relaxed);
-  start_load(self);
+  if (fresh) {
+    // A brand-new id (command_context::new_aggregate): nothing to read. The
+    // first append expects no stream, which is what makes this safe.
+    self->state.ph = phase::ready;
+    self->state.wk = wakeup_known::none;
+    self->state.rt->fresh_activations.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    start_load(self);
+  }
   return {
       [self](cmd_msg<Kind>& m) -> caf::response_promise {
         auto rp = self->make_response_promise();
@@ -626,6 +634,7 @@ void ask(Self* self, const std::string& id, typename Target::command cmd, comman
   m.id = id;
   m.req = typename Target::request{std::move(cmd)};
   m.ctx = std::move(ctx);
+  m.ctx.new_aggregate = false;  // it named the caller's aggregate, not this one
   self->request(rt->registry(Target::id, id), std::chrono::milliseconds(timeout_ms), std::move(m))
       .then([k](command_reply& r) { k(std::move(r.result)); },
             [k](caf::error& e) {

@@ -213,6 +213,7 @@ service_stats command_service::stats() const {
   s.retries = rt.retries.load(std::memory_order_relaxed);
   s.snapshot_loads = rt.snapshot_loads.load(std::memory_order_relaxed);
   s.events_replayed = rt.events_replayed.load(std::memory_order_relaxed);
+  s.fresh_activations = rt.fresh_activations.load(std::memory_order_relaxed);
   return s;
 }
 

@@ -69,11 +69,11 @@ void shed(registry_actor<Kind>* self) {
 
 
 template <class Kind>
-caf::actor& activate(registry_actor<Kind>* self, const std::string& id) {
+caf::actor& activate(registry_actor<Kind>* self, const std::string& id, bool fresh = false) {
   auto& st = self->state;
   auto it = st.live.find(id);
   if (it == st.live.end()) {
-    auto a = self->spawn(aggregate_actor<Kind>, st.rt, id);
+    auto a = self->spawn(aggregate_actor<Kind>, st.rt, id, fresh);
     it = st.live.emplace(id, typename registry_state<Kind>::entry{std::move(a), 0, {}}).first;
     it->second.lru = st.lru.insert(st.lru.end(), &it->first);
     shed(self);
@@ -96,7 +96,8 @@ void answer(const std::shared_ptr<route_msg<Kind>>& m, caf::response_promise& rp
 template <class Kind>
 void forward(registry_actor<Kind>* self, std::shared_ptr<route_msg<Kind>> m, caf::response_promise rp) {
   auto& st = self->state;
-  caf::actor target = activate(self, m->id);
+  // A retry (attempt 1) loads: the first actor may have recorded something.
+  caf::actor target = activate(self, m->id, m->ctx.new_aggregate && m->attempt == 0);
   self->request(target, std::chrono::milliseconds(st.rt->opts.command_timeout_ms), cmd_msg<Kind>{m->req, m->ctx})
       .then([m, rp](command_reply& r) mutable { answer(m, rp, std::move(r.result)); },
             [self, m, rp, target](caf::error& e) mutable {

@@ -28,7 +28,7 @@ struct runtime {
   std::array<std::vector<caf::actor>, 6> registries;
 
   std::atomic<std::uint64_t> commands{0}, activations{0}, passivations{0}, live{0}, retries{0},
-      snapshot_loads{0}, events_replayed{0};
+      snapshot_loads{0}, events_replayed{0}, fresh_activations{0};
   /// Appends sent to the store and not yet answered (shutdown waits for them:
   /// their answers are addressed to actors).
   std::atomic<std::int64_t> appends_in_flight{0};

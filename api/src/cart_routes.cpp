@@ -51,7 +51,9 @@ void gateway::impl::cart_routes(http::router& r) {
         auto out = std::make_shared<http::responder>(std::move(respond));
         const std::string id = new_id();
         domain::cart::create c{id, req.user->user_id, now()};
-        deps_.commands->send(id, domain::cart::command{c}, context(req, true), cart_answer(copy, out, 201));
+        auto ctx = context(req, true);
+        ctx.new_aggregate = true;  // the id was minted above
+        deps_.commands->send(id, domain::cart::command{c}, ctx, cart_answer(copy, out, 201));
       });
 
   add(r, {http::method::get, "/api/carts/{id}", "carts.get", "A cart", access::customer, "", 200, "Cart"},

@@ -73,7 +73,9 @@ void gateway::impl::order_routes(http::router& r) {
         auto copy = std::make_shared<http::request>(req);
         auto out = std::make_shared<http::responder>(std::move(respond));
         const std::string id = p.order_id;
-        deps_.commands->send(id, domain::order::command{std::move(p)}, context(req),
+        auto ctx = context(req);
+        ctx.new_aggregate = true;  // the id was minted above
+        deps_.commands->send(id, domain::order::command{std::move(p)}, ctx,
                          [this, copy, out, id, render_order_now](actors::command_result res) {
           if (!res) return (*out)(detail::command_failed(*copy, res.error()));
           auto render = render_order_now(id);

@@ -62,10 +62,11 @@ class CommandServiceTest : public ::testing::Test {
   }
 
   template <class Cmd>
-  command_result send(const std::string& id, Cmd cmd, bool with_state = false) {
+  command_result send(const std::string& id, Cmd cmd, bool with_state = false, bool new_aggregate = false) {
     std::promise<command_result> p;
     auto f = p.get_future();
     command_context ctx{"test", "tester", with_state, std::nullopt};
+    ctx.new_aggregate = new_aggregate;
     svc_->send(id, std::move(cmd), ctx, [&p](command_result r) { p.set_value(std::move(r)); });
     if (f.wait_for(30s) != std::future_status::ready) {
       ADD_FAILURE() << "no answer within 30s";
@@ -243,6 +244,30 @@ TEST_F(CommandServiceTest, IdleAggregatesPassivateAndReactivate) {
   EXPECT_EQ(r->version, 2u);
   EXPECT_EQ(field(r->state_json, "on_hand"), 5);
   EXPECT_EQ(svc_->stats().activations, 2u);
+}
+
+TEST_F(CommandServiceTest, ANewAggregateIsActivatedWithoutReadingTheStore) {
+  auto r = send("SKU-NEW", inv::command{inv::register_item{"SKU-NEW", 4, 0, clock_.now()}}, true, true);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->version, 1u);
+  EXPECT_EQ(svc_->stats().fresh_activations, 1u);
+  EXPECT_EQ(field(r->state_json, "on_hand"), 4);
+}
+
+TEST_F(CommandServiceTest, ANewAggregateThatExistsAfterAllRecordsNothingAndReloads) {
+  register_item("SKU-OLD", 7);
+  restart();  // no live actor: the next activation would have to read
+  const auto before = store_->last_position();
+  // The caller claims the id is new; it is not. Deciding on an empty state
+  // would register the item again, but the append expects no stream.
+  auto r = send("SKU-OLD", inv::command{inv::register_item{"SKU-OLD", 1, 0, clock_.now()}}, false, true);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(store_->last_position(), before) << "nothing recorded";
+  // The actor reloaded: the real state answers the next command.
+  auto next = send("SKU-OLD", inv::command{inv::receive_stock{1, clock_.now()}}, true);
+  ASSERT_TRUE(next) << next.error().message;
+  EXPECT_EQ(next->version, 2u);
+  EXPECT_EQ(field(next->state_json, "on_hand"), 8);
 }
 
 TEST_F(CommandServiceTest, ResidentAggregatesStayWithinMaxResident) {
