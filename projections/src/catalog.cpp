@@ -487,7 +487,7 @@ void catalog_model::apply_inventory(std::string_view sku_view, const decoded_eve
                                     const domain::inventory::event& ev) {
   const std::string sku(sku_view);
   auto& inv = inventory_[sku];
-  domain::inventory::evolve(inv, ev);
+  inv.apply(ev);
   auto st = std::make_shared<stock_view>();
   st->sku = sku;
   st->on_hand = inv.on_hand;

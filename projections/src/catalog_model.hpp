@@ -14,6 +14,7 @@
 #include "projections/catalog.hpp"
 #include "projections/src/cow_map.hpp"
 #include "projections/src/model.hpp"
+#include "projections/src/stock_figures.hpp"
 
 namespace agora::projections {
 
@@ -78,7 +79,7 @@ class catalog_model final : public model {
   // Writer-only state: each item's folded inventory state (its per-order and
   // per-cart bookkeeping decides what a release or expiry gives back), and
   // each product's search ordinal.
-  std::unordered_map<std::string, domain::inventory::state> inventory_;
+  std::unordered_map<std::string, stock_figures> inventory_;
   std::unordered_map<std::string, std::uint32_t> ordinals_;
   std::uint32_t next_ordinal_ = 0;
 };

@@ -142,7 +142,7 @@ void dashboard_model::apply(const decoded_event& e) {
     }
   } else if (const auto* i = std::get_if<domain::inventory::event>(&e.event)) {
     auto& inv = inventory_[id];
-    domain::inventory::evolve(inv, *i);
+    inv.apply(*i);
     if (inv.available() <= inv.low_stock_threshold) {
       low_.insert(id);
     } else {

@@ -13,6 +13,7 @@
 #include "actors/domain/inventory_item.hpp"
 #include "projections/dashboard.hpp"
 #include "projections/src/model.hpp"
+#include "projections/src/stock_figures.hpp"
 
 namespace agora::projections::detail {
 
@@ -57,7 +58,7 @@ class dashboard_model final : public model {
   std::unordered_map<std::string, std::string> sku_of_product_;
   std::size_t active_products_ = 0;
   std::size_t customers_ = 0;
-  std::unordered_map<std::string, domain::inventory::state> inventory_;
+  std::unordered_map<std::string, stock_figures> inventory_;
   std::set<std::string> low_;
 };
 
