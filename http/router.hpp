@@ -41,15 +41,17 @@ class router {
     std::size_t route = 0;
     /// found: the route name. 
     std::string name;
-    /// method_not_allowed (and found): the methods the path accepts, e.g.
-    /// "GET, HEAD, PUT". 
+    /// method_not_allowed (and found, when asked for): the methods the path
+    /// accepts, e.g. "GET, HEAD, PUT".
     std::string allow;
     /// found: decoded {name} values.
     std::vector<std::pair<std::string, std::string>> params;
   };
 
-  /// Matches without calling anything.
-  match_result match(method m, std::string_view path) const;
+  /// Matches without calling anything. `allow` is filled for
+  /// method_not_allowed, and for found only when `want_allow` (a CORS
+  /// preflight needs it; serving a request does not).
+  match_result match(method m, std::string_view path, bool want_allow = false) const;
 
   /// Matches `req`, fills req.path_params and req.route_name, and calls the
   /// handler; answers 404 (unknown path), 405 with Allow (known path, other

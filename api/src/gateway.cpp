@@ -128,54 +128,58 @@ std::string cache_key(const http::request& req, bool per_user) {
 
 }  // namespace
 
+void gateway::impl::serve_read(const http::request& rq, http::responder out, bool per_user,
+                               const std::function<read_result(const http::request&)>& produce) {
+  const std::string key = cache_key(rq, per_user);
+  if (deps_.cache) {
+    if (auto hit = deps_.cache->get(key, now())) {
+      const auto inm = rq.header("If-None-Match");
+      http::response resp = (inm && *inm == hit->etag) ? http::response::empty(304)
+                                                      : http::response::json(200, hit->body);
+      resp.headers.set("ETag", hit->etag);
+      resp.headers.set("X-Cache-Status", "HIT");
+      resp.headers.set("Cache-Control", per_user ? "private, no-cache" : "public, no-cache");
+      return out(std::move(resp));
+    }
+  }
+  const auto seen = epoch.load(std::memory_order_acquire);
+  read_result rr = produce(rq);
+  auto& resp = rr.response;
+  if (resp.status == 200) {
+    if (!resp.headers.contains("ETag")) resp.headers.set("ETag", http::response_cache::strong_etag(resp.body));
+    const std::string etag(*resp.headers.get("ETag"));
+    resp.headers.set("X-Cache-Status", "MISS");
+    resp.headers.set("Cache-Control", per_user ? "private, no-cache" : "public, no-cache");
+    // Not cached when a change batch arrived meanwhile: its invalidation
+    // may have run before this answer (rendered from the older snapshot)
+    // would be stored.
+    if (deps_.cache && rr.cacheable && epoch.load(std::memory_order_acquire) == seen) {
+      http::cache_entry e;
+      e.body = resp.body;
+      e.etag = etag;
+      e.tags = std::move(rr.tags);
+      e.expires_at = now() + std::chrono::duration_cast<std::chrono::microseconds>(opts_.cache_ttl).count();
+      deps_.cache->put(key, std::move(e));
+    }
+    const auto inm = rq.header("If-None-Match");
+    if (inm && *inm == etag) {
+      http::response nm = http::response::empty(304);
+      nm.headers.set("ETag", etag);
+      nm.headers.set("X-Cache-Status", "MISS");
+      return out(std::move(nm));
+    }
+  }
+  out(std::move(resp));
+}
+
 void gateway::impl::add_read(http::router& r, route_doc doc, bool per_user,
                              std::function<read_result(const http::request&)> produce) {
-  add(r, std::move(doc), [this, per_user, produce = std::move(produce)](http::request& req, http::responder respond) {
-    auto serve = [this, per_user, produce](const http::request& rq, http::responder out) {
-      const std::string key = cache_key(rq, per_user);
-      if (deps_.cache) {
-        if (auto hit = deps_.cache->get(key, now())) {
-          const auto inm = rq.header("If-None-Match");
-          http::response resp = (inm && *inm == hit->etag) ? http::response::empty(304)
-                                                          : http::response::json(200, hit->body);
-          resp.headers.set("ETag", hit->etag);
-          resp.headers.set("X-Cache-Status", "HIT");
-          resp.headers.set("Cache-Control", per_user ? "private, no-cache" : "public, no-cache");
-          return out(std::move(resp));
-        }
-      }
-      const auto seen = epoch.load(std::memory_order_acquire);
-      read_result rr = produce(rq);
-      auto& resp = rr.response;
-      if (resp.status == 200) {
-        if (!resp.headers.contains("ETag")) resp.headers.set("ETag", http::response_cache::strong_etag(resp.body));
-        const std::string etag(*resp.headers.get("ETag"));
-        resp.headers.set("X-Cache-Status", "MISS");
-        resp.headers.set("Cache-Control", per_user ? "private, no-cache" : "public, no-cache");
-        // Not cached when a change batch arrived meanwhile: its invalidation
-        // may have run before this answer (rendered from the older snapshot)
-        // would be stored.
-        if (deps_.cache && rr.cacheable && epoch.load(std::memory_order_acquire) == seen) {
-          http::cache_entry e;
-          e.body = resp.body;
-          e.etag = etag;
-          e.tags = std::move(rr.tags);
-          e.expires_at = now() + std::chrono::duration_cast<std::chrono::microseconds>(opts_.cache_ttl).count();
-          deps_.cache->put(key, std::move(e));
-        }
-        const auto inm = rq.header("If-None-Match");
-        if (inm && *inm == etag) {
-          http::response nm = http::response::empty(304);
-          nm.headers.set("ETag", etag);
-          nm.headers.set("X-Cache-Status", "MISS");
-          return out(std::move(nm));
-        }
-      }
-      out(std::move(resp));
-    };
-
+  // Shared, so that a request waiting for min_position holds it by pointer
+  // rather than each request copying the function.
+  auto fn = std::make_shared<const std::function<read_result(const http::request&)>>(std::move(produce));
+  add(r, std::move(doc), [this, per_user, fn](http::request& req, http::responder respond) {
     const auto min = req.param("min_position");
-    if (!min) return serve(req, std::move(respond));
+    if (!min) return serve_read(req, std::move(respond), per_user, *fn);
     const auto pos = parse_position(*min);
     if (!pos) {
       return respond(detail::invalid_body(req, {{"min_position", "must be a log position (a whole number)"}}));
@@ -183,13 +187,13 @@ void gateway::impl::add_read(http::router& r, route_doc doc, bool per_user,
     // Read your writes: answer once the read models have applied the write.
     auto copy = std::make_shared<http::request>(req);
     auto out = std::make_shared<http::responder>(std::move(respond));
-    deps_.projections->wait_for(*pos, opts_.read_your_writes_wait, [this, copy, out, serve, pos](bool reached) {
+    deps_.projections->wait_for(*pos, opts_.read_your_writes_wait, [this, copy, out, fn, per_user, pos](bool reached) {
       if (!reached) {
         return (*out)(detail::unavailable(*copy,
                                           "the read models have not reached position " + std::to_string(*pos) +
                                               " yet; retry"));
       }
-      serve(*copy, std::move(*out));
+      serve_read(*copy, std::move(*out), per_user, *fn);
     });
   });
 }

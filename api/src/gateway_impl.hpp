@@ -71,6 +71,9 @@ class gateway::impl {
   /// that honours min_position (read your writes).
   void add_read(http::router& r, route_doc doc, bool per_user,
                 std::function<read_result(const http::request&)> produce);
+  /// add_read's answer: from the response cache, or produced (and cached).
+  void serve_read(const http::request& rq, http::responder out, bool per_user,
+                  const std::function<read_result(const http::request&)>& produce);
 
   /// After a successful write: waits (bounded) until the read models have
   /// applied `ack`, then answers `render()` with `status`, ETag and

@@ -66,7 +66,7 @@ bool router::add(method m, std::string_view pattern, std::string name, handler h
   return true;
 }
 
-router::match_result router::match(method m, std::string_view path) const {
+router::match_result router::match(method m, std::string_view path, bool want_allow) const {
   match_result res;
   auto segs = split_path(path);
   const route* best = nullptr;
@@ -78,30 +78,33 @@ router::match_result router::match(method m, std::string_view path) const {
     }
     return false;
   };
+  auto path_matches = [&segs](const route& r) {
+    if (r.segments.size() != segs.size()) return false;
+    for (std::size_t i = 0; i < segs.size(); ++i) {
+      if (r.segments[i].is_param ? segs[i].empty() : r.segments[i].text != segs[i]) return false;
+    }
+    return true;
+  };
   bool path_known = false;
-  std::vector<const route*> path_routes;
   const route* best_get = nullptr;  // HEAD falls back to the GET route
   for (const auto& r : routes_) {
-    if (r.segments.size() != segs.size()) continue;
-    bool ok = true;
-    for (std::size_t i = 0; i < segs.size() && ok; ++i) {
-      ok = r.segments[i].is_param ? !segs[i].empty() : r.segments[i].text == segs[i];
-    }
-    if (!ok) continue;
+    if (!path_matches(r)) continue;
     path_known = true;
-    path_routes.push_back(&r);
     if (r.m == m && (best == nullptr || more_specific(r, *best))) best = &r;
     if (r.m == method::get && (best_get == nullptr || more_specific(r, *best_get))) best_get = &r;
   }
   if (best == nullptr && m == method::head) best = best_get;
   if (!path_known) return res;
-  // Allow lists the methods of the routes as specific as the chosen shape.
-  for (method cand : {method::get, method::head, method::post, method::put, method::patch, method::del,
-                      method::options}) {
-    for (const route* r : path_routes) {
-      if (r->m == cand || (cand == method::head && r->m == method::get)) {
-        append_allow(res.allow, cand);
-        break;
+  if (best == nullptr || want_allow) {
+    // Allow lists the methods of the routes this path matches (a second pass:
+    // rare, so the common case allocates nothing for it).
+    for (method cand : {method::get, method::head, method::post, method::put, method::patch, method::del,
+                        method::options}) {
+      for (const auto& r : routes_) {
+        if ((r.m == cand || (cand == method::head && r.m == method::get)) && path_matches(r)) {
+          append_allow(res.allow, cand);
+          break;
+        }
       }
     }
   }

@@ -481,7 +481,7 @@ class session : public std::enable_shared_from_this<session> {
     // CORS preflight from an allowed origin: answered here, never routed.
     auto acrm = req.headers.get("Access-Control-Request-Method");
     if (req.method == method::options && !s.origin.empty() && acrm && st_->origin_allowed(s.origin)) {
-      auto m = st_->routes->match(parse_method(*acrm), req.path);
+      auto m = st_->routes->match(parse_method(*acrm), req.path, /*want_allow=*/true);
       if (m.outcome != router::match_result::kind::not_found) {
         response r = response::empty(204);
         r.headers.set("Access-Control-Allow-Methods", m.allow.empty() ? std::string(*acrm) : m.allow);
