@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # HTTP benchmarks with wrk, in the same run as nginx (1 worker) serving the
 # same bytes from a file:
-#   1. cached GET /api/products/{id}  vs  nginx GET /product.json
+#   1. cached GET /api/products/{id}  vs  nginx GET /product.json, twice: nginx
+#      as configured out of the box (it opens the file on every request), and
+#      nginx with open_file_cache (no file syscalls: the stronger peer)
 #   2. uncached catalog search (every query new: always a cache MISS)
 #   3. POST /api/orders with sync on: saturated (64 connections), then at about
 #      half that rate (fewer connections) for the latency target.
@@ -16,6 +18,7 @@ for t in wrk nginx curl python3; do command -v $t >/dev/null || { echo "$t missi
 secs=${SECONDS_PER_RUN:-10}
 port=18180
 nginx_port=18181
+nginx_cached_port=18182
 work=$(mktemp -d "${TMPDIR:-/tmp}/agora-http-bench-XXXXXX")
 pid=
 cleanup() {
@@ -64,6 +67,7 @@ http {
   keepalive_requests 1000000;
   default_type application/json;
   server { listen 127.0.0.1:$nginx_port; root $work/www; }
+  server { listen 127.0.0.1:$nginx_cached_port; root $work/www; open_file_cache max=64 inactive=60s; }
 }
 NGINX
 nginx -c "$work/nginx.conf" -p "$work"
@@ -74,6 +78,7 @@ echo "== cached GET /api/products/{id}  vs  nginx (same bytes: $(wc -c < www/pro
 curl -s -o /dev/null "$base/api/products/$first_id"   # fill the cache
 echo "-- agorad"; wrk -t1 -c64 -d${secs}s --latency "$base/api/products/$first_id" | grep -E "Requests/sec|Latency|99%"
 echo "-- nginx";  wrk -t1 -c64 -d${secs}s --latency "http://127.0.0.1:$nginx_port/product.json" | grep -E "Requests/sec|Latency|99%"
+echo "-- nginx with open_file_cache";  wrk -t1 -c64 -d${secs}s --latency "http://127.0.0.1:$nginx_cached_port/product.json" | grep -E "Requests/sec|Latency|99%"
 echo "== uncached catalog search"
 wrk -t1 -c64 -d${secs}s -s "$root/bench/search.lua" "$base" | grep -E "Requests/sec|p50_ms"
 echo "== POST /api/orders (sync on), saturated: 64 connections"
