@@ -73,6 +73,18 @@ NGINX
 nginx -c "$work/nginx.conf" -p "$work"
 sleep 0.3
 
+# Waits until the outbox relay and the projections have caught up, so that one
+# measurement does not pay for the backlog the previous one left.
+settle() {
+  for _ in $(seq 300); do
+    if curl -sf "$base/metrics" | awk '/^agora_(outbox|projection)_lag/ { if ($2 != 0) busy = 1 } END { exit busy }'; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "(still catching up after 30 s)"
+}
+
 echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ); wrk -t1, ${secs}s per run"
 echo "== cached GET /api/products/{id}  vs  nginx (same bytes: $(wc -c < www/product.json) B)"
 curl -s -o /dev/null "$base/api/products/$first_id"   # fill the cache
@@ -81,8 +93,10 @@ echo "-- nginx";  wrk -t1 -c64 -d${secs}s --latency "http://127.0.0.1:$nginx_por
 echo "-- nginx with open_file_cache";  wrk -t1 -c64 -d${secs}s --latency "http://127.0.0.1:$nginx_cached_port/product.json" | grep -E "Requests/sec|Latency|99%"
 echo "== uncached catalog search"
 wrk -t1 -c64 -d${secs}s -s "$root/bench/search.lua" "$base" | grep -E "Requests/sec|p50_ms"
+settle
 echo "== POST /api/orders (sync on), saturated: 64 connections"
 AGORA_TOKENS=$tokens AGORA_SKUS=$skus wrk -t1 -c64 -d${secs}s -s "$root/bench/orders.lua" "$base" | grep -E "Requests/sec|p50_ms|Non-2xx"
+settle
 echo "== POST /api/orders, lighter load: 8 connections"
 AGORA_TOKENS=$tokens AGORA_SKUS=$skus wrk -t1 -c8 -d${secs}s -s "$root/bench/orders.lua" "$base" | grep -E "Requests/sec|p50_ms|Non-2xx"
 echo "== orders confirmed: $(curl -sf "$base/api/admin/stats" -H "Authorization: Bearer $admin" | json '["orders_by_status"]')"

@@ -37,23 +37,9 @@ void dashboard_model::publish(eventstore::log_position position) {
   for (const auto& [currency, m] : revenue_) {
     d->revenue.push_back(revenue_view{currency, m.gross, m.refunded, m.gross - m.refunded});
   }
-  if (units_dirty_) {
-    // One pass over the SKUs with units, only when a batch changed them.
-    std::vector<std::pair<std::string, std::int64_t>> all;
-    all.reserve(units_.size());
-    for (const auto& u : units_) {
-      if (u.second > 0) all.push_back(u);
-    }
-    auto before = [](const auto& a, const auto& b) {
-      return a.second != b.second ? a.second > b.second : a.first < b.first;
-    };
-    const std::size_t n = std::min(all.size(), dashboard_top_products);
-    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(), before);
-    all.resize(n);
-    top_ = std::move(all);
-    units_dirty_ = false;
-  }
-  for (const auto& [sku, units] : top_) {
+  std::size_t n = 0;
+  for (auto it = ranking_.begin(); it != ranking_.end() && n < dashboard_top_products; ++it, ++n) {
+    const auto& [units, sku] = *it;
     top_product_view t{sku, {}, {}, units};
     auto p = products_by_sku_.find(sku);
     if (p != products_by_sku_.end()) {
@@ -76,9 +62,13 @@ void dashboard_model::set_status(order_facts& o, std::string to) {
 }
 
 void dashboard_model::count_units(order_facts& o, std::int64_t sign) {
-  for (const auto& [sku, qty] : o.lines) units_[sku] += sign * qty;
+  for (const auto& [sku, qty] : o.lines) {
+    auto& units = units_[sku];
+    if (units > 0) ranking_.erase({units, sku});
+    units += sign * qty;
+    if (units > 0) ranking_.insert({units, sku});
+  }
   o.units_counted = sign > 0;
-  units_dirty_ = true;
 }
 
 void dashboard_model::apply_order(const std::string& id, const od::event& ev) {

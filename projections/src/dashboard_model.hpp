@@ -52,8 +52,16 @@ class dashboard_model final : public model {
   std::map<std::string, std::size_t> by_status_;
   std::map<std::string, money_facts> revenue_;
   std::unordered_map<std::string, std::int64_t> units_;  // by sku
-  bool units_dirty_ = true;
-  std::vector<std::pair<std::string, std::int64_t>> top_;  // cached top units
+  // SKUs with units > 0, most units first (ties by SKU), kept in step with
+  // units_: the top products are its first entries, so a publish does not
+  // rank every SKU again (with many SKUs that was most of a publish).
+  struct rank_less {
+    bool operator()(const std::pair<std::int64_t, std::string>& a,
+                    const std::pair<std::int64_t, std::string>& b) const {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    }
+  };
+  std::set<std::pair<std::int64_t, std::string>, rank_less> ranking_;
   std::unordered_map<std::string, product_facts> products_by_sku_;
   std::unordered_map<std::string, std::string> sku_of_product_;
   std::size_t active_products_ = 0;
