@@ -36,7 +36,8 @@ struct registry_state {
   std::unordered_map<std::string, entry> live;
   // Keys of `live` (node keys do not move), least recently used first.
   std::list<const std::string*> lru;
-  std::size_t max_live = 0;  // this shard's share of max_resident
+  std::size_t max_live = 0;    // this shard's share of max_resident
+  std::size_t shed_pause = 0;  // activations to let pass before shedding again
 };
 
 template <class Kind>
@@ -52,13 +53,25 @@ void drop(State& st, typename decltype(State::live)::iterator it) {
 /// Over this shard's limit: asks the least recently used aggregates to
 /// passivate. One that still has work refuses and stays; it goes to the back
 /// so that the next round asks others first.
+///
+/// A batch at a time (the excess plus 1/64 of the share, at least one more),
+/// then half as many activations pass before the next batch: the actors'
+/// gone_msg answers take a moment, and asking again on every activation
+/// meanwhile would ask far more aggregates than needed. Each round takes away
+/// more than the pause lets in, so the excess shrinks; an activation at the
+/// limit costs about two passivation requests. The sweep sheds too, for what
+/// refused while it was busy.
 template <class Kind>
 void shed(registry_actor<Kind>* self) {
   auto& st = self->state;
+  if (st.shed_pause > 0) {
+    --st.shed_pause;
+    return;
+  }
   if (st.live.size() <= st.max_live) return;
-  // Ask a few more than the excess: some refuse, and asking in small rounds
-  // would mean a round per activation.
-  std::size_t n = std::min(st.live.size() - st.max_live + 16, st.live.size() - 1);
+  const std::size_t batch = st.live.size() - st.max_live + std::max<std::size_t>(1, st.max_live / 64);
+  std::size_t n = std::min(batch, st.live.size() - 1);  // never the one just activated (at the back)
+  st.shed_pause = n / 2;
   while (n-- > 0) {
     const std::string* id = st.lru.front();
     auto it = st.live.find(*id);
@@ -154,6 +167,8 @@ caf::behavior registry(registry_actor<Kind>* self, std::shared_ptr<runtime> rt) 
           // The actor refuses when it still has work; it then stays.
           if (e.last_used <= idle_before) caf::anon_send(e.actor, passivate_msg{});
         }
+        st.shed_pause = 0;
+        shed(self);
         self->delayed_send(self, sweep, sweep_msg{});
       },
       [self](shutdown_msg) {

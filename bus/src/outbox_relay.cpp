@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -15,7 +14,6 @@
 #include "bus/src/checkpoint_tracker.hpp"
 #include "bus/src/envelope_reader.hpp"
 #include "bus/src/rdkafka_util.hpp"
-#include "eventstore/event_json.hpp"
 #include "eventstore/event_store.hpp"
 
 namespace agora::bus {

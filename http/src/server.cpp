@@ -503,7 +503,9 @@ class session : public std::enable_shared_from_this<session> {
       auto self = weak.lock();
       if (!self) return;  // the connection is gone; nobody to answer
       auto exec = self->socket_.get_executor();
-      if (self->dispatching_ == id && exec.running_in_this_thread()) {
+      // Thread first: dispatching_ belongs to the session's thread and must
+      // not be read from another.
+      if (exec.running_in_this_thread() && self->dispatching_ == id) {
         // Answered during dispatch, on this session's thread: no post; the
         // answer is finished once dispatch has named the route.
         self->sync_answer_.emplace(std::move(r));
