@@ -246,6 +246,18 @@ TEST_F(CommandServiceTest, IdleAggregatesPassivateAndReactivate) {
   EXPECT_EQ(svc_->stats().activations, 2u);
 }
 
+TEST_F(CommandServiceTest, OptionsOutOfRangeAreRefusedWithAMessage) {
+  for (auto breakit : std::vector<void (*)(actor_options&)>{
+           [](actor_options& o) { o.max_resident = 0; }, [](actor_options& o) { o.registry_shards = 0; },
+           [](actor_options& o) { o.scheduler_threads = 0; }, [](actor_options& o) { o.command_timeout_ms = 0; }}) {
+    actor_options bad = opts_;
+    breakit(bad);
+    auto s = command_service::start(*store_, bad, clock_, nullptr);
+    ASSERT_FALSE(s);
+    EXPECT_NE(s.error().find("out of range"), std::string::npos) << s.error();
+  }
+}
+
 TEST_F(CommandServiceTest, ANewAggregateIsActivatedWithoutReadingTheStore) {
   auto r = send("SKU-NEW", inv::command{inv::register_item{"SKU-NEW", 4, 0, clock_.now()}}, true, true);
   ASSERT_TRUE(r) << r.error().message;
