@@ -10,7 +10,8 @@
 // actor that has just stopped) is settled here: CAF answers such a request
 // with request_receiver_down, which means the actor never handled it, so the
 // registry starts a fresh actor and sends the command again, once. A command
-// is therefore neither lost nor handled twice.
+// is therefore neither lost nor handled twice, and a state query racing
+// passivation is answered rather than failed.
 
 #include <spdlog/spdlog.h>
 
@@ -131,6 +132,25 @@ void forward(registry_actor<Kind>* self, std::shared_ptr<route_msg<Kind>> m, caf
             });
 }
 
+/// Asks an aggregate for its state. Like a command, a query that reaches an
+/// actor which stopped before taking it is asked again of a fresh actor, once:
+/// otherwise a read racing passivation would fail although nothing is wrong.
+template <class Kind>
+void ask_state(registry_actor<Kind>* self, std::string id, state_callback done, int attempt) {
+  caf::actor target = activate(self, id);
+  self->request(target, std::chrono::milliseconds(self->state.rt->opts.command_timeout_ms), state_query{})
+      .then([done](state_reply& r) { done(std::move(r.json)); },
+            [self, id = std::move(id), done, target, attempt](caf::error& e) mutable {
+              if (e == caf::sec::request_receiver_down && attempt == 0) {
+                auto& live = self->state.live;
+                if (auto it = live.find(id); it != live.end() && it->second.actor == target) drop(self->state, it);
+                self->state.rt->retries.fetch_add(1, std::memory_order_relaxed);
+                return ask_state(self, std::move(id), std::move(done), 1);
+              }
+              done(agora::unexpected{make_command_error(command_errc::unavailable, caf::to_string(e))});
+            });
+}
+
 template <class Kind>
 caf::behavior registry(registry_actor<Kind>* self, std::shared_ptr<runtime> rt) {
   self->state.rt = std::move(rt);
@@ -145,16 +165,7 @@ caf::behavior registry(registry_actor<Kind>* self, std::shared_ptr<runtime> rt) 
         forward(self, std::make_shared<route_msg<Kind>>(std::move(m)), rp);
         return rp;
       },
-      [self](route_query<Kind>& q) {
-        auto done = std::move(q.done);
-        caf::actor target = activate(self, q.id);
-        self->request(target, std::chrono::milliseconds(self->state.rt->opts.command_timeout_ms), state_query{})
-            .then([done](state_reply& r) { done(std::move(r.json)); },
-                  [done](caf::error& e) {
-                    // A query is harmless to lose; the caller may simply ask again.
-                    done(agora::unexpected{make_command_error(command_errc::unavailable, caf::to_string(e))});
-                  });
-      },
+      [self](route_query<Kind>& q) { ask_state(self, std::move(q.id), std::move(q.done), 0); },
       [self](wake_msg& w) { activate(self, w.id); },
       [self](gone_msg& g) {
         auto& live = self->state.live;

@@ -325,9 +325,28 @@ TEST_F(CommandServiceTest, PassivationRaceNeitherLosesNorDoublesCommands) {
       }
     });
   }
+  // State queries race passivation too; each one is answered.
+  std::atomic<bool> sending{true};
+  std::atomic<int> reads{0}, failed_reads{0};
+  std::thread reader([&] {
+    std::mt19937 rng(99);
+    while (sending.load()) {
+      const std::string st = state(aggregate_kind::inventory, "SKU-R");
+      ++reads;
+      if (st.rfind("{", 0) != 0) {
+        ++failed_reads;
+        ADD_FAILURE() << "state query failed: " << st;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(rng() % 12000));
+    }
+  });
   for (auto& s : senders) s.join();
+  sending = false;
+  reader.join();
   EXPECT_EQ(ok.load(), kCommands);
   EXPECT_EQ(failed.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(failed_reads.load(), 0);
   const std::string st = state(aggregate_kind::inventory, "SKU-R");
   EXPECT_EQ(field(st, "on_hand"), kCommands) << "each command applied exactly once";
   auto events = store_->read_stream("inventory-SKU-R", 1, 10000);
