@@ -247,6 +247,28 @@ TEST_F(ServerTest, BodyOverLimitIs413) {
   EXPECT_EQ(c2.request("POST", "/api/products", "{\"a\":1}").status, 201);
 }
 
+TEST_F(ServerTest, ExpectContinueGetsA100BeforeTheBody) {
+  start(defaults());
+  http_client c(srv_.port());
+  c.send_raw("POST /api/products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             "Content-Length: 7\r\nExpect: 100-continue\r\n\r\n");
+  // The client holds the body back until the interim answer comes.
+  EXPECT_EQ(c.read_response(true).status, 100);
+  c.send_raw("{\"a\":1}");
+  EXPECT_EQ(c.read_response().status, 201);
+  // A body over the limit is refused before the client sends it: no 100.
+  c.send_raw("POST /api/products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             "Content-Length: 4096\r\nExpect: 100-continue\r\n\r\n");
+  auto r = c.read_response();
+  expect_problem(r, 413, "payload-too-large", "/api/products");
+  // A client that sends the body at once gets no stray 100 either.
+  http_client c2(srv_.port());
+  c2.send_raw("POST /api/products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              "Content-Length: 7\r\nExpect: 100-continue\r\n\r\n{\"a\":1}");
+  EXPECT_EQ(c2.read_response().status, 201);
+  EXPECT_EQ(c2.request("GET", "/api/products/1").status, 200);
+}
+
 TEST_F(ServerTest, HeaderOverLimitIs431) {
   start(defaults());
   http_client c(srv_.port());
