@@ -41,6 +41,11 @@ struct actor_options {
   std::int64_t cart_hold_ttl_ms = 15 * 60 * 1000;
   /// Registries per aggregate kind (ids are spread over them by hash).
   int registry_shards = 2;
+  /// An inventory item remembers an order whose reservation has settled
+  /// (committed, released, restored) this long, to recognise late repeats
+  /// (they come within command timeouts); then it forgets it, so the item's
+  /// state does not grow with every order ever placed. 0: remember forever.
+  std::int64_t reservation_retention_ms = 60 * 60 * 1000;
 
   /// Reads actors.* keys.
   static actor_options from_config(config& cfg);

@@ -279,6 +279,18 @@ result decide_cmd(const state& s, const restore& c) {
   return none();
 }
 
+result decide_cmd(const state& s, const forget_settled& c) {
+  AGORA_DOMAIN_TRY(require_registered(s));
+  reservations_forgotten e;
+  for (auto it = s.settled.begin();
+       it != s.settled.end() && it->first < c.settled_before && e.order_ids.size() < max_forget_per_event; ++it) {
+    e.order_ids.push_back(it->second);
+  }
+  if (e.order_ids.empty()) return none();
+  e.at = c.now;
+  return std::vector<event>{std::move(e)};
+}
+
 void evolve_one(state& s, const item_registered& e) {
   s.registered = true;
   s.sku = e.sku;
@@ -306,21 +318,41 @@ void drop_hold(state& s, const std::string& cart_id) {
 }
 void evolve_one(state& s, const hold_released& e) { drop_hold(s, e.cart_id); }
 void evolve_one(state& s, const hold_expired& e) { drop_hold(s, e.cart_id); }
+// Moves order `id` (settled at `at`) into the settled index.
+void settle(state& s, const std::string& id, reservation& r, timestamp_us at) {
+  if (r.status != reservation_status::reserved) s.settled.erase({r.settled_at, id});
+  r.settled_at = at;
+  s.settled.emplace(at, id);
+}
 void evolve_one(state& s, const reservation_released& e) {
-  auto& r = s.orders[e.order_id];  // creates the tombstone for an unknown order
+  auto& r = s.orders[e.order_id];  // creates the tombstone for an unknown order (as "reserved" of 0)
   if (r.status == reservation_status::reserved) s.reserved -= r.quantity;
-  r = reservation{e.quantity, reservation_status::released};
+  settle(s, e.order_id, r, e.at);
+  r.quantity = e.quantity;
+  r.status = reservation_status::released;
 }
 void evolve_one(state& s, const reservation_committed& e) {
   auto& r = s.orders[e.order_id];
   s.reserved -= r.quantity;
   s.on_hand -= r.quantity;
+  settle(s, e.order_id, r, e.at);
   r.status = reservation_status::committed;
 }
 void evolve_one(state& s, const stock_restored& e) {
   auto& r = s.orders[e.order_id];
   s.on_hand += e.quantity;
+  settle(s, e.order_id, r, e.at);
   r.status = reservation_status::restored;
+}
+void evolve_one(state& s, const reservations_forgotten& e) {
+  for (const auto& id : e.order_ids) {
+    auto it = s.orders.find(id);
+    // Only settled orders are forgotten (decide picks no other); a reserved
+    // one stays, so `reserved` keeps matching the map.
+    if (it == s.orders.end() || it->second.status == reservation_status::reserved) continue;
+    s.settled.erase({it->second.settled_at, id});
+    s.orders.erase(it);
+  }
 }
 void evolve_one(state&, const low_stock_reached&) {}
 void evolve_one(state&, const back_in_stock&) {}
@@ -340,6 +372,7 @@ constexpr std::string_view name_of(const reservation_committed&) { return "Reser
 constexpr std::string_view name_of(const stock_restored&) { return "StockRestored"; }
 constexpr std::string_view name_of(const low_stock_reached&) { return "LowStockReached"; }
 constexpr std::string_view name_of(const back_in_stock&) { return "BackInStock"; }
+constexpr std::string_view name_of(const reservations_forgotten&) { return "ReservationsForgotten"; }
 
 void write(json_writer& w, const item_registered& e) {
   w.key("sku").value(e.sku).key("on_hand").value(e.on_hand);
@@ -378,6 +411,11 @@ void write(json_writer& w, const low_stock_reached& e) {
 }
 void write(json_writer& w, const back_in_stock& e) {
   w.key("sku").value(e.sku).key("available").value(e.available).key("threshold").value(e.threshold);
+}
+void write(json_writer& w, const reservations_forgotten& e) {
+  w.key("order_ids").begin_array();
+  for (const auto& id : e.order_ids) w.value(id);
+  w.end_array();
 }
 
 agora::expected<event, domain_error> decode_v1(std::string_view type, detail::reader& r) {
@@ -430,6 +468,10 @@ agora::expected<event, domain_error> decode_v1(std::string_view type, detail::re
     back_in_stock e{r.str("sku"), r.i64("available"), r.i64("threshold"), at};
     return r.finish<event>(std::move(e));
   }
+  if (type == "ReservationsForgotten") {
+    reservations_forgotten e{r.str_array("order_ids"), at};
+    return r.finish<event>(std::move(e));
+  }
   return agora::unexpected{detail::unknown_event_type(kind, type)};
 }
 
@@ -477,6 +519,7 @@ std::string encode_state(const state& s) {
   for (const auto& [id, r] : s.orders) {
     w.key(id).begin_object();
     w.key("quantity").value(r.quantity).key("status").value(to_string(r.status));
+    if (r.settled_at != 0) w.key("settled_at").value(r.settled_at);
     w.end_object();
   }
   w.end_object();
@@ -513,6 +556,8 @@ agora::expected<state, domain_error> decode_state(std::string_view json) {
     auto st = parse_status(m.str("status"));
     if (m.ok() && !st) m.fail("unknown reservation status for order " + id);
     res.status = st.value_or(reservation_status::reserved);
+    res.settled_at = m.opt_i64("settled_at").value_or(0);
+    if (res.status != reservation_status::reserved) s.settled.emplace(res.settled_at, id);
     s.orders.emplace(id, res);
   });
   r.members("holds", [&](const std::string& id, detail::reader& m) {

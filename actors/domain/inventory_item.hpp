@@ -15,6 +15,11 @@
 //                       reserved --release/restore--> released
 //   (none) --release--> released (a tombstone: a reserve that arrives after the
 //                       release of the same order, e.g. reordered messages, is ignored)
+//   committed | released | restored --forget (after the retention)--> (none)
+// A settled order (committed, released or restored) is remembered only to recognise
+// late repeats, which come within seconds (command timeouts, saga retries); after
+// the retention the item forgets it, so the state holds the live reservations and a
+// window of recent history instead of every order the SKU ever had.
 //
 // Low-stock signals: whenever one decision's events take available from above the
 // threshold to at-or-below it, LowStockReached is appended to that decision; from
@@ -23,6 +28,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -36,7 +42,7 @@ namespace agora::domain::inventory {
 
 /// Stream ids are `inventory-<sku>`.
 inline constexpr std::string_view kind = "inventory";
-inline constexpr std::uint32_t state_schema_version = 1;
+inline constexpr std::uint32_t state_schema_version = 2;  // 2: reservation.settled_at
 /// Upper bound on any one quantity in a command; keeps every sum far from overflow.
 inline constexpr std::int64_t max_quantity = 1'000'000'000;
 
@@ -108,9 +114,21 @@ struct restore {
   timestamp_us now = 0;
 };
 
+/// Forgets orders whose reservation settled (committed, released or restored)
+/// before `settled_before`, at most max_forget_per_event of them, oldest first.
+/// No events when there is nothing to forget. Costs O(forgotten * log orders).
+struct forget_settled {
+  timestamp_us settled_before = 0;
+  timestamp_us now = 0;
+};
+
+/// Order ids one ReservationsForgotten carries at most (keeps the event far below
+/// the store's event size limit); more are forgotten by the next decision.
+inline constexpr std::size_t max_forget_per_event = 4096;
+
 using command = std::variant<register_item, receive_stock, adjust, set_low_stock_threshold,
                              reserve_for_order, hold_for_cart, release_hold, expire_holds,
-                             release_reservation, commit_reservation, restore>;
+                             release_reservation, commit_reservation, restore, forget_settled>;
 
 // ---- events -----------------------------------------------------------------
 
@@ -196,10 +214,16 @@ struct back_in_stock {
   timestamp_us at = 0;
 };
 
+/// "ReservationsForgotten": these settled orders are no longer remembered.
+struct reservations_forgotten {
+  std::vector<std::string> order_ids;
+  timestamp_us at = 0;
+};
+
 using event = std::variant<item_registered, stock_received, stock_adjusted, low_stock_threshold_set,
                            stock_reserved, stock_held, hold_released, hold_expired,
                            reservation_released, reservation_committed, stock_restored,
-                           low_stock_reached, back_in_stock>;
+                           low_stock_reached, back_in_stock, reservations_forgotten>;
 
 // ---- state ------------------------------------------------------------------
 
@@ -211,6 +235,8 @@ const char* to_string(reservation_status s) noexcept;
 struct reservation {
   std::int64_t quantity = 0;
   reservation_status status = reservation_status::reserved;
+  /// When it left `reserved` (0 while reserved).
+  timestamp_us settled_at = 0;
 };
 
 /// One cart's hold.
@@ -228,7 +254,11 @@ struct state {
   std::int64_t reserved = 0;
   std::int64_t held = 0;
   std::int64_t low_stock_threshold = 0;
-  std::map<std::string, reservation> orders;  // by order id; kept forever (idempotency)
+  std::map<std::string, reservation> orders;  // by order id; settled ones until forgotten
+  /// The settled entries of `orders` by (settled_at, order id): what
+  /// forget_settled takes, oldest first, without scanning every order. Derived
+  /// from `orders` (rebuilt by decode_state, not stored in snapshots).
+  std::set<std::pair<timestamp_us, std::string>> settled;
   std::map<std::string, hold> holds;          // by cart id; only live holds
   timestamp_us created_at = 0;
   timestamp_us updated_at = 0;

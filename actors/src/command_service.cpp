@@ -60,6 +60,8 @@ actor_options actor_options::from_config(config& cfg) {
       cfg.get_duration_ms("actors.saga_step_timeout", o.saga_step_timeout_ms, "wait for one inventory answer in the order saga");
   o.cart_hold_ttl_ms = cfg.get_duration_ms("actors.cart_hold_ttl", o.cart_hold_ttl_ms, "how long cart holds last");
   o.registry_shards = static_cast<int>(cfg.get_int("actors.registry_shards", o.registry_shards, "registries per kind"));
+  o.reservation_retention_ms = cfg.get_duration_ms("actors.reservation_retention", o.reservation_retention_ms,
+                                                   "how long inventory remembers settled orders (0: forever)");
   return o;
 }
 
@@ -124,6 +126,9 @@ agora::expected<std::unique_ptr<command_service>, std::string> command_service::
   if (options.scheduler_threads < 1 || options.io_threads < 1 || options.registry_shards < 1 || options.max_resident < 1 ||
       options.max_queued_commands < 1 || options.command_timeout_ms < 1) {
     return agora::unexpected{std::string("actor options out of range (threads, shards, max_resident, queue, timeout must be >= 1)")};
+  }
+  if (options.reservation_retention_ms < 0) {
+    return agora::unexpected{std::string("actors.reservation_retention out of range: must be >= 0 (0 remembers settled orders forever)")};
   }
   auto p = std::make_unique<impl>();
   p->rt = std::make_shared<runtime>();

@@ -31,10 +31,40 @@ void later(Self* self, std::chrono::milliseconds delay, F fn) {
 // inventory
 
 template <>
+struct extra_state<inventory_kind> {
+  timestamp_us next_forget = 0;  // look for settled orders to forget from then on
+  bool forgetting = false;       // a forget_settled is queued or in flight
+};
+
+template <>
 struct hooks<inventory_kind> : default_hooks {
   template <class Self>
   static std::optional<timestamp_us> wakeup(Self* self) {
     return self->state.s.next_hold_expiry();
+  }
+
+  /// Forgets settled orders past actor_options::reservation_retention_ms. The
+  /// check is O(1) (the settled index is ordered by time); at most one forget
+  /// per second (or per quarter retention, when shorter) keeps it from
+  /// costing an append per batch, and a full event (max_forget_per_event)
+  /// looks again at once, so a hot SKU forgets as fast as it settles.
+  template <class Self>
+  static void on_ready(Self* self) {
+    namespace inv = domain::inventory;
+    auto& st = self->state;
+    const timestamp_us retention = st.rt->opts.reservation_retention_ms * 1000;
+    if (retention <= 0 || st.extra.forgetting || st.s.settled.empty()) return;
+    const timestamp_us now = st.rt->now();
+    if (now < st.extra.next_forget || st.s.settled.begin()->first >= now - retention) return;
+    st.extra.forgetting = true;
+    st.extra.next_forget = now + std::min<timestamp_us>(1'000'000, std::max<timestamp_us>(1, retention / 4));
+    const timestamp_us cutoff = now - retention;
+    run_internal(self, inv::command{inv::forget_settled{cutoff, now}}, [self, cutoff](const command_result& r) {
+      auto& x = self->state.extra;
+      x.forgetting = false;
+      const auto& settled = self->state.s.settled;
+      if (r && !settled.empty() && settled.begin()->first < cutoff) x.next_forget = 0;  // a full event: more are due
+    });
   }
 };
 

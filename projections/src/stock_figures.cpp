@@ -41,6 +41,9 @@ void stock_figures::apply(const domain::inventory::event& e) {
           on_hand -= ev.quantity;
         } else if constexpr (std::is_same_v<T, inv::stock_restored>) {
           on_hand += ev.quantity;
+        } else if constexpr (std::is_same_v<T, inv::reservations_forgotten>) {
+          // Settled orders only: no quantity moves, and the figures did not change.
+          return;
         } else {
           static_assert(std::is_same_v<T, inv::low_stock_reached> || std::is_same_v<T, inv::back_in_stock>,
                         "a new inventory event: say what it does to the figures");

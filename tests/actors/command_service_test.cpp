@@ -249,7 +249,8 @@ TEST_F(CommandServiceTest, IdleAggregatesPassivateAndReactivate) {
 TEST_F(CommandServiceTest, OptionsOutOfRangeAreRefusedWithAMessage) {
   for (auto breakit : std::vector<void (*)(actor_options&)>{
            [](actor_options& o) { o.max_resident = 0; }, [](actor_options& o) { o.registry_shards = 0; },
-           [](actor_options& o) { o.scheduler_threads = 0; }, [](actor_options& o) { o.command_timeout_ms = 0; }}) {
+           [](actor_options& o) { o.scheduler_threads = 0; }, [](actor_options& o) { o.command_timeout_ms = 0; },
+           [](actor_options& o) { o.reservation_retention_ms = -1; }}) {
     actor_options bad = opts_;
     breakit(bad);
     auto s = command_service::start(*store_, bad, clock_, nullptr);
@@ -579,6 +580,57 @@ TEST_F(CommandServiceTest, PaymentsRefundsAndStockRestoredOnCancel) {
   }));
   ASSERT_TRUE(eventually([&] { return field(state(aggregate_kind::inventory, "P1"), "reserved") == 0; }));
   EXPECT_EQ(field(state(aggregate_kind::inventory, "P1"), "on_hand"), 5);
+}
+
+TEST_F(CommandServiceTest, InventoryForgetsSettledOrdersAfterTheRetention) {
+  svc_.reset();
+  opts_.reservation_retention_ms = 300;
+  start();
+  register_item("F1", 100);
+  for (const char* o : {"o1", "o2", "o3"}) {
+    ASSERT_TRUE(send("F1", inv::command{inv::reserve_for_order{o, 1, std::nullopt, clock_.now()}}));
+  }
+  ASSERT_TRUE(send("F1", inv::command{inv::release_reservation{"o1", "rejected", clock_.now()}}));
+  ASSERT_TRUE(send("F1", inv::command{inv::release_reservation{"o2", "rejected", clock_.now()}}));
+  auto orders_of = [&] {
+    simdjson::dom::parser parser;
+    std::set<std::string> ids;
+    simdjson::dom::object orders;
+    if (parser.parse(state(aggregate_kind::inventory, "F1"))["orders"].get(orders)) return ids;
+    for (auto kv : orders) ids.insert(std::string(kv.key));
+    return ids;
+  };
+  EXPECT_EQ(orders_of(), (std::set<std::string>{"o1", "o2", "o3"})) << "within the retention";
+  std::this_thread::sleep_for(400ms);
+  // The next command finds them past the retention; the live reservation stays.
+  ASSERT_TRUE(send("F1", inv::command{inv::receive_stock{1, clock_.now()}}));
+  ASSERT_TRUE(eventually([&] { return orders_of() == std::set<std::string>{"o3"}; }));
+  auto events = store_->read_stream("inventory-F1", 1, 100);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->back().type, "ReservationsForgotten");
+  EXPECT_NE(events->back().data.find("\"o1\""), std::string::npos);
+  EXPECT_NE(events->back().data.find("\"o2\""), std::string::npos);
+  // The figures did not move, and a restart folds the same state.
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "F1"), "reserved"), 1);
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "F1"), "on_hand"), 101);
+  restart();
+  EXPECT_EQ(orders_of(), std::set<std::string>{"o3"});
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "F1"), "reserved"), 1);
+}
+
+TEST_F(CommandServiceTest, ZeroRetentionRemembersSettledOrders) {
+  svc_.reset();
+  opts_.reservation_retention_ms = 0;
+  start();
+  register_item("F2", 10);
+  ASSERT_TRUE(send("F2", inv::command{inv::reserve_for_order{"o1", 1, std::nullopt, clock_.now()}}));
+  ASSERT_TRUE(send("F2", inv::command{inv::release_reservation{"o1", "rejected", clock_.now()}}));
+  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(send("F2", inv::command{inv::receive_stock{1, clock_.now()}}));
+  auto events = store_->read_stream("inventory-F2", 1, 100);
+  ASSERT_TRUE(events);
+  for (const auto& e : *events) EXPECT_NE(e.type, "ReservationsForgotten");
+  EXPECT_NE(state(aggregate_kind::inventory, "F2").find("\"o1\""), std::string::npos);
 }
 
 TEST_F(CommandServiceTest, ShippingCommitsTheReservation) {

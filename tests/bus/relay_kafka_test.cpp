@@ -220,6 +220,10 @@ TEST(OutboxRelayKafka, BrokerOutageAndErrorsLoseNothingAndKeepPerKeyOrder) {
     max_lag = std::max(max_lag, st.lag);
     states.insert(st.state);
   }
+  // Message timeouts (2 s) are noticed by librdkafka's periodic scan, which
+  // may run late on a loaded machine: wait for the republish they cause while
+  // the brokers are still down, instead of assuming the loop took long enough.
+  for (int i = 0; i < 100 && relay.stats().retries == 0; ++i) std::this_thread::sleep_for(100ms);
   const auto during = relay.stats();
   EXPECT_GE(max_lag, 250u) << "the lag grows while the broker is away";
   EXPECT_TRUE(states.count(relay_state::broker_down) || states.count(relay_state::backing_off));

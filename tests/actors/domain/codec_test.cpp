@@ -28,7 +28,7 @@ TEST(Codec, InventoryEventsRoundTrip) {
       low_stock_threshold_set{4, T}, stock_reserved{"o1", 3, T}, stock_held{"c1", 2, T + 9, T},
       hold_released{"c1", 2, T}, hold_expired{"c2", 1, T}, reservation_released{"o1", 3, "rejected", T},
       reservation_committed{"o1", 3, T}, stock_restored{"o1", 3, T}, low_stock_reached{"SKU-1", 1, 2, T},
-      back_in_stock{"SKU-1", 5, 2, T},
+      back_in_stock{"SKU-1", 5, 2, T}, reservations_forgotten{{"o1", "o2"}, T},
   });
 }
 

@@ -2,6 +2,7 @@
 // and replay / snapshot equivalence over a long history.
 
 #include <random>
+#include <set>
 
 #include "test_support.hpp"
 
@@ -35,6 +36,12 @@ void expect_invariants(const state& s) {
   for (const auto& [id, h] : s.holds) held += h.quantity;
   EXPECT_EQ(s.reserved, reserved);
   EXPECT_EQ(s.held, held);
+  // The settled index is exactly the settled orders.
+  std::set<std::pair<timestamp_us, std::string>> settled;
+  for (const auto& [id, r] : s.orders) {
+    if (r.status != reservation_status::reserved) settled.emplace(r.settled_at, id);
+  }
+  EXPECT_EQ(s.settled, settled);
 }
 
 TEST(InventoryDecide, RegisterReceiveAdjustThreshold) {
@@ -200,6 +207,64 @@ TEST(InventoryDecide, ReleaseCommitRestore) {
       expect_invariants);
 }
 
+TEST(InventoryDecide, ForgetSettled) {
+  // o1 reserved (live), o2 released at T, o3 committed at T + 10 s, o4 restored
+  // at T + 20 s, o5 a tombstone at T + 30 s.
+  const evs h = with(item(100), {stock_reserved{"o1", 1, T}, stock_reserved{"o2", 2, T},
+                                 reservation_released{"o2", 2, "rejected", T}, stock_reserved{"o3", 3, T},
+                                 reservation_committed{"o3", 3, T + 10 * sec}, stock_reserved{"o4", 4, T},
+                                 reservation_committed{"o4", 4, T}, stock_restored{"o4", 4, T + 20 * sec},
+                                 reservation_released{"o5", 0, "rejected", T + 30 * sec}});
+  run_cases<A>(
+      {
+          accepts<A>("nothing settled before the cutoff", h, forget_settled{T, later}, {}),
+          accepts<A>("settled before the cutoff, oldest first", h, forget_settled{T + 20 * sec + 1, later},
+                     {reservations_forgotten{{"o2", "o3", "o4"}, later}}),
+          accepts<A>("a live reservation is never forgotten", h, forget_settled{later, later},
+                     {reservations_forgotten{{"o2", "o3", "o4", "o5"}, later}}),
+          accepts<A>("nothing to forget", item(), forget_settled{later, later}, {}),
+          rejects<A>("unregistered", {}, forget_settled{later, later}, domain_errc::not_found, ""),
+      },
+      expect_invariants);
+  auto s = fold<A>(with(h, {reservations_forgotten{{"o2", "o3", "o4", "o5"}, later}}));
+  ASSERT_EQ(s.orders.size(), 1u);
+  EXPECT_EQ(s.orders.count("o1"), 1u);
+  EXPECT_EQ(s.reserved, 1);
+  EXPECT_EQ(s.on_hand, 97);
+  // A live reservation named in the event (not something decide produces) stays.
+  auto kept = fold<A>(with(h, {reservations_forgotten{{"o1"}, later}}));
+  EXPECT_EQ(kept.orders.count("o1"), 1u);
+  EXPECT_EQ(kept.reserved, 1);
+  // The settlement time survives a snapshot.
+  auto snap = decode_state(encode_state(fold<A>(h)));
+  ASSERT_TRUE(snap.has_value()) << snap.error().message;
+  EXPECT_EQ(snap->orders.at("o3").settled_at, T + 10 * sec);
+  EXPECT_EQ(snap->orders.at("o1").settled_at, 0);
+}
+
+TEST(InventoryDecide, ForgetSettledIsCappedPerEvent) {
+  evs h = item(max_quantity);
+  const std::size_t n = max_forget_per_event + 10;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string id = "o" + std::to_string(i);
+    h.push_back(stock_reserved{id, 1, T});
+    // Settled newest-first by id, so "oldest first" is not map order.
+    h.push_back(reservation_released{id, 1, "x", T + static_cast<timestamp_us>(n - i) * sec});
+  }
+  auto s = fold<A>(h);
+  auto d = decide(s, forget_settled{later + static_cast<timestamp_us>(n) * sec, later});
+  ASSERT_TRUE(d.has_value());
+  ASSERT_EQ(d->size(), 1u);
+  const auto& f = std::get<reservations_forgotten>(d->front());
+  ASSERT_EQ(f.order_ids.size(), max_forget_per_event);
+  EXPECT_EQ(f.order_ids.front(), "o" + std::to_string(n - 1)) << "the oldest settlement first";
+  for (const auto& e : *d) evolve(s, e);
+  EXPECT_EQ(s.orders.size(), 10u);
+  auto rest = decide(s, forget_settled{later + static_cast<timestamp_us>(n) * sec, later});
+  ASSERT_TRUE(rest.has_value());
+  EXPECT_EQ(std::get<reservations_forgotten>(rest->front()).order_ids.size(), 10u);
+}
+
 TEST(InventoryState, CommitMovesOnHandAndNextExpiry) {
   auto s = fold<A>(with(item(), {stock_reserved{"o1", 3, T}, reservation_committed{"o1", 3, T},
                                  stock_held{"c1", 1, later, T}, stock_held{"c2", 1, later - sec, T}}));
@@ -219,7 +284,7 @@ command random_command(std::mt19937_64& rng, const state& s, timestamp_us now) {
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
   auto order_id = [&] { return "o" + std::to_string(pick(4000)); };
   auto cart_id = [&] { return "c" + std::to_string(pick(20)); };
-  switch (pick(12)) {
+  switch (pick(13)) {
     case 0: return receive_stock{pick(9) + (pick(10) == 0 ? 0 : 1), now};
     case 1: return adjust{pick(21) - 10, pick(20) == 0 ? "" : "count", now};
     case 2: return set_low_stock_threshold{pick(15), now};
@@ -235,6 +300,7 @@ command random_command(std::mt19937_64& rng, const state& s, timestamp_us now) {
     case 8: return expire_holds{now};
     case 9: return release_reservation{order_id(), "rejected", now};
     case 10: return commit_reservation{order_id(), now};
+    case 11: return forget_settled{now - 300 * sec, now};
     default: {
       // Prefer orders that exist so restore does real work.
       if (!s.orders.empty() && pick(2) == 0) {
@@ -293,6 +359,10 @@ TEST(InventoryProperty, RandomCommandsKeepInvariantsAndSignalCrossings) {
     if (step % 997 == 0) snapshots.emplace_back(history.size(), encode_state(s));
   }
   EXPECT_GT(accepted, 3000) << "on_hand " << s.on_hand << " reserved " << s.reserved << " held " << s.held;
+  const auto forgets = std::count_if(history.begin(), history.end(), [](const event& e) {
+    return std::holds_alternative<reservations_forgotten>(e);
+  });
+  EXPECT_GT(forgets, 10) << "settled orders were forgotten along the way";
   EXPECT_GT(low_signals, 10);
   EXPECT_GT(back_signals, 10);
 
