@@ -1,11 +1,18 @@
 #include "actors/src/io_pool.hpp"
 
+#include "common/thread_name.hpp"
+
 #include <spdlog/spdlog.h>
 
 namespace agora::actors::detail {
 
 io_pool::io_pool(int threads, std::size_t queue_limit) : limit_(queue_limit) {
-  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { run(); });
+  for (int i = 0; i < std::max(1, threads); ++i) {
+    threads_.emplace_back([this] {
+      set_current_thread_name("actors-io");
+      run();
+    });
+  }
 }
 
 void io_pool::stop() {

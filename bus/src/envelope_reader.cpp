@@ -6,6 +6,7 @@
 
 #include "eventstore/event_json.hpp"
 #include "eventstore/event_store.hpp"
+#include "common/thread_name.hpp"
 
 namespace agora::bus::detail {
 
@@ -26,7 +27,10 @@ void envelope_reader::start(eventstore::log_position from) {
     next_ = from == 0 ? 1 : from;
     ++generation_;
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    set_current_thread_name("relay-reader");
+    run();
+  });
 }
 
 void envelope_reader::stop() {

@@ -15,6 +15,7 @@
 #include "bus/relay_options.hpp"
 #include "bus/src/rdkafka_util.hpp"
 #include "common/config.hpp"
+#include "common/thread_name.hpp"
 
 namespace agora::bus {
 
@@ -87,7 +88,10 @@ class feed_consumer::impl {
     const auto e = rd_kafka_subscribe(rk_, list);
     rd_kafka_topic_partition_list_destroy(list);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return unexpected(std::string("feed consumer: subscribe: ") + rd_kafka_err2str(e));
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+      set_current_thread_name("feed-consumer");
+      run();
+    });
     return {};
   }
 

@@ -15,6 +15,7 @@
 #include "bus/src/envelope_reader.hpp"
 #include "bus/src/rdkafka_util.hpp"
 #include "eventstore/event_store.hpp"
+#include "common/thread_name.hpp"
 
 namespace agora::bus {
 
@@ -140,7 +141,10 @@ expected<void, std::string> outbox_relay::impl::start() {
   started_ = true;
   spdlog::info("outbox relay: publishing from position {} to {} ({})", persisted_ + 1, opts_.bootstrap_servers,
                to_string(opts_.mode));
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    set_current_thread_name("relay-producer");
+    run();
+  });
   return {};
 }
 

@@ -17,6 +17,7 @@
 #include "eventstore/src/byte_order.hpp"
 #include "eventstore/src/envelope_codec.hpp"
 #include "eventstore/src/store_impl.hpp"
+#include "common/thread_name.hpp"
 
 namespace agora::eventstore {
 
@@ -234,8 +235,16 @@ store_result<void> event_store::impl::open() {
   last_position_.store(next_position_, std::memory_order_release);
 
   if (opts_.mode == open_mode::read_write) {
-    writer_ = std::thread([this] { run_writer(); });
-    if (opts_.sync) syncer_ = std::thread([this] { run_syncer(); });
+    writer_ = std::thread([this] {
+      set_current_thread_name("store-writer");
+      run_writer();
+    });
+    if (opts_.sync) {
+      syncer_ = std::thread([this] {
+        set_current_thread_name("store-syncer");
+        run_syncer();
+      });
+    }
   }
   return {};
 }

@@ -1,5 +1,7 @@
 #include "http/blocking_pool.hpp"
 
+#include "common/thread_name.hpp"
+
 #include <exception>
 
 #include <spdlog/spdlog.h>
@@ -9,7 +11,12 @@ namespace agora::http {
 blocking_pool::blocking_pool(std::size_t threads, std::size_t max_queued) : max_queued_(max_queued) {
   if (threads == 0) threads = 1;
   threads_.reserve(threads);
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  for (std::size_t i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] {
+      set_current_thread_name("http-blocking");
+      run();
+    });
+  }
 }
 
 blocking_pool::~blocking_pool() { stop(); }

@@ -17,6 +17,7 @@
 // fires early and re-arms itself for what is due next. Re-arming asio timers
 // on every state change cost several cancelled-handler dispatches per request.
 
+#include "common/thread_name.hpp"
 #include "http/server.hpp"
 
 #include <array>
@@ -936,7 +937,8 @@ expected<void, std::string> server::start(const server_options& options, const r
   impl_->running = true;
   impl_->do_accept();
   for (auto& ctx : impl_->iocs) {
-    impl_->threads.emplace_back([ioc = ctx.get()] {
+    impl_->threads.emplace_back([ioc = ctx.get(), n = impl_->threads.size()] {
+      set_current_thread_name("http-io-" + std::to_string(n));
       // Nothing should throw out of a handler; if something does, log it and
       // keep the thread serving rather than take the process down.
       for (;;) {

@@ -19,6 +19,7 @@
 #include "projections/src/catalog_model.hpp"
 #include "projections/src/dashboard_model.hpp"
 #include "projections/src/orders_model.hpp"
+#include "common/thread_name.hpp"
 
 namespace agora::projections {
 
@@ -116,7 +117,10 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
       }
       cv_.notify_one();
     });
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+      set_current_thread_name("projections");
+      run();
+    });
   }
 
   void stop() {

@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <set>
@@ -47,6 +49,18 @@ class EventStoreTest : public ::testing::Test {
   manual_clock clock_{1'700'000'000'000'000};
   std::unique_ptr<event_store> store_;
 };
+
+TEST_F(EventStoreTest, ItsThreadsAreNamedForTopAndPerf) {
+  std::set<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(task.path() / "comm");
+    std::string name;
+    std::getline(in, name);
+    names.insert(name);
+  }
+  EXPECT_EQ(names.count("store-writer"), 1u);
+  EXPECT_EQ(names.count("store-syncer"), 1u);
+}
 
 TEST_F(EventStoreTest, AppendToNewStreamAssignsVersionsAndPositions) {
   auto r = store_->append("order-1", expected_version::no_stream(), events_of(3));
