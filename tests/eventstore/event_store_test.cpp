@@ -51,15 +51,25 @@ class EventStoreTest : public ::testing::Test {
 };
 
 TEST_F(EventStoreTest, ItsThreadsAreNamedForTopAndPerf) {
-  std::set<std::string> names;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream in(task.path() / "comm");
-    std::string name;
-    std::getline(in, name);
-    names.insert(name);
+  auto names = [] {
+    std::set<std::string> out;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream in(task.path() / "comm");
+      std::string name;
+      std::getline(in, name);
+      out.insert(name);
+    }
+    return out;
+  };
+  // Each thread names itself as it starts, which may be just after open().
+  std::set<std::string> seen;
+  for (int i = 0; i < 200; ++i) {
+    seen = names();
+    if (seen.count("store-writer") && seen.count("store-syncer")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_EQ(names.count("store-writer"), 1u);
-  EXPECT_EQ(names.count("store-syncer"), 1u);
+  EXPECT_EQ(seen.count("store-writer"), 1u);
+  EXPECT_EQ(seen.count("store-syncer"), 1u);
 }
 
 TEST_F(EventStoreTest, AppendToNewStreamAssignsVersionsAndPositions) {
