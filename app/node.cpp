@@ -106,9 +106,27 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
   // Projections: rebuilt from the log at start, then following it.
   projections_ = std::make_unique<projections::projection_runner>(*store_);
   projections_->start();
+  // The HTTP server starts once the read models hold the whole log, so no
+  // client ever sees a catalog without its products. The replay takes as long
+  // as the log needs (no fixed deadline: a large log is not an error); a
+  // replay that stops moving for a minute is.
   const auto target = store_->last_position();
-  if (!projections_->wait_for_position(target, std::chrono::minutes(5))) {
-    return agora::unexpected{"the projections did not catch up with the log (position " + std::to_string(target) + ")"};
+  const auto replay_start = std::chrono::steady_clock::now();
+  auto last_progress = replay_start;
+  eventstore::log_position last_seen = projections_->position();
+  while (!projections_->wait_for_position(target, std::chrono::seconds(5))) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto at = projections_->position();
+    if (at != last_seen) {
+      last_seen = at;
+      last_progress = now;
+    } else if (now - last_progress > std::chrono::minutes(1)) {
+      return agora::unexpected{"the projections stopped replaying the log at position " + std::to_string(at) + " of " +
+                               std::to_string(target)};
+    }
+    const double secs = std::chrono::duration<double>(now - replay_start).count();
+    spdlog::info("projections replaying the log: position {} of {} ({:.0f} events/s)", at, target,
+                 secs > 0 ? static_cast<double>(at) / secs : 0.0);
   }
   spdlog::info("projections caught up at position {}", target);
 
