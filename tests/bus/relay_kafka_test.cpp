@@ -186,7 +186,11 @@ TEST(OutboxRelayKafka, SkipsKindsWithoutTopicWhenDefaultIsEmpty) {
 TEST(OutboxRelayKafka, BrokerOutageAndErrorsLoseNothingAndKeepPerKeyOrder) {
   fixture f;
   auto o = f.options();
-  o.message_timeout_ms = 2000;  // so the outage also exercises republish-from-checkpoint
+  // Short, so the outage also exercises republish-from-checkpoint; not too
+  // short: after the outage a new producer must connect, get its producer id
+  // and deliver within it, and on a loaded machine 2 s was sometimes too little
+  // (each timeout restarts the cycle).
+  o.message_timeout_ms = 4000;
   o.backoff_min_ms = 50;
   o.backoff_max_ms = 400;
   outbox_relay relay(*f.store, o);
@@ -220,10 +224,10 @@ TEST(OutboxRelayKafka, BrokerOutageAndErrorsLoseNothingAndKeepPerKeyOrder) {
     max_lag = std::max(max_lag, st.lag);
     states.insert(st.state);
   }
-  // Message timeouts (2 s) are noticed by librdkafka's periodic scan, which
-  // may run late on a loaded machine: wait for the republish they cause while
-  // the brokers are still down, instead of assuming the loop took long enough.
-  for (int i = 0; i < 100 && relay.stats().retries == 0; ++i) std::this_thread::sleep_for(100ms);
+  // Message timeouts are noticed by librdkafka's periodic scan, which may run
+  // late on a loaded machine: wait for the republish they cause while the
+  // brokers are still down, instead of assuming the loop took long enough.
+  for (int i = 0; i < 150 && relay.stats().retries == 0; ++i) std::this_thread::sleep_for(100ms);
   const auto during = relay.stats();
   EXPECT_GE(max_lag, 250u) << "the lag grows while the broker is away";
   EXPECT_TRUE(states.count(relay_state::broker_down) || states.count(relay_state::backing_off));
