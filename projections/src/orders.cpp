@@ -21,10 +21,11 @@ bool starts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }
 
-// One page of `index` under `prefix`, after the cursor (an order key).
-page<std::shared_ptr<const order_view>> page_of(
-    const detail::cow_map<std::string, std::shared_ptr<const order_view>>& index,
-    const std::string& prefix, const order_query& q) {
+// One page of `index` under `prefix`, after the cursor (an order key); the
+// views come from `by_id`.
+page<std::shared_ptr<const order_view>> page_of(const orders_snapshot::state& st,
+                                                const detail::cow_map<std::string, orders_snapshot::state::order_ref>& index,
+                                                const std::string& prefix, const order_query& q) {
   page<std::shared_ptr<const order_view>> out;
   const std::size_t limit = clamp_limit(q.limit);
   std::string after;
@@ -32,17 +33,18 @@ page<std::shared_ptr<const order_view>> page_of(
   if (q.cursor.size() == 16 && detail::hex_decode(q.cursor)) after = q.cursor;
   const std::string from = prefix + after;
   bool more = false;
-  index.scan_up(&from, [&](const std::string& key, const std::shared_ptr<const order_view>& o) {
+  index.scan_up(&from, [&](const std::string& key, const orders_snapshot::state::order_ref& id) {
     if (!starts_with(key, prefix)) return false;
     if (!after.empty() && std::string_view(key).substr(prefix.size()) == after) return true;
     if (out.items.size() == limit) {
       more = true;
       return false;
     }
-    out.items.push_back(o);
+    // Written in the same batch as the index entry, so always there.
+    if (const auto* o = st.by_id.find(*id)) out.items.push_back(*o);
     return true;
   });
-  if (more) out.next_cursor = order_key(out.items.back()->placed_position);
+  if (more && !out.items.empty()) out.next_cursor = order_key(out.items.back()->placed_position);
   return out;
 }
 
@@ -61,13 +63,13 @@ page<std::shared_ptr<const order_view>> orders_snapshot::by_customer(std::string
                                                                      const order_query& q) const {
   std::string prefix(customer_id);
   prefix.push_back('\0');
-  if (q.status.empty()) return page_of(s_->by_customer, prefix, q);
-  return page_of(s_->by_customer_status, prefix + q.status + '\0', q);
+  if (q.status.empty()) return page_of(*s_, s_->by_customer, prefix, q);
+  return page_of(*s_, s_->by_customer_status, prefix + q.status + '\0', q);
 }
 
 page<std::shared_ptr<const order_view>> orders_snapshot::all(const order_query& q) const {
-  if (q.status.empty()) return page_of(s_->all, std::string(), q);
-  return page_of(s_->by_status, q.status + '\0', q);
+  if (q.status.empty()) return page_of(*s_, s_->all, std::string(), q);
+  return page_of(*s_, s_->by_status, q.status + '\0', q);
 }
 
 std::size_t orders_snapshot::count() const noexcept { return s_->by_id.size(); }
@@ -89,16 +91,27 @@ void orders_model::publish(eventstore::log_position position) {
 
 void orders_model::put(const std::shared_ptr<const order_view>& old,
                        std::shared_ptr<const order_view> next) {
-  const std::string key = order_key(next->placed_position);
-  const std::string cust = next->customer_id + '\0';
-  if (old && old->status != next->status) {
-    st_.by_status.erase(old->status + '\0' + key);
-    st_.by_customer_status.erase(cust + old->status + '\0' + key);
+  const bool placed = old == nullptr;
+  const bool moved = !placed && old->status != next->status;
+  if (placed || moved) {
+    const std::string key = order_key(next->placed_position);
+    const std::string cust = next->customer_id + '\0';
+    // The id string shared by the four index entries of this order.
+    orders_snapshot::state::order_ref id;
+    if (placed) {
+      id = std::make_shared<const std::string>(next->id);
+      st_.all.put(key, id);
+      st_.by_customer.put(cust + key, id);
+    } else {
+      const std::string old_status_key = old->status + '\0' + key;
+      if (const auto* ref = st_.by_status.find(old_status_key)) id = *ref;
+      if (!id) id = std::make_shared<const std::string>(next->id);
+      st_.by_status.erase(old_status_key);
+      st_.by_customer_status.erase(cust + old->status + '\0' + key);
+    }
+    st_.by_status.put(next->status + '\0' + key, id);
+    st_.by_customer_status.put(cust + next->status + '\0' + key, std::move(id));
   }
-  st_.all.put(key, next);
-  st_.by_status.put(next->status + '\0' + key, next);
-  st_.by_customer.put(cust + key, next);
-  st_.by_customer_status.put(cust + next->status + '\0' + key, next);
   const std::string id = next->id;
   st_.by_id.put(id, std::move(next));
 }

@@ -16,10 +16,15 @@ struct orders_snapshot::state {
   detail::cow_map<std::string, std::shared_ptr<const order_view>> by_id;
   // Newest first is ascending order of the key "<inverted placed position>",
   // prefixed by "<customer id>\0" or "<status>\0" for the filtered indexes.
-  detail::cow_map<std::string, std::shared_ptr<const order_view>> all;
-  detail::cow_map<std::string, std::shared_ptr<const order_view>> by_status;
-  detail::cow_map<std::string, std::shared_ptr<const order_view>> by_customer;
-  detail::cow_map<std::string, std::shared_ptr<const order_view>> by_customer_status;
+  // They map to the order id (one string shared by the four), and pages look
+  // the views up in by_id: an event that changes an order then re-puts only
+  // by_id, plus the two status indexes when the status moves, instead of all
+  // five (the indexes were half of the projection thread's time on orders).
+  using order_ref = std::shared_ptr<const std::string>;
+  detail::cow_map<std::string, order_ref> all;
+  detail::cow_map<std::string, order_ref> by_status;
+  detail::cow_map<std::string, order_ref> by_customer;
+  detail::cow_map<std::string, order_ref> by_customer_status;
 };
 
 namespace detail {

@@ -82,6 +82,20 @@ TEST_F(OrdersTest, OrdersByCustomerAndAllAreNewestFirstWithFiltersAndCursors) {
   pending.status = "pending";
   EXPECT_EQ(runner_->orders()->all(pending).items.size(), 5u);
   EXPECT_EQ(runner_->orders()->all(confirmed).items.size(), 1u);
+
+  // An event that leaves the status alone still shows in every list: pages
+  // carry the order as it is now, not as it was when it was listed.
+  order({od::line_reserved{"S1", kT0 + 11}}, "o5");
+  sync();
+  const auto now = runner_->orders()->order("o5");
+  ASSERT_TRUE(now);
+  EXPECT_EQ(now->history.size(), 2u);
+  for (const auto& page : {runner_->orders()->all({}), runner_->orders()->by_customer("odd", {}),
+                           runner_->orders()->all(pending), runner_->orders()->by_customer("odd", pending)}) {
+    auto it = std::find_if(page.items.begin(), page.items.end(), [](const auto& o) { return o->id == "o5"; });
+    ASSERT_NE(it, page.items.end());
+    EXPECT_EQ(*it, now) << "the current view";
+  }
 }
 
 TEST_F(OrdersTest, AccountsByIdAndByEmail) {
