@@ -1,5 +1,7 @@
 #include "actors/domain/detail/json_codec.hpp"
 
+#include <optional>
+
 #include <simdjson.h>
 
 namespace agora::domain::detail {
@@ -111,31 +113,44 @@ const char* kind_name(jnode::kind k) noexcept {
 }
 
 agora::expected<jnode, domain_error> parse_object(std::string_view json, std::string_view what) {
-  // A parser per call keeps the domain free of shared mutable state; events are
-  // small and decoding happens on load, not per request.
-  od::parser parser;
-  simdjson::padded_string padded(json);
+  // One parser and one padded input buffer per thread, reused: every event a
+  // projection applies or an activation replays comes through here, and a
+  // parser per call cost two allocations and a copy each time. The document
+  // is converted into `jnode`s before returning, so nothing refers to the
+  // parser or the buffer afterwards (and parse_object never nests).
+  // Large inputs (a big aggregate's snapshot) get their own, so the
+  // thread-local ones stay small.
+  constexpr std::size_t kReuseBelow = 64 * 1024;
+  thread_local od::parser shared_parser;
+  thread_local std::string shared_input;
+  std::optional<od::parser> own_parser;
+  std::string own_input;
+  const bool small = json.size() < kReuseBelow;
+  od::parser& parser = small ? shared_parser : own_parser.emplace();
+  std::string& input = small ? shared_input : own_input;
+  input.assign(json.data(), json.size());
+  input.append(simdjson::SIMDJSON_PADDING, '\0');
   od::document doc;
-  const std::string prefix = std::string(what) + ": ";
-  if (auto e = parser.iterate(padded).get(doc)) {
-    return agora::unexpected{malformed(prefix + "malformed JSON (" + simdjson::error_message(e) + ")")};
+  const auto prefix = [&] { return std::string(what) + ": "; };
+  if (auto e = parser.iterate(input.data(), json.size(), input.size()).get(doc)) {
+    return agora::unexpected{malformed(prefix() + "malformed JSON (" + simdjson::error_message(e) + ")")};
   }
   od::object obj;
   if (auto e = doc.get_object().get(obj)) {
     if (e == simdjson::INCORRECT_TYPE) {
-      return agora::unexpected{malformed(prefix + "expected a JSON object")};
+      return agora::unexpected{malformed(prefix() + "expected a JSON object")};
     }
-    return agora::unexpected{malformed(prefix + "malformed JSON (" + simdjson::error_message(e) + ")")};
+    return agora::unexpected{malformed(prefix() + "malformed JSON (" + simdjson::error_message(e) + ")")};
   }
   jnode root;
   if (auto e = convert_object(obj, root, 0)) {
-    return agora::unexpected{malformed(prefix + "malformed JSON (" + simdjson::error_message(e) + ")")};
+    return agora::unexpected{malformed(prefix() + "malformed JSON (" + simdjson::error_message(e) + ")")};
   }
   // simdjson 3.0 documents have no public at_end(); current_location() reports
   // OUT_OF_BOUNDS exactly when the whole input was consumed.
   const char* rest = nullptr;
   if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) {
-    return agora::unexpected{malformed(prefix + "malformed JSON (trailing content)")};
+    return agora::unexpected{malformed(prefix() + "malformed JSON (trailing content)")};
   }
   return root;
 }
