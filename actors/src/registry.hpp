@@ -107,6 +107,20 @@ void answer(const std::shared_ptr<route_msg<Kind>>& m, caf::response_promise& rp
   }
 }
 
+/// The passivation race: true when `e` says `target` stopped before it took
+/// the request, which was therefore not handled. Forgets `target` (if it is
+/// still the live actor for `id`) and counts a retry; the caller then asks a
+/// fresh actor, once.
+template <class Kind>
+bool stopped_before_taking(registry_actor<Kind>* self, const std::string& id, const caf::actor& target,
+                           const caf::error& e, int attempt) {
+  if (e != caf::sec::request_receiver_down || attempt != 0) return false;
+  auto& live = self->state.live;
+  if (auto it = live.find(id); it != live.end() && it->second.actor == target) drop(self->state, it);
+  self->state.rt->retries.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
 template <class Kind>
 void forward(registry_actor<Kind>* self, std::shared_ptr<route_msg<Kind>> m, caf::response_promise rp) {
   auto& st = self->state;
@@ -115,11 +129,7 @@ void forward(registry_actor<Kind>* self, std::shared_ptr<route_msg<Kind>> m, caf
   self->request(target, std::chrono::milliseconds(st.rt->opts.command_timeout_ms), cmd_msg<Kind>{m->req, m->ctx})
       .then([m, rp](command_reply& r) mutable { answer(m, rp, std::move(r.result)); },
             [self, m, rp, target](caf::error& e) mutable {
-              if (e == caf::sec::request_receiver_down && m->attempt == 0) {
-                // The actor stopped before it took the command: it was not handled.
-                auto& live = self->state.live;
-                if (auto it = live.find(m->id); it != live.end() && it->second.actor == target) drop(self->state, it);
-                self->state.rt->retries.fetch_add(1, std::memory_order_relaxed);
+              if (stopped_before_taking(self, m->id, target, e, m->attempt)) {
                 m->attempt = 1;
                 return forward(self, std::move(m), std::move(rp));
               }
@@ -141,10 +151,7 @@ void ask_state(registry_actor<Kind>* self, std::string id, state_callback done, 
   self->request(target, std::chrono::milliseconds(self->state.rt->opts.command_timeout_ms), state_query{})
       .then([done](state_reply& r) { done(std::move(r.json)); },
             [self, id = std::move(id), done, target, attempt](caf::error& e) mutable {
-              if (e == caf::sec::request_receiver_down && attempt == 0) {
-                auto& live = self->state.live;
-                if (auto it = live.find(id); it != live.end() && it->second.actor == target) drop(self->state, it);
-                self->state.rt->retries.fetch_add(1, std::memory_order_relaxed);
+              if (stopped_before_taking(self, id, target, e, attempt)) {
                 return ask_state(self, std::move(id), std::move(done), 1);
               }
               done(agora::unexpected{make_command_error(command_errc::unavailable, caf::to_string(e))});

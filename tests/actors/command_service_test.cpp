@@ -54,6 +54,13 @@ class CommandServiceTest : public ::testing::Test {
     ASSERT_TRUE(s) << s.error();
     svc_ = std::move(*s);
   }
+  /// Stops the service, changes its options, and starts it again on the same store.
+  template <class F>
+  void restart_service_with(F change) {
+    svc_.reset();
+    change(opts_);
+    start();
+  }
   void restart() {
     svc_.reset();
     store_.reset();
@@ -583,9 +590,7 @@ TEST_F(CommandServiceTest, PaymentsRefundsAndStockRestoredOnCancel) {
 }
 
 TEST_F(CommandServiceTest, InventoryForgetsSettledOrdersAfterTheRetention) {
-  svc_.reset();
-  opts_.reservation_retention_ms = 300;
-  start();
+  restart_service_with([](actor_options& o) { o.reservation_retention_ms = 300; });
   register_item("F1", 100);
   for (const char* o : {"o1", "o2", "o3"}) {
     ASSERT_TRUE(send("F1", inv::command{inv::reserve_for_order{o, 1, std::nullopt, clock_.now()}}));
@@ -619,9 +624,7 @@ TEST_F(CommandServiceTest, InventoryForgetsSettledOrdersAfterTheRetention) {
 }
 
 TEST_F(CommandServiceTest, ZeroRetentionRemembersSettledOrders) {
-  svc_.reset();
-  opts_.reservation_retention_ms = 0;
-  start();
+  restart_service_with([](actor_options& o) { o.reservation_retention_ms = 0; });
   register_item("F2", 10);
   ASSERT_TRUE(send("F2", inv::command{inv::reserve_for_order{"o1", 1, std::nullopt, clock_.now()}}));
   ASSERT_TRUE(send("F2", inv::command{inv::release_reservation{"o1", "rejected", clock_.now()}}));
