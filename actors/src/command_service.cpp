@@ -43,6 +43,8 @@ actor_options actor_options::from_config(config& cfg) {
   actor_options o;
   o.scheduler_threads = static_cast<int>(
       cfg.get_int("actors.scheduler_threads", o.scheduler_threads, "CAF scheduler worker threads"));
+  o.scheduler_sleep_polls = cfg.get_int("actors.scheduler_sleep_polls", o.scheduler_sleep_polls,
+                                         "polls (50 us apart) of an idle CAF worker before it waits");
   o.io_threads = static_cast<int>(cfg.get_int("actors.io_threads", o.io_threads, "threads reading the store for activations"));
   o.io_queue_limit = static_cast<std::size_t>(cfg.get_int(
       "actors.io_queue_limit", static_cast<std::int64_t>(o.io_queue_limit), "activation jobs waiting at most"));
@@ -127,6 +129,9 @@ agora::expected<std::unique_ptr<command_service>, std::string> command_service::
       options.max_queued_commands < 1 || options.command_timeout_ms < 1) {
     return agora::unexpected{std::string("actor options out of range (threads, shards, max_resident, queue, timeout must be >= 1)")};
   }
+  if (options.scheduler_sleep_polls < 0 || options.scheduler_sleep_polls > 100000) {
+    return agora::unexpected{std::string("actors.scheduler_sleep_polls out of range: must be 0..100000")};
+  }
   if (options.reservation_retention_ms < 0) {
     return agora::unexpected{std::string("actors.reservation_retention out of range: must be >= 0 (0 remembers settled orders forever)")};
   }
@@ -141,6 +146,7 @@ agora::expected<std::unique_ptr<command_service>, std::string> command_service::
 
   p->cfg = std::make_unique<caf::actor_system_config>();
   p->cfg->set("scheduler.max-threads", static_cast<std::size_t>(options.scheduler_threads));
+  p->cfg->set("work-stealing.moderate-poll-attempts", static_cast<std::size_t>(options.scheduler_sleep_polls));
   p->sys = std::make_unique<caf::actor_system>(*p->cfg);
   p->spawn_registries<product_kind>();
   p->spawn_registries<inventory_kind>();

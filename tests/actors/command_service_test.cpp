@@ -257,7 +257,8 @@ TEST_F(CommandServiceTest, OptionsOutOfRangeAreRefusedWithAMessage) {
   for (auto breakit : std::vector<void (*)(actor_options&)>{
            [](actor_options& o) { o.max_resident = 0; }, [](actor_options& o) { o.registry_shards = 0; },
            [](actor_options& o) { o.scheduler_threads = 0; }, [](actor_options& o) { o.command_timeout_ms = 0; },
-           [](actor_options& o) { o.reservation_retention_ms = -1; }}) {
+           [](actor_options& o) { o.reservation_retention_ms = -1; },
+           [](actor_options& o) { o.scheduler_sleep_polls = -1; }, [](actor_options& o) { o.scheduler_sleep_polls = 100001; }}) {
     actor_options bad = opts_;
     breakit(bad);
     auto s = command_service::start(*store_, bad, clock_, nullptr);
