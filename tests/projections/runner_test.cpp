@@ -165,6 +165,43 @@ TEST_F(RunnerTest, WaitForAnswersReachedPositionsAndTimesOut) {
   EXPECT_EQ(stopped.load(), 0);
 }
 
+TEST_F(RunnerTest, AShortWaitAfterALongOneTimesOutOnTime) {
+  // The runner sleeps until the earliest deadline and is woken only by a wait
+  // that moves it sooner: a short wait behind a long one must still end on
+  // time, and a long wait behind a short one must not end early.
+  start_runner();
+  const auto pos = product({created("p1", "S1", "Shoe")}, "p1");
+  ASSERT_TRUE(runner_->wait_for_position(pos, kWait));
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<bool> long_answer, short_answer, later_answer;
+  auto record = [&](std::optional<bool>& slot) {
+    return [&](bool r) {
+      std::lock_guard<std::mutex> lk(mu);
+      slot = r;
+      cv.notify_all();
+    };
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  runner_->wait_for(pos + 10, std::chrono::seconds(30), record(long_answer));
+  runner_->wait_for(pos + 10, std::chrono::milliseconds(100), record(short_answer));
+  runner_->wait_for(pos + 10, std::chrono::milliseconds(300), record(later_answer));
+  {
+    std::unique_lock<std::mutex> lk(mu);
+    ASSERT_TRUE(cv.wait_for(lk, std::chrono::seconds(5), [&] { return short_answer.has_value(); }));
+    EXPECT_FALSE(*short_answer);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+    ASSERT_TRUE(cv.wait_for(lk, std::chrono::seconds(5), [&] { return later_answer.has_value(); }));
+    EXPECT_FALSE(*later_answer);
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(300));
+    EXPECT_FALSE(long_answer.has_value());
+  }
+  runner_->stop();
+  std::lock_guard<std::mutex> lk(mu);
+  ASSERT_TRUE(long_answer.has_value());
+  EXPECT_FALSE(*long_answer);
+}
+
 TEST_F(RunnerTest, HeldSnapshotsNeverChange) {
   start_runner();
   product({created("p1", "S1", "Shoe", "", "shoes", 100)}, "p1");
