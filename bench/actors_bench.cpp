@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -75,6 +76,34 @@ long rss_kib() {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   }
   return 0;
+}
+
+/// Bytes the allocator has handed out (size classes included) in small
+/// allocations (up to 14 KiB: objects) and in large ones (tables, caches,
+/// buffers), when it is jemalloc (AGORA_ALLOCATOR=jemalloc); -1 otherwise.
+/// Apart from RSS it shows what the actors hold, without the pages the
+/// allocator keeps or the kernel maps.
+struct allocated {
+  long long small = -1;
+  long long large = -1;
+};
+allocated allocated_bytes() {
+  using mallctl_fn = int (*)(const char*, void*, std::size_t*, void*, std::size_t);
+  static const auto mallctl = reinterpret_cast<mallctl_fn>(dlsym(RTLD_DEFAULT, "mallctl"));
+  allocated out;
+  if (!mallctl) return out;
+  std::uint64_t epoch = 1;
+  std::size_t len = sizeof(epoch);
+  mallctl("epoch", &epoch, &len, &epoch, len);  // refresh the cached statistics
+  std::size_t small = 0, large = 0;
+  len = sizeof(std::size_t);
+  // 4096 is MALLCTL_ARENAS_ALL: every arena merged.
+  if (mallctl("stats.arenas.4096.small.allocated", &small, &len, nullptr, 0) != 0) return out;
+  len = sizeof(std::size_t);
+  if (mallctl("stats.arenas.4096.large.allocated", &large, &len, nullptr, 0) != 0) return out;
+  out.small = static_cast<long long>(small);
+  out.large = static_cast<long long>(large);
+  return out;
 }
 
 template <class Cmd>
@@ -279,15 +308,22 @@ int main(int argc, char** argv) {
     };
     const int half = a.idle_actors / 2;
     const long before = rss_kib();
+    const allocated allocated_before = allocated_bytes();
     if (!activate(0, half)) return 1;
     const long middle = rss_kib();
     if (!activate(half, a.idle_actors)) return 1;
     const long after = rss_kib();
+    const allocated allocated_after = allocated_bytes();
     std::printf("# resident idle inventory-item actors: %d\n", a.idle_actors);
     std::printf("RSS %ld KiB -> %ld KiB: %.0f bytes per actor (registry entry included)\n", before, after,
                 static_cast<double>(after - before) * 1024.0 / a.idle_actors);
     std::printf("second half: RSS %ld KiB -> %ld KiB: %.0f bytes per actor\n", middle, after,
                 static_cast<double>(after - middle) * 1024.0 / (a.idle_actors - half));
+    if (allocated_before.small >= 0 && allocated_after.small >= 0) {
+      std::printf("jemalloc: %.0f bytes per actor in small allocations, %.0f in large ones\n",
+                  static_cast<double>(allocated_after.small - allocated_before.small) / a.idle_actors,
+                  static_cast<double>(allocated_after.large - allocated_before.large) / a.idle_actors);
+    }
   }
   return 0;
 }

@@ -240,7 +240,7 @@ void arm_timer(agg_actor<Kind>* self) {
   const auto gen = ++st.timer_gen;
   // +1 ms so the clock has passed the deadline when the tick runs.
   const auto delay = std::chrono::microseconds(std::max<timestamp_us>(0, *due - st.rt->now()) + 1000);
-  self->delayed_send(self, delay, tick_msg{gen});
+  self->delayed_send(self, delay, signal_msg{tick_msg{gen}});
 }
 
 /// Replaying one event costs about as much as writing this many snapshot bytes.
@@ -600,24 +600,24 @@ caf::behavior aggregate_actor(agg_actor<Kind>* self, std::shared_ptr<runtime> rt
         hooks<Kind>::on_ready(self);
         process_next(self);
       },
-      [self](tick_msg t) {
-        auto& st = self->state;
-        if (t.gen != st.timer_gen) return;  // superseded
-        st.timer_due = 0;
-        const auto now = st.rt->now();
-        if (auto cmd = Kind::tick_command(st.s, now)) {
-          run_internal(self, std::move(*cmd), [self](const command_result&) { arm_timer(self); });
-        }
-      },
-      [self](continue_msg& c) {
-        if (c.fn) c.fn();
-      },
-      [self](passivate_msg) {
-        auto& st = self->state;
-        if (st.ph == phase::ready && st.queue.empty() && !st.busy && st.timer_due == 0 &&
-            !hooks<Kind>::keeps_alive(self)) {
-          st.rt->passivations.fetch_add(1, std::memory_order_relaxed);
-          retire(self);
+      [self](signal_msg& m) {
+        if (auto* t = std::get_if<tick_msg>(&m.what)) {
+          auto& st = self->state;
+          if (t->gen != st.timer_gen) return;  // superseded
+          st.timer_due = 0;
+          const auto now = st.rt->now();
+          if (auto cmd = Kind::tick_command(st.s, now)) {
+            run_internal(self, std::move(*cmd), [self](const command_result&) { arm_timer(self); });
+          }
+        } else if (auto* c = std::get_if<continue_msg>(&m.what)) {
+          if (c->fn) c->fn();
+        } else {
+          auto& st = self->state;
+          if (st.ph == phase::ready && st.queue.empty() && !st.busy && st.timer_due == 0 &&
+              !hooks<Kind>::keeps_alive(self)) {
+            st.rt->passivations.fetch_add(1, std::memory_order_relaxed);
+            retire(self);
+          }
         }
       },
   };

@@ -24,7 +24,7 @@ namespace agora::actors::detail {
 /// A continuation that must run inside `self` later (after a delay).
 template <class Self, class F>
 void later(Self* self, std::chrono::milliseconds delay, F fn) {
-  self->delayed_send(self, delay, continue_msg{std::function<void()>(std::move(fn))});
+  self->delayed_send(self, delay, signal_msg{continue_msg{std::function<void()>(std::move(fn))}});
 }
 
 // ---------------------------------------------------------------------------
@@ -416,7 +416,7 @@ struct hooks<order_kind> : default_hooks {
     const std::string currency = s.paid.currency;
     auto handle = caf::actor_cast<caf::actor>(self);
     self->state.rt->payments->refund(*s.payment_id, amount, [self, handle, amount, currency](payment_outcome o) {
-      caf::anon_send(handle, continue_msg{[self, o, amount, currency] {
+      caf::anon_send(handle, signal_msg{continue_msg{[self, o, amount, currency] {
                        saga(self).refunding = false;
                        if (!o.approved) {
                          spdlog::warn("actors: refund refused ({}); retrying", o.reason);
@@ -425,7 +425,7 @@ struct hooks<order_kind> : default_hooks {
                        domain::order::record_refund r{o.payment_id, domain::money{amount, currency},
                                                       self->state.rt->now()};
                        run_internal<order_kind>(self, std::move(r));
-                     }});
+                     }}});
     });
   }
 
@@ -468,7 +468,7 @@ struct hooks<order_kind> : default_hooks {
     auto handle = caf::actor_cast<caf::actor>(self);
     auto promise = std::make_shared<caf::response_promise>(rp);
     st.rt->payments->charge(pr, [self, handle, promise, ctx](payment_outcome o) {
-      caf::anon_send(handle, continue_msg{[self, promise, ctx, o] {
+      caf::anon_send(handle, signal_msg{continue_msg{[self, promise, ctx, o] {
                        saga(self).paying = false;
                        pending<order_kind> p;
                        p.cmd = domain::order::record_payment{o.approved, o.payment_id, self->state.s.total, o.reason,
@@ -476,7 +476,7 @@ struct hooks<order_kind> : default_hooks {
                        p.ctx = ctx;
                        p.rp = *promise;
                        enqueue(self, std::move(p));
-                     }});
+                     }}});
     });
   }
 };

@@ -16,7 +16,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <list>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -32,13 +31,38 @@ struct registry_state {
   struct entry {
     caf::actor actor;
     timestamp_us last_used = 0;
-    std::list<const std::string*>::iterator lru;  // its place in `lru`
+    // Neighbours in the recency list, which runs through the entries
+    // themselves (nodes of `live` never move): a separate std::list cost a
+    // 32-byte node per resident aggregate.
+    entry* older = nullptr;
+    entry* newer = nullptr;
   };
   std::unordered_map<std::string, entry> live;
-  // Keys of `live` (node keys do not move), least recently used first.
-  std::list<const std::string*> lru;
+  entry* oldest = nullptr;  // the recency list's ends: least recently used first
+  entry* newest = nullptr;
   std::size_t max_live = 0;    // this shard's share of max_resident
   std::size_t shed_pause = 0;  // activations to let pass before shedding again
+
+  /// Puts `e` (not in the list) at the newest end.
+  void link_newest(entry& e) {
+    e.older = newest;
+    e.newer = nullptr;
+    if (newest) newest->newer = &e;
+    newest = &e;
+    if (!oldest) oldest = &e;
+  }
+  /// Takes `e` out of the list.
+  void unlink(entry& e) {
+    (e.older ? e.older->newer : oldest) = e.newer;
+    (e.newer ? e.newer->older : newest) = e.older;
+    e.older = e.newer = nullptr;
+  }
+  /// Moves `e` (in the list) to the newest end.
+  void touch(entry& e) {
+    if (newest == &e) return;
+    unlink(e);
+    link_newest(e);
+  }
 };
 
 template <class Kind>
@@ -47,7 +71,7 @@ using registry_actor = caf::stateful_actor<registry_state<Kind>>;
 /// Forgets a live entry.
 template <class State>
 void drop(State& st, typename decltype(State::live)::iterator it) {
-  st.lru.erase(it->second.lru);
+  st.unlink(it->second);
   st.live.erase(it);
 }
 
@@ -74,10 +98,9 @@ void shed(registry_actor<Kind>* self) {
   std::size_t n = std::min(batch, st.live.size() - 1);  // never the one just activated (at the back)
   st.shed_pause = n / 2;
   while (n-- > 0) {
-    const std::string* id = st.lru.front();
-    auto it = st.live.find(*id);
-    caf::anon_send(it->second.actor, passivate_msg{});
-    st.lru.splice(st.lru.end(), st.lru, st.lru.begin());
+    auto& e = *st.oldest;
+    caf::anon_send(e.actor, signal_msg{passivate_msg{}});
+    st.touch(e);
   }
 }
 
@@ -88,11 +111,13 @@ caf::actor& activate(registry_actor<Kind>* self, const std::string& id, bool fre
   auto it = st.live.find(id);
   if (it == st.live.end()) {
     auto a = self->spawn(aggregate_actor<Kind>, st.rt, id, fresh);
-    it = st.live.emplace(id, typename registry_state<Kind>::entry{std::move(a), 0, {}}).first;
-    it->second.lru = st.lru.insert(st.lru.end(), &it->first);
+    typename registry_state<Kind>::entry e;
+    e.actor = std::move(a);
+    it = st.live.emplace(id, std::move(e)).first;
+    st.link_newest(it->second);
     shed(self);
   } else {
-    st.lru.splice(st.lru.end(), st.lru, it->second.lru);
+    st.touch(it->second);
   }
   it->second.last_used = st.rt->now();
   return it->second.actor;
@@ -183,7 +208,7 @@ caf::behavior registry(registry_actor<Kind>* self, std::shared_ptr<runtime> rt) 
         const auto idle_before = st.rt->now() - st.rt->opts.idle_timeout_ms * 1000;
         for (auto& [id, e] : st.live) {
           // The actor refuses when it still has work; it then stays.
-          if (e.last_used <= idle_before) caf::anon_send(e.actor, passivate_msg{});
+          if (e.last_used <= idle_before) caf::anon_send(e.actor, signal_msg{passivate_msg{}});
         }
         st.shed_pause = 0;
         shed(self);
@@ -192,7 +217,7 @@ caf::behavior registry(registry_actor<Kind>* self, std::shared_ptr<runtime> rt) 
       [self](shutdown_msg) {
         for (auto& [id, e] : self->state.live) caf::anon_send_exit(e.actor, caf::exit_reason::user_shutdown);
         self->state.live.clear();
-        self->state.lru.clear();
+        self->state.oldest = self->state.newest = nullptr;
         self->quit();
       },
   };

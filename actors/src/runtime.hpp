@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <variant>
@@ -117,6 +118,14 @@ struct route_query {
 struct continue_msg {
   std::function<void()> fn;
 };
+/// What an aggregate hears from its own timer (tick), its hooks (continue) and
+/// its registry (passivate), as one message type. CAF 0.17 allocates each
+/// actor's behaviour with a slot per handled type: three handlers fewer moved
+/// it from jemalloc's 384-byte size class to the 256-byte one, a sixteenth of
+/// what a resident idle inventory item costs (bench/RESULTS.md).
+struct signal_msg {
+  std::variant<tick_msg, continue_msg, passivate_msg> what;
+};
 
 inline command_error make_command_error(command_errc code, std::string message) {
   command_error e;
@@ -138,15 +147,13 @@ inline command_error rejected(domain::domain_error d) {
 // sent to another node (the cluster issue adds serializable forms).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::actors::detail::command_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::actors::detail::appended_msg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::actors::detail::tick_msg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::actors::detail::passivate_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::actors::detail::sweep_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::actors::detail::wake_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::actors::detail::state_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::actors::detail::gone_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::actors::detail::shutdown_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::actors::detail::state_reply)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::actors::detail::continue_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::actors::detail::signal_msg)
 
 namespace caf {
 template <class Kind>

@@ -313,6 +313,41 @@ TEST_F(CommandServiceTest, ResidentAggregatesStayWithinMaxResident) {
   }
 }
 
+TEST_F(CommandServiceTest, OverTheLimitTheLeastRecentlyUsedArePassivatedFirst) {
+  svc_.reset();
+  opts_.idle_timeout_ms = 3600000;  // only the limit passivates
+  opts_.registry_shards = 2;
+  opts_.max_resident = 20;  // 10 per shard: room for the hot five and a few cold ones either way
+  start();
+  std::vector<std::string> hot;
+  for (int i = 0; i < 5; ++i) {
+    hot.push_back("SKU-HOT" + std::to_string(i));
+    register_item(hot.back(), 0);
+  }
+  auto use_hot = [&] {
+    for (const auto& id : hot) {
+      auto r = send(id, inv::command{inv::receive_stock{1, clock_.now()}});
+      ASSERT_TRUE(r) << r.error().message;
+    }
+  };
+  for (int i = 0; i < 100; ++i) {
+    register_item("SKU-COLD" + std::to_string(i), 1);
+    if (i % 2 == 1) use_hot();
+  }
+  ASSERT_TRUE(eventually([&] { return svc_->stats().live_aggregates <= 20 + 2 * 2; }));
+  EXPECT_GE(svc_->stats().passivations, 70u);
+  // The hot five were used more recently than every passivated cold item:
+  // still resident, so using them again activates nothing.
+  const auto activations = svc_->stats().activations;
+  use_hot();
+  EXPECT_EQ(svc_->stats().activations, activations);
+  // A cold item from the start was passivated: it comes back with its state.
+  auto r = send("SKU-COLD0", inv::command{inv::receive_stock{2, clock_.now()}}, true);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(field(r->state_json, "on_hand"), 3);
+  EXPECT_EQ(svc_->stats().activations, activations + 1);
+}
+
 TEST_F(CommandServiceTest, PassivationRaceNeitherLosesNorDoublesCommands) {
   svc_.reset();
   opts_.idle_timeout_ms = 0;  // every sweep (each 10 ms) asks every idle aggregate to stop
