@@ -311,6 +311,7 @@ int main(int argc, char** argv) {
     const allocated allocated_before = allocated_bytes();
     if (!activate(0, half)) return 1;
     const long middle = rss_kib();
+    const allocated allocated_middle = allocated_bytes();
     if (!activate(half, a.idle_actors)) return 1;
     const long after = rss_kib();
     const allocated allocated_after = allocated_bytes();
@@ -320,9 +321,12 @@ int main(int argc, char** argv) {
     std::printf("second half: RSS %ld KiB -> %ld KiB: %.0f bytes per actor\n", middle, after,
                 static_cast<double>(after - middle) * 1024.0 / (a.idle_actors - half));
     if (allocated_before.small >= 0 && allocated_after.small >= 0) {
-      std::printf("jemalloc: %.0f bytes per actor in small allocations, %.0f in large ones\n",
+      std::printf("jemalloc: %.0f bytes per actor in small allocations, %.0f in large ones "
+                  "(second half: %.0f and %.0f)\n",
                   static_cast<double>(allocated_after.small - allocated_before.small) / a.idle_actors,
-                  static_cast<double>(allocated_after.large - allocated_before.large) / a.idle_actors);
+                  static_cast<double>(allocated_after.large - allocated_before.large) / a.idle_actors,
+                  static_cast<double>(allocated_after.small - allocated_middle.small) / (a.idle_actors - half),
+                  static_cast<double>(allocated_after.large - allocated_middle.large) / (a.idle_actors - half));
     }
   }
   return 0;

@@ -330,15 +330,18 @@ TEST_F(CommandServiceTest, OverTheLimitTheLeastRecentlyUsedArePassivatedFirst) {
       ASSERT_TRUE(r) << r.error().message;
     }
   };
+  const auto before = svc_->stats().activations;
   for (int i = 0; i < 100; ++i) {
     register_item("SKU-COLD" + std::to_string(i), 1);
     if (i % 2 == 1) use_hot();
   }
   ASSERT_TRUE(eventually([&] { return svc_->stats().live_aggregates <= 20 + 2 * 2; }));
   EXPECT_GE(svc_->stats().passivations, 70u);
-  // The hot five were used more recently than every passivated cold item:
-  // still resident, so using them again activates nothing.
+  // The hot five were always used more recently than every cold item asked to
+  // passivate: none of them was ever activated again (first in, first out
+  // would have passivated them over and over).
   const auto activations = svc_->stats().activations;
+  EXPECT_EQ(activations, before + 100);
   use_hot();
   EXPECT_EQ(svc_->stats().activations, activations);
   // A cold item from the start was passivated: it comes back with its state.

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "tests/projections/fixture.hpp"
@@ -165,41 +167,50 @@ TEST_F(RunnerTest, WaitForAnswersReachedPositionsAndTimesOut) {
   EXPECT_EQ(stopped.load(), 0);
 }
 
-TEST_F(RunnerTest, AShortWaitAfterALongOneTimesOutOnTime) {
+TEST_F(RunnerTest, AShortWaitAddedWhileTheRunnerSleepsOnALongOneEndsOnTime) {
   // The runner sleeps until the earliest deadline and is woken only by a wait
-  // that moves it sooner: a short wait behind a long one must still end on
-  // time, and a long wait behind a short one must not end early.
+  // that moves it sooner. So: let it fall asleep on a long wait, then add a
+  // short one (it must end on time, not at the long one's deadline) and one a
+  // little longer that moves nothing (it must end on time too).
   start_runner();
   const auto pos = product({created("p1", "S1", "Shoe")}, "p1");
   ASSERT_TRUE(runner_->wait_for_position(pos, kWait));
-  std::mutex mu;
-  std::condition_variable cv;
-  std::optional<bool> long_answer, short_answer, later_answer;
-  auto record = [&](std::optional<bool>& slot) {
-    return [&](bool r) {
-      std::lock_guard<std::mutex> lk(mu);
-      slot = r;
-      cv.notify_all();
+  // Shared with the callbacks: the long wait outlives an early return.
+  struct answers {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<bool> long_wait, short_wait, later_wait;
+  };
+  auto a = std::make_shared<answers>();
+  auto record = [a](std::optional<bool> answers::*slot) {
+    return [a, slot](bool r) {
+      std::lock_guard<std::mutex> lk(a->mu);
+      (*a).*slot = r;
+      a->cv.notify_all();
     };
   };
+  runner_->wait_for(pos + 10, std::chrono::seconds(30), record(&answers::long_wait));
+  // Longer than the runner's idle sleep (1 s): by now it sleeps until the
+  // long wait's deadline, whether or not that wait woke it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
   const auto t0 = std::chrono::steady_clock::now();
-  runner_->wait_for(pos + 10, std::chrono::seconds(30), record(long_answer));
-  runner_->wait_for(pos + 10, std::chrono::milliseconds(100), record(short_answer));
-  runner_->wait_for(pos + 10, std::chrono::milliseconds(300), record(later_answer));
+  runner_->wait_for(pos + 10, std::chrono::milliseconds(100), record(&answers::short_wait));
+  runner_->wait_for(pos + 10, std::chrono::milliseconds(300), record(&answers::later_wait));
   {
-    std::unique_lock<std::mutex> lk(mu);
-    ASSERT_TRUE(cv.wait_for(lk, std::chrono::seconds(5), [&] { return short_answer.has_value(); }));
-    EXPECT_FALSE(*short_answer);
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
-    ASSERT_TRUE(cv.wait_for(lk, std::chrono::seconds(5), [&] { return later_answer.has_value(); }));
-    EXPECT_FALSE(*later_answer);
+    std::unique_lock<std::mutex> lk(a->mu);
+    ASSERT_TRUE(a->cv.wait_for(lk, std::chrono::seconds(3), [&] { return a->short_wait.has_value(); }))
+        << "a wait that moved the earliest deadline did not wake the runner";
+    EXPECT_FALSE(*a->short_wait);
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(100));
+    ASSERT_TRUE(a->cv.wait_for(lk, std::chrono::seconds(3), [&] { return a->later_wait.has_value(); }));
+    EXPECT_FALSE(*a->later_wait);
     EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(300));
-    EXPECT_FALSE(long_answer.has_value());
+    EXPECT_FALSE(a->long_wait.has_value());
   }
   runner_->stop();
-  std::lock_guard<std::mutex> lk(mu);
-  ASSERT_TRUE(long_answer.has_value());
-  EXPECT_FALSE(*long_answer);
+  std::lock_guard<std::mutex> lk(a->mu);
+  ASSERT_TRUE(a->long_wait.has_value());
+  EXPECT_FALSE(*a->long_wait);
 }
 
 TEST_F(RunnerTest, HeldSnapshotsNeverChange) {
