@@ -21,24 +21,21 @@ std::string comm_of_this_thread() {
   return name;
 }
 
-TEST(ThreadName, IsWhatTopShows) {
+// The name a new thread shows after it sets `name`.
+std::string shown_after_setting(const std::string& name) {
   std::string seen;
   std::thread t([&] {
-    set_current_thread_name("store-writer");
+    set_current_thread_name(name);
     seen = comm_of_this_thread();
   });
   t.join();
-  EXPECT_EQ(seen, "store-writer");
+  return seen;
 }
 
+TEST(ThreadName, IsWhatTopShows) { EXPECT_EQ(shown_after_setting("store-writer"), "store-writer"); }
+
 TEST(ThreadName, LongNamesAreCutAt15Bytes) {
-  std::string seen;
-  std::thread t([&] {
-    set_current_thread_name("a-name-much-longer-than-fifteen-bytes");
-    seen = comm_of_this_thread();
-  });
-  t.join();
-  EXPECT_EQ(seen, "a-name-much-lon");
+  EXPECT_EQ(shown_after_setting("a-name-much-longer-than-fifteen-bytes"), "a-name-much-lon");
 }
 
 }  // namespace
