@@ -611,7 +611,7 @@ caf::behavior aggregate_actor(agg_actor<Kind>* self, std::shared_ptr<runtime> rt
           }
         } else if (auto* c = std::get_if<continue_msg>(&m.what)) {
           if (c->fn) c->fn();
-        } else {
+        } else {  // passivate_msg: stop if there is nothing to do
           auto& st = self->state;
           if (st.ph == phase::ready && st.queue.empty() && !st.busy && st.timer_due == 0 &&
               !hooks<Kind>::keeps_alive(self)) {
