@@ -144,10 +144,12 @@ class projection_runner {
   std::shared_ptr<const accounts_snapshot> accounts() const;
   std::shared_ptr<const dashboard_snapshot> dashboard() const;
 
-  /// The position every read model has applied and published.
+  /// The position every read model has applied and published, and whose
+  /// change listeners have all returned (so a cache they invalidate is clean).
   eventstore::log_position position() const noexcept;
 
-  /// Calls `done(true)` once every read model has applied `position`, or
+  /// Calls `done(true)` once every read model has applied `position` and the
+  /// change listeners for it have returned, or
   /// `done(false)` after `timeout`. Never blocks: when the position is already
   /// applied, `done(true)` runs on the calling thread before wait_for returns;
   /// otherwise it runs on the runner thread (which also keeps the timeouts, so

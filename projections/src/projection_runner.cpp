@@ -521,10 +521,11 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
 
   void publish() {
     for (auto& s : slots_) s.live->publish(applied_);
-    published_.store(applied_, std::memory_order_release);
-    // Listeners before waiters: the HTTP cache drops stale entries in its
-    // listener, so a read-your-writes request released by a wait must find
-    // them dropped already.
+    // Listeners before the position: the HTTP cache drops stale entries in its
+    // listener, so a read-your-writes request must find them dropped already.
+    // "Position reached" (position(), wait_for) therefore means "the listeners
+    // are done", and published_ moves only after deliver() returns: a wait that
+    // arrives while they run is queued and answered by complete_waiters().
     if (has_listeners_.load(std::memory_order_acquire) || !pending_.empty() || truncated_) {
       change_batch b;
       b.position = applied_;
@@ -539,6 +540,7 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
       truncated_ = false;
       deliver(b);
     }
+    published_.store(applied_, std::memory_order_release);
     complete_waiters();
   }
 

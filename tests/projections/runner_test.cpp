@@ -167,6 +167,68 @@ TEST_F(RunnerTest, WaitForAnswersReachedPositionsAndTimesOut) {
   EXPECT_EQ(stopped.load(), 0);
 }
 
+TEST_F(RunnerTest, APositionIsReachedOnlyOnceTheChangeListenersHaveReturned) {
+  // The HTTP cache is cleared by a change listener; a read-your-writes wait
+  // answered before that listener returns could serve a stale cached answer.
+  // Hold the listener on a gate and check that neither wait_for nor position()
+  // report the batch's position until it is released.
+  start_runner();
+  const auto first = product({created("p1", "S1", "Shoe")}, "p1");
+  ASSERT_TRUE(runner_->wait_for_position(first, kWait));
+
+  struct gate {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool entered = false;
+    bool open = false;
+    std::optional<bool> answer;
+  };
+  auto g = std::make_shared<gate>();
+  const eventstore::log_position target = first + 1;
+  auto sub = runner_->subscribe([g, target](const change_batch& b) {
+    if (b.position < target) return;
+    std::unique_lock<std::mutex> lk(g->mu);
+    g->entered = true;
+    g->cv.notify_all();
+    g->cv.wait(lk, [&] { return g->open; });
+  });
+  // Released whatever happens below, so the runner thread never stays stuck.
+  struct opener {
+    std::shared_ptr<gate> g;
+    ~opener() {
+      std::lock_guard<std::mutex> lk(g->mu);
+      g->open = true;
+      g->cv.notify_all();
+    }
+  } release{g};
+
+  ASSERT_EQ(product({created("p2", "S2", "Hat")}, "p2"), target);
+  {
+    std::unique_lock<std::mutex> lk(g->mu);
+    ASSERT_TRUE(g->cv.wait_for(lk, kWait, [&] { return g->entered; })) << "the listener never ran";
+  }
+  // The listener is held: the models are published, the listeners are not done.
+  EXPECT_LT(runner_->position(), target);
+  runner_->wait_for(target, kWait, [g](bool r) {
+    std::lock_guard<std::mutex> lk(g->mu);
+    g->answer = r;
+    g->cv.notify_all();
+  });
+  {
+    std::lock_guard<std::mutex> lk(g->mu);
+    EXPECT_FALSE(g->answer.has_value()) << "wait_for answered while a change listener was still running";
+    g->open = true;
+    g->cv.notify_all();
+  }
+  {
+    std::unique_lock<std::mutex> lk(g->mu);
+    ASSERT_TRUE(g->cv.wait_for(lk, kWait, [&] { return g->answer.has_value(); }));
+    EXPECT_TRUE(*g->answer);
+  }
+  EXPECT_GE(runner_->position(), target);
+  sub.reset();
+}
+
 TEST_F(RunnerTest, AShortWaitAddedWhileTheRunnerSleepsOnALongOneEndsOnTime) {
   // The runner sleeps until the earliest deadline and is woken only by a wait
   // that moves it sooner. So: let it fall asleep on a long wait, then add a
