@@ -72,8 +72,12 @@ struct cache_stats {
 
 /// The cache key of a GET: route name, path, the query with its parameters
 /// sorted (so "?a=1&b=2" and "?b=2&a=1" share an entry) and, for answers that
-/// differ per customer, the user id. Keys are unambiguous (length-prefixed).
-std::string make_cache_key(const request& req, bool vary_by_user);
+/// differ per customer, the user id. Keys are unambiguous: every part is
+/// length-prefixed, so a decoded '&' or '=' inside a name or value can never
+/// make one query look like another. `ignored_param`, when not empty, names a
+/// query parameter left out of the key because it changes when, not what, is
+/// shown (min_position).
+std::string make_cache_key(const request& req, bool vary_by_user, std::string_view ignored_param = {});
 
 /// A strong ETag from the body's content (64-bit FNV-1a, stable across
 /// processes and nodes): "\"<16 hex digits>\"".

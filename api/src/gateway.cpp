@@ -106,31 +106,12 @@ std::optional<std::uint64_t> parse_position(std::string_view s) {
   return v;
 }
 
-// The cache key: route, path and query (min_position left out: it changes
-// when, not what, is shown), and the user for per-user answers.
-std::string cache_key(const http::request& req, bool per_user) {
-  std::string key = req.route_name;
-  key += ' ';
-  key += req.path;
-  for (const auto& [k, v] : req.query) {
-    if (k == "min_position") continue;
-    key += '&';
-    key += k;
-    key += '=';
-    key += v;
-  }
-  if (per_user && req.user) {
-    key += "#u=";
-    key += req.user->user_id;
-  }
-  return key;
-}
-
 }  // namespace
 
 void gateway::impl::serve_read(const http::request& rq, http::responder out, bool per_user,
                                const std::function<read_result(const http::request&)>& produce) {
-  const std::string key = cache_key(rq, per_user);
+  // min_position is left out: it changes when, not what, is shown.
+  const std::string key = http::make_cache_key(rq, per_user, "min_position");
   if (deps_.cache) {
     if (auto hit = deps_.cache->get(key, now())) {
       const auto inm = rq.header("If-None-Match");

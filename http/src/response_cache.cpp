@@ -25,11 +25,16 @@ void append_part(std::string& key, std::string_view part) {
 
 }  // namespace
 
-std::string make_cache_key(const request& req, bool vary_by_user) {
+std::string make_cache_key(const request& req, bool vary_by_user, std::string_view ignored_param) {
   std::vector<std::pair<std::string_view, std::string_view>> q;
   q.reserve(req.query.size());
-  for (const auto& [k, v] : req.query) q.emplace_back(k, v);
-  std::stable_sort(q.begin(), q.end());
+  for (const auto& [k, v] : req.query) {
+    if (!ignored_param.empty() && k == ignored_param) continue;
+    q.emplace_back(k, v);
+  }
+  // By name only, so repeated names keep their order: a route reads the first
+  // value, and "?c=a&c=b" must not share an entry with "?c=b&c=a".
+  std::stable_sort(q.begin(), q.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
   std::string key;
   key.reserve(64 + req.path.size());
   append_part(key, req.route_name);

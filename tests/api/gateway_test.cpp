@@ -373,5 +373,38 @@ TEST_F(GatewayTest, OperationsEndpoints) {
   EXPECT_EQ(echoed.header("X-Request-Id"), "req-123");
 }
 
+TEST_F(GatewayTest, AnEncodedQueryCannotFillAnotherQuerysCacheEntry) {
+  // Two lamps in "lighting", two pans elsewhere. Decoded, the first query has
+  // one parameter named "category=lighting&limit" (unknown: all products); if
+  // the cache key joined decoded pairs with '&' and '=', it would fill the
+  // entry that the real "category=lighting&limit=5" then hits.
+  product("LAMP-1", 1);
+  product("LAMP-2", 1);
+  for (const char* sku : {"PAN-1", "PAN-2"}) {
+    auto r = call("POST", "/api/products",
+                  std::string(R"({"sku":")") + sku +
+                      R"(","name":"Pan","description":"A pan","price":900,"currency":"EUR","category":"kitchen","initial_stock":1})",
+                  admin_);
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  const auto count_items = [](const std::string& body) {
+    simdjson::dom::parser p;
+    simdjson::dom::array items;
+    auto doc = p.parse(body);
+    if (doc.error() || doc["items"].get(items)) return std::size_t(0);
+    return items.size();
+  };
+  const std::string min = "&min_position=" + std::to_string(position());
+  auto poisoned = call("GET", "/api/products?category%3Dlighting%26limit=5" + min);
+  ASSERT_EQ(poisoned.status, 200) << poisoned.body;
+  auto real = call("GET", "/api/products?category=lighting&limit=5" + min);
+  ASSERT_EQ(real.status, 200) << real.body;
+  EXPECT_EQ(real.header("X-Cache-Status"), "MISS");
+  EXPECT_EQ(count_items(real.body), 2u) << real.body;
+  auto again = call("GET", "/api/products?limit=5&category=lighting");
+  EXPECT_EQ(again.header("X-Cache-Status"), "HIT") << "the same query in another order shares the entry";
+  EXPECT_EQ(count_items(again.body), 2u) << again.body;
+}
+
 }  // namespace
 }  // namespace agora

@@ -132,6 +132,14 @@ TEST(ResponseCache, KeysNormalizeQueryAndVaryByUser) {
   EXPECT_EQ(make_cache_key(a, false), make_cache_key(b, false));
   // Length prefixes keep keys unambiguous.
   EXPECT_NE(make_cache_key(get("/x?a=b&c=d"), false), make_cache_key(get("/x?a=b%26c%3Dd"), false));
+  EXPECT_NE(make_cache_key(get("/x?a=b&c=d"), false), make_cache_key(get("/x?a%3Db%26c=d"), false));
+  // Repeated names keep their order (a route reads the first value).
+  EXPECT_NE(make_cache_key(get("/x?c=a&c=b"), false), make_cache_key(get("/x?c=b&c=a"), false));
+  EXPECT_EQ(make_cache_key(get("/x?c=a&d=1&c=b"), false), make_cache_key(get("/x?d=1&c=a&c=b"), false));
+  // An ignored parameter is left out, and only that one.
+  EXPECT_EQ(make_cache_key(get("/x?a=1&min_position=7"), false, "min_position"),
+            make_cache_key(get("/x?a=1"), false, "min_position"));
+  EXPECT_NE(make_cache_key(get("/x?a=1&min_position=7"), false), make_cache_key(get("/x?a=1"), false));
 
   manual_clock clk(1'000'000);
   response_cache c({}, clk);
