@@ -58,6 +58,23 @@ struct actor_options {
   /// state does not grow with every order ever placed. 0: remember forever.
   std::int64_t reservation_retention_ms = 60 * 60 * 1000;
 
+  // ---- anti-hoarding limits (docs/OPERATIONS.md, "Stock hoarding") ----------
+  /// Units of one SKU one customer may have held by its carts plus reserved by
+  /// its orders not yet shipped, cancelled or rejected (actors.
+  /// max_units_held_per_customer). Checked by the inventory item itself, so
+  /// concurrent carts and orders cannot get past it. 0: no limit.
+  std::int64_t max_units_held_per_customer = 20;
+  /// Open carts one customer may have at once (actors.max_open_carts_per_customer).
+  /// Each open cart claims one of the customer's slots
+  /// (`claim-cart-slot:<customer>:<n>`, n < this), so concurrent creates
+  /// cannot exceed it; a cart gives its slot back when checked out or
+  /// expired. 0: no limit.
+  std::int64_t max_open_carts_per_customer = 5;
+  /// A confirmed order not paid within this is cancelled (reason
+  /// "payment_deadline") and its stock released (orders.payment_deadline).
+  /// 0: orders wait for payment for ever.
+  std::int64_t payment_deadline_ms = 30 * 60 * 1000;
+
   /// Reads actors.* keys.
   static actor_options from_config(config& cfg);
 };

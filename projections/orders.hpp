@@ -56,6 +56,10 @@ struct order_view {
   timestamp_us updated_at = 0;
   std::vector<order_rejection_view> rejection_reasons;
   std::vector<order_history_entry> history;  ///< oldest first
+  /// While confirmed: when the order is cancelled unless paid (OrderConfirmed).
+  std::optional<timestamp_us> payment_due_at;
+  /// Why it was cancelled ("payment_deadline" when the deadline passed).
+  std::string cancel_reason;
 };
 
 /// A query of orders, newest first.

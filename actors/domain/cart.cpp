@@ -35,7 +35,11 @@ result decide_cmd(const state& s, const create& c) {
   if (s.exists) return fail(domain_errc::already_exists, "cart " + s.cart_id + " already exists", "cart_id");
   AGORA_DOMAIN_TRY(validate_id(c.cart_id, "cart_id"));
   AGORA_DOMAIN_TRY(validate_id(c.customer_id, "customer_id"));
-  return std::vector<event>{cart_created{c.cart_id, c.customer_id, c.now}};
+  if (c.expires_at != 0 && c.expires_at <= c.now) {
+    return fail(domain_errc::invalid_argument, "expires_at must be after now", "expires_at");
+  }
+  if (c.slot && *c.slot < 0) return fail(domain_errc::invalid_argument, "slot must be >= 0", "slot");
+  return std::vector<event>{cart_created{c.cart_id, c.customer_id, c.now, c.expires_at, c.slot}};
 }
 
 result decide_cmd(const state& s, const set_line_quantity& c) {
@@ -98,6 +102,8 @@ void evolve_one(state& s, const cart_created& e) {
   s.customer_id = e.customer_id;
   s.current = status::open;
   s.created_at = e.at;
+  if (e.expires_at != 0) s.expires_at = e.expires_at;
+  s.slot = e.slot;
 }
 void evolve_one(state& s, const line_quantity_set& e) {
   s.lines[e.sku] = line{e.quantity, e.unit_price};
@@ -125,6 +131,8 @@ constexpr std::string_view name_of(const cart_expired&) { return "CartExpired"; 
 
 void write(json_writer& w, const cart_created& e) {
   w.key("cart_id").value(e.cart_id).key("customer_id").value(e.customer_id);
+  if (e.expires_at != 0) w.key("expires_at").value(e.expires_at);
+  if (e.slot) w.key("slot").value(*e.slot);
 }
 void write(json_writer& w, const line_quantity_set& e) {
   w.key("sku").value(e.sku).key("quantity").value(e.quantity);
@@ -150,7 +158,8 @@ void write(json_writer&, const cart_expired&) {}
 agora::expected<event, domain_error> decode_v1(std::string_view type, detail::reader& r) {
   const timestamp_us at = r.i64("at");
   if (type == "CartCreated") {
-    cart_created e{r.str("cart_id"), r.str("customer_id"), at};
+    cart_created e{r.str("cart_id"), r.str("customer_id"), at, r.opt_i64("expires_at").value_or(0),
+                   r.opt_i64("slot")};
     return r.finish<event>(std::move(e));
   }
   if (type == "LineQuantitySet") {
@@ -194,6 +203,10 @@ bool state::is_expired_at(timestamp_us now) const noexcept {
   return current == status::open && expires_at.has_value() && now >= *expires_at;
 }
 
+bool state::is_open_at(timestamp_us now) const noexcept {
+  return exists && current == status::open && !is_expired_at(now);
+}
+
 std::vector<cart_line> state::line_list() const {
   std::vector<cart_line> out;
   out.reserve(lines.size());
@@ -221,6 +234,12 @@ std::string encode_state(const state& s) {
   w.key("expires_at");
   if (s.expires_at) {
     w.value(*s.expires_at);
+  } else {
+    w.null();
+  }
+  w.key("slot");
+  if (s.slot) {
+    w.value(*s.slot);
   } else {
     w.null();
   }
@@ -264,6 +283,7 @@ agora::expected<state, domain_error> decode_state(std::string_view json) {
     s.lines.emplace(sku, std::move(l));
   });
   s.expires_at = r.opt_i64("expires_at");
+  s.slot = r.opt_i64("slot");
   s.order_id = r.opt_str("order_id");
   s.created_at = r.i64("created_at");
   s.updated_at = r.i64("updated_at");

@@ -9,6 +9,12 @@
 // inventory holds in step with the lines (hold_for_cart per changed line) and
 // releases them when the cart expires or is cleared; checkout hands the lines to
 // the new order, whose reservations convert the holds.
+//
+// An empty cart lapses too: create carries an expiry (the actor sets it to now +
+// the hold TTL), so a cart nobody touches closes by itself and cannot occupy one
+// of its customer's open-cart slots for ever. The slot (the actor's per-customer
+// limit of open carts, kept in uniqueness claims `cart-slot:<customer>:<n>`) is
+// recorded in CartCreated so the actor can give it back when the cart closes.
 
 #include <cstdint>
 #include <map>
@@ -45,11 +51,15 @@ struct cart_line {
 
 // ---- commands ---------------------------------------------------------------
 
-/// Creates the cart for `customer_id` (fixed for the cart's life).
+/// Creates the cart for `customer_id` (fixed for the cart's life). expires_at
+/// (> now, or 0 for none) is when the cart lapses unless a line change moves it;
+/// slot is the open-cart slot the actor claimed for it (nullopt: none).
 struct create {
   std::string cart_id;
   std::string customer_id;
   timestamp_us now = 0;
+  timestamp_us expires_at = 0;
+  std::optional<std::int64_t> slot{};
 };
 /// Sets the quantity of `sku` (0 removes the line); refreshes expires_at.
 struct set_line_quantity {
@@ -78,11 +88,13 @@ using command = std::variant<create, set_line_quantity, clear, checkout, expire>
 
 // ---- events -----------------------------------------------------------------
 
-/// "CartCreated"
+/// "CartCreated" (expires_at 0 and no slot in events recorded before they existed)
 struct cart_created {
   std::string cart_id;
   std::string customer_id;
   timestamp_us at = 0;
+  timestamp_us expires_at = 0;
+  std::optional<std::int64_t> slot{};
 };
 /// "LineQuantitySet"
 struct line_quantity_set {
@@ -130,14 +142,19 @@ struct state {
   std::string customer_id;
   status current = status::open;
   std::map<std::string, line> lines;  ///< by sku
-  /// When the cart (and its holds) lapse; nullopt until the first line is set.
+  /// When the cart (and its holds) lapse; set at creation (nullopt for carts
+  /// created before that, until their first line is set).
   std::optional<timestamp_us> expires_at;
+  /// The open-cart slot this cart occupies while open (nullopt: none).
+  std::optional<std::int64_t> slot{};
   std::optional<std::string> order_id;  ///< after checkout
   timestamp_us created_at = 0;
   timestamp_us updated_at = 0;
 
   /// True when open, with a deadline, and now >= expires_at.
   bool is_expired_at(timestamp_us now) const noexcept;
+  /// True when the cart is open and its deadline has not passed at `now`.
+  bool is_open_at(timestamp_us now) const noexcept;
   /// The lines as a list (sorted by sku), e.g. for checkout.
   std::vector<cart_line> line_list() const;
 };

@@ -92,6 +92,20 @@ std::string insufficient(const state& s, std::int64_t requested, std::int64_t av
          ", available " + std::to_string(available);
 }
 
+// Refuses a decision that takes `customer`'s units from `before` to `after`
+// when it raises them above the limit. A decision that does not raise them
+// (a smaller hold, a checkout converting the customer's own hold) passes even
+// when the customer is already over a limit that was lowered since.
+result within_customer_limit(const state& s, const std::string& customer, std::int64_t before,
+                             std::int64_t after, std::int64_t limit) {
+  if (limit <= 0 || customer.empty() || after <= before || after <= limit) return none();
+  return fail(domain_errc::limit_exceeded,
+              "customer " + customer + " may hold at most " + std::to_string(limit) + " units of sku " + s.sku +
+                  " in carts and unshipped orders; this would make " + std::to_string(after) + " (now " +
+                  std::to_string(before) + ")",
+              "quantity");
+}
+
 result decide_cmd(const state& s, const register_item& c) {
   if (s.registered) {
     return fail(domain_errc::already_exists, "inventory item " + s.sku + " already exists", "sku");
@@ -155,18 +169,22 @@ result decide_cmd(const state& s, const reserve_for_order& c) {
   if (s.orders.count(c.order_id) != 0) return none();
   std::vector<event> events;
   std::int64_t available = s.available();
+  const std::int64_t units_before = s.units_of(c.customer_id);
+  std::int64_t units_after = units_before + c.quantity;
   if (c.from_cart_id) {
     auto it = s.holds.find(*c.from_cart_id);
     if (it != s.holds.end()) {
       events.push_back(hold_released{it->first, it->second.quantity, c.now});
       available += it->second.quantity;
+      if (it->second.customer_id == c.customer_id) units_after -= it->second.quantity;
     }
   }
   if (c.quantity > available) {
     return fail(domain_errc::insufficient_stock, insufficient(s, c.quantity, available),
                 "quantity");
   }
-  events.push_back(stock_reserved{c.order_id, c.quantity, c.now});
+  AGORA_DOMAIN_TRY(within_customer_limit(s, c.customer_id, units_before, units_after, c.max_units_per_customer));
+  events.push_back(stock_reserved{c.order_id, c.quantity, c.now, c.customer_id});
   return with_stock_signals(s, std::move(events), c.now);
 }
 
@@ -188,11 +206,17 @@ result decide_cmd(const state& s, const hold_for_cart& c) {
   }
   // Only the increase needs stock: the cart already holds `current` units.
   const std::int64_t increase = c.quantity - current;
+  const std::int64_t units_before = s.units_of(c.customer_id);
+  const bool own = it != s.holds.end() && it->second.customer_id == c.customer_id;
   if (increase > s.available()) {
     return fail(domain_errc::insufficient_stock, insufficient(s, increase, s.available()),
                 "quantity");
   }
-  return with_stock_signals(s, {stock_held{c.cart_id, c.quantity, c.expires_at, c.now}}, c.now);
+  AGORA_DOMAIN_TRY(within_customer_limit(s, c.customer_id, units_before,
+                                         units_before + c.quantity - (own ? current : 0),
+                                         c.max_units_per_customer));
+  return with_stock_signals(s, {stock_held{c.cart_id, c.quantity, c.expires_at, c.now, c.customer_id}},
+                            c.now);
 }
 
 result decide_cmd(const state& s, const release_hold& c) {
@@ -301,19 +325,30 @@ void evolve_one(state& s, const item_registered& e) {
 void evolve_one(state& s, const stock_received& e) { s.on_hand += e.quantity; }
 void evolve_one(state& s, const stock_adjusted& e) { s.on_hand += e.delta; }
 void evolve_one(state& s, const low_stock_threshold_set& e) { s.low_stock_threshold = e.threshold; }
+// Moves `customer`'s count by `delta` (customers at 0 are dropped).
+void add_units(state& s, const std::string& customer, std::int64_t delta) {
+  if (customer.empty() || delta == 0) return;
+  auto it = s.units_by_customer.emplace(customer, 0).first;
+  it->second += delta;
+  if (it->second <= 0) s.units_by_customer.erase(it);
+}
 void evolve_one(state& s, const stock_reserved& e) {
-  s.orders[e.order_id] = reservation{e.quantity, reservation_status::reserved};
+  s.orders[e.order_id] = reservation{e.quantity, reservation_status::reserved, 0, e.customer_id};
   s.reserved += e.quantity;
+  add_units(s, e.customer_id, e.quantity);
 }
 void evolve_one(state& s, const stock_held& e) {
   auto& h = s.holds[e.cart_id];
   s.held += e.quantity - h.quantity;
-  h = hold{e.quantity, e.expires_at};
+  add_units(s, h.customer_id, -h.quantity);
+  h = hold{e.quantity, e.expires_at, e.customer_id};
+  add_units(s, h.customer_id, h.quantity);
 }
 void drop_hold(state& s, const std::string& cart_id) {
   auto it = s.holds.find(cart_id);
   if (it == s.holds.end()) return;
   s.held -= it->second.quantity;
+  add_units(s, it->second.customer_id, -it->second.quantity);
   s.holds.erase(it);
 }
 void evolve_one(state& s, const hold_released& e) { drop_hold(s, e.cart_id); }
@@ -326,7 +361,10 @@ void settle(state& s, const std::string& id, reservation& r, timestamp_us at) {
 }
 void evolve_one(state& s, const reservation_released& e) {
   auto& r = s.orders[e.order_id];  // creates the tombstone for an unknown order (as "reserved" of 0)
-  if (r.status == reservation_status::reserved) s.reserved -= r.quantity;
+  if (r.status == reservation_status::reserved) {
+    s.reserved -= r.quantity;
+    add_units(s, r.customer_id, -r.quantity);
+  }
   settle(s, e.order_id, r, e.at);
   r.quantity = e.quantity;
   r.status = reservation_status::released;
@@ -335,6 +373,7 @@ void evolve_one(state& s, const reservation_committed& e) {
   auto& r = s.orders[e.order_id];
   s.reserved -= r.quantity;
   s.on_hand -= r.quantity;
+  add_units(s, r.customer_id, -r.quantity);  // shipped: no longer held back
   settle(s, e.order_id, r, e.at);
   r.status = reservation_status::committed;
 }
@@ -385,10 +424,12 @@ void write(json_writer& w, const stock_adjusted& e) {
 void write(json_writer& w, const low_stock_threshold_set& e) { w.key("threshold").value(e.threshold); }
 void write(json_writer& w, const stock_reserved& e) {
   w.key("order_id").value(e.order_id).key("quantity").value(e.quantity);
+  if (!e.customer_id.empty()) w.key("customer_id").value(e.customer_id);
 }
 void write(json_writer& w, const stock_held& e) {
   w.key("cart_id").value(e.cart_id).key("quantity").value(e.quantity);
   w.key("expires_at").value(e.expires_at);
+  if (!e.customer_id.empty()) w.key("customer_id").value(e.customer_id);
 }
 void write(json_writer& w, const hold_released& e) {
   w.key("cart_id").value(e.cart_id).key("quantity").value(e.quantity);
@@ -433,11 +474,12 @@ agora::expected<event, domain_error> decode_v1(std::string_view type, detail::re
     return r.finish<event>(low_stock_threshold_set{r.i64("threshold"), at});
   }
   if (type == "StockReserved") {
-    stock_reserved e{r.str("order_id"), r.i64("quantity"), at};
+    stock_reserved e{r.str("order_id"), r.i64("quantity"), at, r.opt_str("customer_id").value_or("")};
     return r.finish<event>(std::move(e));
   }
   if (type == "StockHeld") {
-    stock_held e{r.str("cart_id"), r.i64("quantity"), r.i64("expires_at"), at};
+    stock_held e{r.str("cart_id"), r.i64("quantity"), r.i64("expires_at"), at,
+                 r.opt_str("customer_id").value_or("")};
     return r.finish<event>(std::move(e));
   }
   if (type == "HoldReleased") {
@@ -495,6 +537,11 @@ const char* to_string(reservation_status s) noexcept {
   return "unknown";
 }
 
+std::int64_t state::units_of(const std::string& customer_id) const noexcept {
+  auto it = units_by_customer.find(customer_id);
+  return it == units_by_customer.end() ? 0 : it->second;
+}
+
 std::optional<timestamp_us> state::next_hold_expiry() const noexcept {
   std::optional<timestamp_us> earliest;
   for (const auto& [cart_id, h] : holds) {
@@ -520,6 +567,7 @@ std::string encode_state(const state& s) {
     w.key(id).begin_object();
     w.key("quantity").value(r.quantity).key("status").value(to_string(r.status));
     if (r.settled_at != 0) w.key("settled_at").value(r.settled_at);
+    if (!r.customer_id.empty()) w.key("customer_id").value(r.customer_id);
     w.end_object();
   }
   w.end_object();
@@ -527,6 +575,7 @@ std::string encode_state(const state& s) {
   for (const auto& [id, h] : s.holds) {
     w.key(id).begin_object();
     w.key("quantity").value(h.quantity).key("expires_at").value(h.expires_at);
+    if (!h.customer_id.empty()) w.key("customer_id").value(h.customer_id);
     w.end_object();
   }
   w.end_object();
@@ -557,14 +606,18 @@ agora::expected<state, domain_error> decode_state(std::string_view json) {
     if (m.ok() && !st) m.fail("unknown reservation status for order " + id);
     res.status = st.value_or(reservation_status::reserved);
     res.settled_at = m.opt_i64("settled_at").value_or(0);
+    res.customer_id = m.opt_str("customer_id").value_or("");
     if (res.status != reservation_status::reserved) s.settled.emplace(res.settled_at, id);
+    if (res.status == reservation_status::reserved) add_units(s, res.customer_id, res.quantity);
     s.orders.emplace(id, res);
   });
   r.members("holds", [&](const std::string& id, detail::reader& m) {
     hold h;
     h.quantity = m.i64("quantity");
     h.expires_at = m.i64("expires_at");
-    s.holds.emplace(id, h);
+    h.customer_id = m.opt_str("customer_id").value_or("");
+    add_units(s, h.customer_id, h.quantity);
+    s.holds.emplace(id, std::move(h));
   });
   s.created_at = r.i64("created_at");
   s.updated_at = r.i64("updated_at");

@@ -21,6 +21,16 @@
 // the retention the item forgets it, so the state holds the live reservations and a
 // window of recent history instead of every order the SKU ever had.
 //
+// Per-customer limit: holds and reservations carry the customer's id, and the
+// state keeps each customer's units of this SKU held by carts or reserved by
+// orders not yet shipped or given back (units_by_customer). hold_for_cart and
+// reserve_for_order carry the limit (the actor's
+// actor_options::max_units_held_per_customer; 0 = none) and are refused with
+// limit_exceeded when they would raise a customer's units above it. A
+// reservation that converts the customer's own cart hold counts only what it
+// adds, so checking out a held cart is never refused by its own hold. Events
+// recorded before customer ids existed count for nobody.
+//
 // Low-stock signals: whenever one decision's events take available from above the
 // threshold to at-or-below it, LowStockReached is appended to that decision; from
 // at-or-below to above, BackInStock.
@@ -74,18 +84,26 @@ struct set_low_stock_threshold {
 };
 /// Reserves stock for a placed order. Idempotent per order id. When from_cart_id
 /// names a cart with a hold, the hold is released in the same decision (converted).
+/// Refused with limit_exceeded when customer_id's units (see above) would
+/// exceed max_units_per_customer (> 0).
 struct reserve_for_order {
   std::string order_id;
   std::int64_t quantity = 0;
   std::optional<std::string> from_cart_id;
   timestamp_us now = 0;
+  std::string customer_id{};  ///< the order's customer (empty: counted for nobody)
+  std::int64_t max_units_per_customer = 0;  ///< 0: no limit
 };
 /// Sets a cart's hold to `quantity` (replacing; 0 releases it) until expires_at.
+/// An increase is refused with limit_exceeded when customer_id's units would
+/// exceed max_units_per_customer (> 0); a decrease never is.
 struct hold_for_cart {
   std::string cart_id;
   std::int64_t quantity = 0;
   timestamp_us expires_at = 0;
   timestamp_us now = 0;
+  std::string customer_id{};  ///< the cart's customer (empty: counted for nobody)
+  std::int64_t max_units_per_customer = 0;  ///< 0: no limit
 };
 /// Releases a cart's hold (no hold -> no events).
 struct release_hold {
@@ -160,6 +178,7 @@ struct stock_reserved {
   std::string order_id;
   std::int64_t quantity = 0;
   timestamp_us at = 0;
+  std::string customer_id{};  ///< empty in events recorded before it existed
 };
 /// "StockHeld": the cart's hold is now `quantity` until expires_at.
 struct stock_held {
@@ -167,6 +186,7 @@ struct stock_held {
   std::int64_t quantity = 0;
   timestamp_us expires_at = 0;
   timestamp_us at = 0;
+  std::string customer_id{};  ///< empty in events recorded before it existed
 };
 /// "HoldReleased": the cart's hold (of `quantity`) is gone.
 struct hold_released {
@@ -237,12 +257,14 @@ struct reservation {
   reservation_status status = reservation_status::reserved;
   /// When it left `reserved` (0 while reserved).
   timestamp_us settled_at = 0;
+  std::string customer_id{};
 };
 
 /// One cart's hold.
 struct hold {
   std::int64_t quantity = 0;
   timestamp_us expires_at = 0;
+  std::string customer_id{};
 };
 
 /// The folded state. `reserved` and `held` are kept equal to the sums over
@@ -260,11 +282,17 @@ struct state {
   /// from `orders` (rebuilt by decode_state, not stored in snapshots).
   std::set<std::pair<timestamp_us, std::string>> settled;
   std::map<std::string, hold> holds;          // by cart id; only live holds
+  /// Per customer: units held by its carts plus units reserved (status
+  /// reserved) by its orders; customers with none are absent. Derived from
+  /// `holds` and `orders` (rebuilt by decode_state, not stored in snapshots).
+  std::map<std::string, std::int64_t> units_by_customer;
   timestamp_us created_at = 0;
   timestamp_us updated_at = 0;
 
   /// on_hand - reserved - held.
   std::int64_t available() const noexcept { return on_hand - reserved - held; }
+  /// units_by_customer[customer_id], 0 when absent.
+  std::int64_t units_of(const std::string& customer_id) const noexcept;
   /// The earliest hold expiry (for the actor's timer), or nullopt without holds.
   std::optional<timestamp_us> next_hold_expiry() const noexcept;
 };

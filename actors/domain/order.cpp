@@ -78,7 +78,8 @@ result decide_cmd(const state& s, const place& c) {
 
 // Appends OrderConfirmed / OrderRejected when `outcome` is the last line outcome
 // of a pending order.
-result record_outcome(const state& s, std::string_view sku, event outcome, timestamp_us now) {
+result record_outcome(const state& s, std::string_view sku, event outcome, timestamp_us now,
+                      timestamp_us payment_window = 0) {
   AGORA_DOMAIN_TRY(require_exists(s));
   const order_line* line = s.find_line(sku);
   if (line == nullptr) {
@@ -113,7 +114,9 @@ result record_outcome(const state& s, std::string_view sku, event outcome, times
   }
   if (all_in) {
     if (reasons.empty()) {
-      events.push_back(order_confirmed{now});
+      order_confirmed confirmed{now, std::nullopt};
+      if (payment_window > 0) confirmed.payment_due_at = now + payment_window;
+      events.push_back(confirmed);
     } else {
       events.push_back(order_rejected{std::move(reasons), now});
     }
@@ -122,7 +125,10 @@ result record_outcome(const state& s, std::string_view sku, event outcome, times
 }
 
 result decide_cmd(const state& s, const record_line_reserved& c) {
-  return record_outcome(s, c.sku, line_reserved{c.sku, c.now}, c.now);
+  if (c.payment_window < 0) {
+    return fail(domain_errc::invalid_argument, "payment_window must be >= 0", "payment_window");
+  }
+  return record_outcome(s, c.sku, line_reserved{c.sku, c.now}, c.now, c.payment_window);
 }
 
 result decide_cmd(const state& s, const record_line_rejected& c) {
@@ -207,6 +213,12 @@ result decide_cmd(const state& s, const record_refund& c) {
   return std::vector<event>{refund_recorded{c.refund_id, c.amount, c.now}};
 }
 
+result decide_cmd(const state& s, const expire_payment& c) {
+  AGORA_DOMAIN_TRY(require_exists(s));
+  if (!s.payment_overdue_at(c.now)) return none();
+  return std::vector<event>{order_cancelled{std::string(payment_deadline_reason), s.current, c.now}};
+}
+
 void enter(state& s, status to, timestamp_us at) {
   s.current = to;
   s.history.push_back(status_change{to, at});
@@ -241,7 +253,10 @@ void evolve_one(state& s, const line_reservation_failed& e) {
     l->failure_reason = e.reason;
   }
 }
-void evolve_one(state& s, const order_confirmed& e) { enter(s, status::confirmed, e.at); }
+void evolve_one(state& s, const order_confirmed& e) {
+  s.payment_due_at = e.payment_due_at;
+  enter(s, status::confirmed, e.at);
+}
 void evolve_one(state& s, const order_rejected& e) {
   s.rejection_reasons = e.reasons;
   enter(s, status::rejected, e.at);
@@ -320,7 +335,9 @@ void write(json_writer& w, const line_reserved& e) { w.key("sku").value(e.sku); 
 void write(json_writer& w, const line_reservation_failed& e) {
   w.key("sku").value(e.sku).key("reason").value(e.reason);
 }
-void write(json_writer&, const order_confirmed&) {}
+void write(json_writer& w, const order_confirmed& e) {
+  if (e.payment_due_at) w.key("payment_due_at").value(*e.payment_due_at);
+}
 void write(json_writer& w, const order_rejected& e) { write_rejections(w, "reasons", e.reasons); }
 void write(json_writer& w, const order_paid& e) {
   w.key("payment_id").value(e.payment_id);
@@ -371,7 +388,7 @@ agora::expected<event, domain_error> decode_v1(std::string_view type, detail::re
     line_reservation_failed e{r.str("sku"), r.str("reason"), at};
     return r.finish<event>(std::move(e));
   }
-  if (type == "OrderConfirmed") return r.finish<event>(order_confirmed{at});
+  if (type == "OrderConfirmed") return r.finish<event>(order_confirmed{at, r.opt_i64("payment_due_at")});
   if (type == "OrderRejected") return r.finish<event>(order_rejected{read_rejections(r, "reasons"), at});
   if (type == "OrderPaid") {
     order_paid e{r.str("payment_id"), r.money_of("amount"), at};
@@ -443,6 +460,15 @@ const order_line* state::find_line(std::string_view sku) const noexcept {
   return nullptr;
 }
 
+bool state::payment_overdue_at(timestamp_us now) const noexcept {
+  return exists && current == status::confirmed && payment_due_at && now >= *payment_due_at;
+}
+
+std::optional<timestamp_us> state::pending_payment_deadline() const noexcept {
+  if (exists && current == status::confirmed) return payment_due_at;
+  return std::nullopt;
+}
+
 bool state::all_outcomes_in() const noexcept {
   return std::all_of(lines.begin(), lines.end(),
                      [](const order_line& l) { return l.reservation != line_status::pending; });
@@ -482,6 +508,12 @@ std::string encode_state(const state& s) {
   detail::write_strings(w, "refund_ids", s.refund_ids);
   w.key("refunded_minor").value(s.refunded_minor);
   w.key("cancel_reason").value(s.cancel_reason);
+  w.key("payment_due_at");
+  if (s.payment_due_at) {
+    w.value(*s.payment_due_at);
+  } else {
+    w.null();
+  }
   w.key("created_at").value(s.created_at);
   w.key("updated_at").value(s.updated_at);
   w.end_object();
@@ -528,6 +560,7 @@ agora::expected<state, domain_error> decode_state(std::string_view json) {
   s.refund_ids = r.str_array("refund_ids");
   s.refunded_minor = r.i64("refunded_minor");
   s.cancel_reason = r.str("cancel_reason");
+  s.payment_due_at = r.opt_i64("payment_due_at");
   s.created_at = r.i64("created_at");
   s.updated_at = r.i64("updated_at");
   return r.finish<state>(std::move(s));

@@ -13,6 +13,8 @@
 //   pending     |   ... last outcome, some line failed       |   + OrderRejected             | rejected
 //   confirmed   | record_payment (approved, amount == total) | OrderPaid                     | paid
 //   confirmed   | record_payment (declined)                  | PaymentDeclined               | confirmed
+//   confirmed   | expire_payment (now >= payment_due_at)     | OrderCancelled (reason        | cancelled
+//               |                                            |   "payment_deadline")         |
 //   paid        | change_status(processing)                  | OrderStatusChanged            | processing
 //   processing  | change_status(shipped)                     | OrderStatusChanged            | shipped
 //   shipped     | change_status(delivered)                   | OrderStatusChanged            | delivered
@@ -24,6 +26,14 @@
 // same payment id, same status, cancel of a cancelled order, same refund id)
 // record nothing. A line outcome that arrives after a cancel is still recorded so
 // that order_saga::compensations() gives that stock back.
+//
+// Payment deadline: the outcome that confirms the order carries the payment
+// window (the actor passes actor_options::payment_deadline_ms; 0 = none), and
+// OrderConfirmed records payment_due_at = confirmation time + window. A confirmed
+// order still unpaid at payment_due_at is cancelled by expire_payment with reason
+// "payment_deadline"; the saga's compensation then releases its reservations, so
+// an unpaid order cannot keep stock from other customers for ever. The actor
+// keeps a durable wake-up at payment_due_at, so this also happens after a restart.
 
 #include <cstdint>
 #include <optional>
@@ -82,10 +92,13 @@ struct place {
   std::optional<std::string> cart_id;  ///< the cart checked out, if any (hold conversion)
   timestamp_us now = 0;
 };
-/// Inventory reserved the line's stock.
+/// Inventory reserved the line's stock. When this is the last outcome and it
+/// confirms the order, the customer has `payment_window` microseconds to pay
+/// (0: no deadline); OrderConfirmed records the due time.
 struct record_line_reserved {
   std::string sku;
   timestamp_us now = 0;
+  timestamp_us payment_window = 0;
 };
 /// Inventory refused the line (reason: e.g. the insufficient_stock message).
 struct record_line_rejected {
@@ -111,6 +124,14 @@ struct cancel {
   std::string reason;
   timestamp_us now = 0;
 };
+/// Cancels a confirmed, unpaid order whose payment_due_at has come (reason
+/// payment_deadline_reason); records nothing in any other case, so a late or
+/// repeated timer is harmless.
+struct expire_payment {
+  timestamp_us now = 0;
+};
+/// The cancel reason of an order cancelled by expire_payment.
+inline constexpr std::string_view payment_deadline_reason = "payment_deadline";
 /// Records a refund of a cancelled, paid order (amount > 0, total refunds <= paid).
 struct record_refund {
   std::string refund_id;
@@ -119,7 +140,7 @@ struct record_refund {
 };
 
 using command = std::variant<place, record_line_reserved, record_line_rejected, record_payment,
-                             change_status, cancel, record_refund>;
+                             change_status, cancel, record_refund, expire_payment>;
 
 // ---- events -----------------------------------------------------------------
 
@@ -144,9 +165,12 @@ struct line_reservation_failed {
   std::string reason;
   timestamp_us at = 0;
 };
-/// "OrderConfirmed": every line is reserved.
+/// "OrderConfirmed": every line is reserved. payment_due_at: when an unpaid
+/// order is cancelled (absent: no deadline, e.g. orders confirmed before
+/// deadlines existed).
 struct order_confirmed {
   timestamp_us at = 0;
+  std::optional<timestamp_us> payment_due_at{};
 };
 /// "OrderRejected": at least one line failed; reasons per failed line.
 struct order_rejected {
@@ -222,6 +246,8 @@ struct state {
   std::vector<std::string> refund_ids;
   std::int64_t refunded_minor = 0;
   std::string cancel_reason;
+  /// While confirmed: when the order is cancelled unless paid (nullopt: never).
+  std::optional<timestamp_us> payment_due_at{};
   timestamp_us created_at = 0;
   timestamp_us updated_at = 0;
 
@@ -229,6 +255,10 @@ struct state {
   const order_line* find_line(std::string_view sku) const noexcept;
   /// True when every line has a reservation outcome.
   bool all_outcomes_in() const noexcept;
+  /// True when the order is confirmed, unpaid, and its payment_due_at has come.
+  bool payment_overdue_at(timestamp_us now) const noexcept;
+  /// The payment deadline still to act on: payment_due_at while confirmed.
+  std::optional<timestamp_us> pending_payment_deadline() const noexcept;
 };
 
 /// Decides what `cmd` records given `s`. Pure.

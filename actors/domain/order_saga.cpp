@@ -7,7 +7,7 @@ std::vector<reservation_request> pending_reservations(const order::state& s) {
   if (!s.exists || s.current != order::status::pending) return out;
   for (const auto& l : s.lines) {
     if (l.reservation == order::line_status::pending) {
-      out.push_back(reservation_request{s.order_id, l.sku, l.quantity, s.cart_id});
+      out.push_back(reservation_request{s.order_id, l.sku, l.quantity, s.cart_id, s.customer_id});
     }
   }
   return out;
@@ -23,8 +23,10 @@ std::vector<std::string> compensations(const order::state& s) {
   return out;
 }
 
-inventory::command reservation_command(const reservation_request& r, timestamp_us now) {
-  return inventory::reserve_for_order{r.order_id, r.quantity, r.from_cart_id, now};
+inventory::command reservation_command(const reservation_request& r, timestamp_us now,
+                                       std::int64_t max_units_per_customer) {
+  return inventory::reserve_for_order{r.order_id, r.quantity, r.from_cart_id, now, r.customer_id,
+                                      max_units_per_customer};
 }
 
 inventory::command compensation_command(const order::state& s, timestamp_us now) {

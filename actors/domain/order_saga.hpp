@@ -15,6 +15,9 @@
 //      LineReserved / LineReservationFailed.
 //   4. The last outcome makes the order decide OrderConfirmed (all reserved) or
 //      OrderRejected (some failed).
+//   4a. A confirmed order not paid by its payment_due_at is cancelled
+//      (order::expire_payment, reason "payment_deadline"), and step 5 gives its
+//      stock back like any cancellation's.
 //   5. Compensation: for a rejected order, every line in compensations(order) has
 //      its reservation released; for a cancelled order, restored (released if
 //      still reserved, put back on hand if already shipped): compensation_command.
@@ -37,6 +40,7 @@ struct reservation_request {
   std::string sku;
   std::int64_t quantity = 0;
   std::optional<std::string> from_cart_id;  ///< the order's cart, so a hold is converted
+  std::string customer_id{};                  ///< counted against the per-customer limit
 };
 
 /// Lines of a pending order with no outcome yet (empty for any other status).
@@ -46,8 +50,10 @@ std::vector<reservation_request> pending_reservations(const order::state& s);
 /// or cancelled order (empty for any other status).
 std::vector<std::string> compensations(const order::state& s);
 
-/// The inventory command for a request.
-inventory::command reservation_command(const reservation_request& r, timestamp_us now);
+/// The inventory command for a request; `max_units_per_customer` (0: none) is
+/// the per-customer limit of units held or reserved per SKU.
+inventory::command reservation_command(const reservation_request& r, timestamp_us now,
+                                       std::int64_t max_units_per_customer = 0);
 
 /// The inventory command that compensates `s`'s reservation of one SKU: release
 /// for a rejected order, restore for a cancelled one.

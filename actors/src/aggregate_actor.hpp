@@ -141,6 +141,20 @@ struct default_hooks {
   static bool keeps_alive(Self*) {
     return false;
   }
+  /// Whether the actor may passivate while its timer is armed: its registry
+  /// then activates it again when the timer is due (an order's payment
+  /// deadline is far away, and keeping every unpaid order resident until then
+  /// would defeat actor_options::max_resident).
+  template <class Self>
+  static bool sleeps_through_timer(Self*) {
+    return false;
+  }
+  /// The timer is due but must wait (e.g. a payment is being charged): the
+  /// tick is tried again a second later.
+  template <class Self>
+  static bool defers_tick(Self*) {
+    return false;
+  }
   /// The durable wake-up this state needs (nullopt: none).
   template <class Self>
   static std::optional<timestamp_us> wakeup(Self*) {
@@ -179,9 +193,10 @@ void finish(agg_actor<Kind>* self, pending<Kind>& p, command_result r) {
   if (p.rp.pending()) p.rp.deliver(command_reply{std::move(r)});
 }
 
-/// Stops the actor and tells its registry, so the registry forgets it.
+/// Stops the actor and tells its registry, so the registry forgets it (and,
+/// with `wake_at`, activates it again then).
 template <class Kind>
-void retire(agg_actor<Kind>* self);
+void retire(agg_actor<Kind>* self, timestamp_us wake_at = 0);
 
 /// Queues a command, refusing it beyond the limit.
 template <class Kind>
@@ -475,10 +490,10 @@ void start_load(agg_actor<Kind>* self) {
 }
 
 template <class Kind>
-void retire(agg_actor<Kind>* self) {
+void retire(agg_actor<Kind>* self, timestamp_us wake_at) {
   auto& st = self->state;
   st.rt->live.fetch_sub(1, std::memory_order_relaxed);
-  caf::anon_send(st.rt->registry(Kind::id, st.id), gone_msg{st.id, self->address()});
+  caf::anon_send(st.rt->registry(Kind::id, st.id), gone_msg{st.id, self->address(), wake_at});
   self->quit();
 }
 
@@ -604,6 +619,10 @@ caf::behavior aggregate_actor(agg_actor<Kind>* self, std::shared_ptr<runtime> rt
         if (auto* t = std::get_if<tick_msg>(&m.what)) {
           auto& st = self->state;
           if (t->gen != st.timer_gen) return;  // superseded
+          if (hooks<Kind>::defers_tick(self)) {
+            self->delayed_send(self, std::chrono::seconds(1), signal_msg{tick_msg{t->gen}});
+            return;
+          }
           st.timer_due = 0;
           const auto now = st.rt->now();
           if (auto cmd = Kind::tick_command(st.s, now)) {
@@ -613,10 +632,10 @@ caf::behavior aggregate_actor(agg_actor<Kind>* self, std::shared_ptr<runtime> rt
           if (c->fn) c->fn();
         } else {  // passivate_msg: stop if there is nothing to do
           auto& st = self->state;
-          if (st.ph == phase::ready && st.queue.empty() && !st.busy && st.timer_due == 0 &&
-              !hooks<Kind>::keeps_alive(self)) {
+          if (st.ph == phase::ready && st.queue.empty() && !st.busy &&
+              (st.timer_due == 0 || hooks<Kind>::sleeps_through_timer(self)) && !hooks<Kind>::keeps_alive(self)) {
             st.rt->passivations.fetch_add(1, std::memory_order_relaxed);
-            retire(self);
+            retire(self, st.timer_due);
           }
         }
       },

@@ -64,6 +64,14 @@ actor_options actor_options::from_config(config& cfg) {
   o.registry_shards = static_cast<int>(cfg.get_int("actors.registry_shards", o.registry_shards, "registries per kind"));
   o.reservation_retention_ms = cfg.get_duration_ms("actors.reservation_retention", o.reservation_retention_ms,
                                                    "how long inventory remembers settled orders (0: forever)");
+  o.max_units_held_per_customer = cfg.get_int(
+      "actors.max_units_held_per_customer", o.max_units_held_per_customer,
+      "units of one SKU one customer may hold in carts plus unshipped orders (0: no limit)");
+  o.max_open_carts_per_customer = cfg.get_int("actors.max_open_carts_per_customer", o.max_open_carts_per_customer,
+                                              "open carts one customer may have at once (0: no limit)");
+  o.payment_deadline_ms = cfg.get_duration_ms(
+      "orders.payment_deadline", o.payment_deadline_ms,
+      "cancel a confirmed order not paid within this and release its stock (0: never)");
   return o;
 }
 
@@ -104,6 +112,9 @@ class command_service::impl {
     caf::anon_send(reg, route_query<Kind>{std::move(id), std::move(done)});
   }
 
+  /// Activates `stream`'s aggregate, not before `due` (0: now).
+  void wake(const std::string& stream, timestamp_us due);
+
   void stop() {
     if (!sys) return;
     for (auto& shards : rt->registries) {
@@ -135,6 +146,16 @@ agora::expected<std::unique_ptr<command_service>, std::string> command_service::
   if (options.reservation_retention_ms < 0) {
     return agora::unexpected{std::string("actors.reservation_retention out of range: must be >= 0 (0 remembers settled orders forever)")};
   }
+  if (options.max_units_held_per_customer < 0 || options.max_units_held_per_customer > domain::inventory::max_quantity) {
+    return agora::unexpected{std::string(
+        "actors.max_units_held_per_customer out of range: must be 0..1000000000 (0: no limit)")};
+  }
+  if (options.max_open_carts_per_customer < 0 || options.max_open_carts_per_customer > 1000) {
+    return agora::unexpected{std::string("actors.max_open_carts_per_customer out of range: must be 0..1000 (0: no limit)")};
+  }
+  if (options.payment_deadline_ms < 0) {
+    return agora::unexpected{std::string("orders.payment_deadline out of range: must be >= 0 (0: no deadline)")};
+  }
   auto p = std::make_unique<impl>();
   p->rt = std::make_shared<runtime>();
   auto& rt = *p->rt;
@@ -159,7 +180,7 @@ agora::expected<std::unique_ptr<command_service>, std::string> command_service::
   // Resume what was pending at the last stop: hold expiries, sagas, refunds.
   auto wakeups = store.list_wakeups(~std::size_t{0});
   if (!wakeups) return agora::unexpected{"reading wake-ups: " + wakeups.error().message};
-  for (const auto& w : *wakeups) svc->wake(w.stream);
+  for (const auto& w : *wakeups) svc->impl_->wake(w.stream, w.due);
   if (!wakeups->empty()) spdlog::info("actors: resumed {} aggregates with pending work", wakeups->size());
   return svc;
 }
@@ -199,13 +220,14 @@ void command_service::get_state(aggregate_kind kind, std::string id, state_callb
   }
 }
 
-void command_service::wake(const std::string& stream) {
+void command_service::wake(const std::string& stream) { impl_->wake(stream, 0); }
+
+void command_service::impl::wake(const std::string& stream, timestamp_us due) {
   const auto dash = stream.find('-');
   if (dash == std::string::npos) return;
   const std::string_view kind(stream.data(), dash);
   std::string id = stream.substr(dash + 1);
-  auto& rt = *impl_->rt;
-  auto send_wake = [&](aggregate_kind k) { caf::anon_send(rt.registry(k, id), wake_msg{id}); };
+  auto send_wake = [&](aggregate_kind k) { caf::anon_send(rt->registry(k, id), wake_msg{id, due}); };
   if (kind == inventory_kind::name) send_wake(aggregate_kind::inventory);
   else if (kind == order_kind::name) send_wake(aggregate_kind::order);
   else if (kind == cart_kind::name) send_wake(aggregate_kind::cart);

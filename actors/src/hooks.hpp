@@ -3,14 +3,21 @@
 //
 // - inventory: a durable wake-up at the next hold expiry, so holds expire
 //   after a restart too (the timer itself is inventory_kind::timer).
-// - cart: setting a line first holds the stock at the inventory item (the
-//   cart records only lines whose stock is held); clearing or expiring
-//   releases the holds; checkout places the order and answers with its outcome.
+// - cart: creating one first claims one of its customer's open-cart slots
+//   (actor_options::max_open_carts_per_customer); setting a line first holds
+//   the stock at the inventory item (the cart records only lines whose stock
+//   is held; the hold carries the customer and the per-customer limit);
+//   clearing or expiring releases the holds; checkout places the order and
+//   answers with its outcome; checkout and expiry give the slot back.
 // - order: the saga. OrderPlaced -> ask every line's inventory item to reserve
 //   (concurrently) -> record each outcome -> OrderConfirmed / OrderRejected ->
 //   compensate (release what was reserved). Payment and refund go through the
 //   payment port; shipping commits the reservations. A pending order keeps a
-//   durable wake-up, so a saga interrupted by a crash resumes at start.
+//   durable wake-up, so a saga interrupted by a crash resumes at start. A
+//   confirmed order keeps one at its payment deadline: its timer then
+//   cancels it unpaid (expire_payment) and compensation releases the stock;
+//   until then it may passivate, and its registry (or, after a restart, the
+//   wake-up) activates it again when the deadline comes.
 // - product, customer: claim the SKU / e-mail first (uniqueness).
 
 #include <memory>
@@ -25,6 +32,18 @@ namespace agora::actors::detail {
 template <class Self, class F>
 void later(Self* self, std::chrono::milliseconds delay, F fn) {
   self->delayed_send(self, delay, signal_msg{continue_msg{std::function<void()>(std::move(fn))}});
+}
+
+/// Asks aggregate `id` of kind Target for its state from inside `self`; `k`
+/// runs inside `self` with the answer.
+template <class Target, class Self>
+void ask_state_of(Self* self, const std::string& id, std::function<void(agora::expected<std::string, command_error>)> k) {
+  auto handle = caf::actor_cast<caf::actor>(self);
+  // The answer comes on the registry's thread: bring it back into `self`.
+  state_callback done = [handle, k = std::move(k)](agora::expected<std::string, command_error> r) {
+    caf::anon_send(handle, signal_msg{continue_msg{[k, r = std::move(r)] { k(r); }}});
+  };
+  caf::anon_send(self->state.rt->registry(Target::id, id), route_query<Target>{id, std::move(done)});
 }
 
 // ---------------------------------------------------------------------------
@@ -149,13 +168,128 @@ struct hooks<cart_kind> : default_hooks {
   using self_t = agg_actor<cart_kind>;
 
   static bool needs_prepare(self_t*, const pending<cart_kind>& p) {
-    return std::holds_alternative<domain::cart::set_line_quantity>(p.cmd);
+    return std::holds_alternative<domain::cart::set_line_quantity>(p.cmd) ||
+           std::holds_alternative<domain::cart::create>(p.cmd);
+  }
+
+  /// The uniqueness claim behind open-cart slot `n` of `customer`.
+  static std::string slot_key(const std::string& customer, std::int64_t n) {
+    return "cart-slot:" + customer + ":" + std::to_string(n);
+  }
+
+  /// A create looking for a free slot, one slot after another.
+  struct slot_search {
+    pending<cart_kind> p;
+    std::int64_t slot = 0;
+    bool reclaimed = false;  // this slot was freed on a closed cart's behalf once
+  };
+
+  static void refuse_create(self_t* self, slot_search& search, domain::domain_error d) {
+    finish(self, search.p, agora::unexpected{rejected(std::move(d))});
+    end_preparing(self);
+  }
+
+  /// Claims slot search->slot for the cart, or moves on: a slot held by an
+  /// open cart is taken; one held by a cart that is closed (or was never
+  /// created: a crash between the claim and the create) is given back on its
+  /// behalf and claimed again. Every step goes through the slot's claim stream
+  /// (expected versions), so concurrent creates of one customer cannot take
+  /// more slots than there are. A cart whose create is still under way has its
+  /// `expire` queued behind the create, so it is never taken for closed.
+  static void try_slot(self_t* self, std::shared_ptr<slot_search> search) {
+    auto& st = self->state;
+    const auto& c = std::get<domain::cart::create>(search->p.cmd);
+    const std::int64_t limit = st.rt->opts.max_open_carts_per_customer;
+    if (search->slot >= limit) {
+      return refuse_create(self, *search,
+                           domain::make_error(domain::domain_errc::limit_exceeded,
+                                              "a customer may have at most " + std::to_string(limit) +
+                                                  " open carts; check one out or let one lapse",
+                                              "customer_id"));
+    }
+    const std::string key = slot_key(c.customer_id, search->slot);
+    command_context ctx{search->p.ctx.correlation_id, search->p.ctx.user_id, false, std::nullopt};
+    ask<claim_kind>(self, key, domain::claim::command{domain::claim::claim{st.id, st.rt->now()}}, ctx,
+                    [self, search, key, ctx](command_result r) {
+                      if (r) {
+                        std::get<domain::cart::create>(search->p.cmd).slot = search->slot;
+                        return resume_prepared(self, std::move(search->p));
+                      }
+                      if (r.error().code != command_errc::rejected ||
+                          r.error().domain.code != domain::domain_errc::already_exists) {
+                        finish(self, search->p, std::move(r));
+                        return end_preparing(self);
+                      }
+                      if (search->reclaimed) {
+                        ++search->slot;
+                        search->reclaimed = false;
+                        return try_slot(self, search);
+                      }
+                      ask_state_of<claim_kind>(self, key, [self, search, key, ctx](agora::expected<std::string, command_error> js) {
+                        auto claim_state = js ? domain::claim::decode_state(*js)
+                                              : agora::expected<domain::claim::state, domain::domain_error>{
+                                                    agora::unexpected{domain::make_error(domain::domain_errc::malformed, "")}};
+                        if (!claim_state) {
+                          ++search->slot;  // cannot tell: count it as taken
+                          return try_slot(self, search);
+                        }
+                        if (!claim_state->owner) {  // given back meanwhile
+                          search->reclaimed = true;
+                          return try_slot(self, search);
+                        }
+                        check_owner(self, search, key, *claim_state->owner, ctx);
+                      });
+                    });
+  }
+
+  /// Is the cart holding the slot still open? expire records a lapse that
+  /// nobody noticed yet (an empty cart has no timer).
+  static void check_owner(self_t* self, std::shared_ptr<slot_search> search, std::string key, std::string owner,
+                          command_context ctx) {
+    const auto now = self->state.rt->now();
+    command_context with_state = ctx;
+    with_state.with_state = true;
+    ask<cart_kind>(self, owner, domain::cart::command{domain::cart::expire{now}}, with_state,
+                   [self, search, key, owner, ctx, now](command_result r) {
+                     bool closed = false;
+                     if (r) {
+                       auto cs = domain::cart::decode_state(r->state_json);
+                       closed = cs && !cs->is_open_at(now);
+                     } else {
+                       closed = r.error().code == command_errc::rejected &&
+                                r.error().domain.code == domain::domain_errc::not_found;
+                     }
+                     if (!closed) {
+                       ++search->slot;
+                       return try_slot(self, search);
+                     }
+                     domain::claim::release rel{owner, self->state.rt->now()};
+                     ask<claim_kind>(self, key, domain::claim::command{rel}, ctx, [self, search](command_result) {
+                       // Whoever released it (the closed cart itself may have),
+                       // the slot is claimed again; a refusal moves on.
+                       search->reclaimed = true;
+                       try_slot(self, search);
+                     });
+                   });
   }
 
   static prep before_decide(self_t* self, pending<cart_kind>& p) {
+    auto& st = self->state;
+    if (auto* c = std::get_if<domain::cart::create>(&p.cmd)) {
+      // The actor owns the TTL: an empty cart lapses too, so it cannot keep a
+      // slot for ever.
+      c->now = st.rt->now();
+      c->expires_at = c->now + st.rt->opts.cart_hold_ttl_ms * 1000;
+      c->slot.reset();
+      if (st.rt->opts.max_open_carts_per_customer <= 0) return prep::proceed;
+      if (auto d = cart_kind::decide(st.s, p.cmd); !d) return prep::proceed;  // refused anyway, no slot taken
+      auto search = std::make_shared<slot_search>();
+      search->p = std::move(p);
+      try_slot(self, search);
+      return prep::wait;
+    }
     auto* set = std::get_if<domain::cart::set_line_quantity>(&p.cmd);
     if (!set) return prep::proceed;
-    auto& st = self->state;
     // The actor owns the hold TTL; whatever the caller said is replaced.
     set->now = st.rt->now();
     set->expires_at = set->now + st.rt->opts.cart_hold_ttl_ms * 1000;
@@ -163,7 +297,8 @@ struct hooks<cart_kind> : default_hooks {
     if (auto d = cart_kind::decide(st.s, p.cmd); !d) return prep::proceed;  // refused anyway
     auto held = std::make_shared<pending<cart_kind>>(std::move(p));
     const auto& cmd = std::get<domain::cart::set_line_quantity>(held->cmd);
-    domain::inventory::hold_for_cart h{st.id, cmd.quantity, cmd.expires_at, cmd.now};
+    domain::inventory::hold_for_cart h{st.id,          cmd.quantity, cmd.expires_at, cmd.now, st.s.customer_id,
+                                       st.rt->opts.max_units_held_per_customer};
     ask<inventory_kind>(self, cmd.sku, domain::inventory::command{h}, held->ctx, [self, held](command_result r) {
       if (r) return resume_prepared(self, std::move(*held));
       finish(self, *held, std::move(r));  // e.g. insufficient_stock, from the inventory item
@@ -189,7 +324,14 @@ struct hooks<cart_kind> : default_hooks {
     }
   }
 
+  static void release_slot(self_t* self, const std::string& customer, std::int64_t slot) {
+    release_claim(self, slot_key(customer, slot), self->state.id);
+  }
+
   static void on_rejected(self_t* self, const pending<cart_kind>& p) {
+    if (const auto* c = std::get_if<domain::cart::create>(&p.cmd); c && p.prepared && c->slot) {
+      return release_slot(self, c->customer_id, *c->slot);  // claimed for a create that was then refused
+    }
     // A hold was placed but the cart refused the line: give the hold back.
     const auto* set = std::get_if<domain::cart::set_line_quantity>(&p.cmd);
     if (set && p.prepared && self->state.s.lines.count(set->sku) == 0) release_holds(self, {set->sku});
@@ -197,6 +339,17 @@ struct hooks<cart_kind> : default_hooks {
 
   static bool after_commit(self_t* self, pending<cart_kind>& p, const std::vector<cart_kind::event>& events,
                            command_ack&) {
+    // A closed cart gives its open-cart slot back.
+    const auto& s = self->state.s;
+    if (s.slot && s.current != domain::cart::status::open) {
+      for (const auto& e : events) {
+        if (std::holds_alternative<domain::cart::cart_checked_out>(e) ||
+            std::holds_alternative<domain::cart::cart_expired>(e)) {
+          release_slot(self, s.customer_id, *s.slot);
+          break;
+        }
+      }
+    }
     if (const auto* set = std::get_if<domain::cart::set_line_quantity>(&p.cmd); set && set->quantity == 0) {
       release_holds(self, {set->sku});
       return false;
@@ -248,6 +401,13 @@ struct order_saga_state {
   eventstore::log_position last_position = 0;
 
   std::set<std::string> reserving;  // skus asked, not yet answered
+  /// Pay requests that arrived while the order was loading (answered once it is).
+  struct deferred_pay {
+    pay_request req;
+    command_context ctx;
+    caf::response_promise rp;
+  };
+  std::vector<deferred_pay> deferred_pays;
   bool compensating = false;
   bool compensated = false;
   bool paying = false;
@@ -285,8 +445,14 @@ struct hooks<order_kind> : default_hooks {
     const auto& s = self->state.s;
     if (!s.exists) return std::nullopt;
     if (s.current == status::pending || needs_compensation(self) || needs_refund(self)) return timestamp_us{0};
-    return std::nullopt;
+    return s.pending_payment_deadline();  // a confirmed order: cancelled unpaid then
   }
+
+  /// The payment deadline is far away: the registry wakes the order for it.
+  static bool sleeps_through_timer(self_t*) { return true; }
+  /// A charge in flight settles before the deadline may cancel the order (else
+  /// a customer could be charged for a cancelled order).
+  static bool defers_tick(self_t* self) { return self->state.extra.saga && self->state.extra.saga->paying; }
 
   static bool keeps_alive(self_t* self) {
     const auto& x = self->state.extra.saga;
@@ -335,6 +501,11 @@ struct hooks<order_kind> : default_hooks {
   static void on_ready(self_t* self) {
     auto& st = self->state;
     const auto& s = st.s;
+    if (st.extra.saga && !st.extra.saga->deferred_pays.empty()) {
+      auto waiting = std::move(st.extra.saga->deferred_pays);
+      st.extra.saga->deferred_pays.clear();
+      for (auto& d : waiting) handle_request(self, d.req, std::move(d.ctx), d.rp);
+    }
     if (!s.exists) return;
     const auto now = st.rt->now();
     command_context ctx{s.order_id, {}, false, std::nullopt};
@@ -346,11 +517,15 @@ struct hooks<order_kind> : default_hooks {
         auto& x = saga(self);
         if (!x.reserving.insert(r.sku).second) continue;
         ask<inventory_kind>(
-            self, r.sku, domain::order_saga::reservation_command(r, now), ctx,
+            self, r.sku, domain::order_saga::reservation_command(r, now, st.rt->opts.max_units_held_per_customer), ctx,
             [self, sku = r.sku](command_result res) {
               saga(self).reserving.erase(sku);
               const auto t = self->state.rt->now();
-              if (res) return run_internal<order_kind>(self, domain::order::record_line_reserved{sku, t});
+              if (res) {
+                // The last one confirms the order and starts its payment window.
+                const timestamp_us window = self->state.rt->opts.payment_deadline_ms * 1000;
+                return run_internal<order_kind>(self, domain::order::record_line_reserved{sku, t, window});
+              }
               const std::string why = res.error().code == command_errc::rejected
                                           ? res.error().message
                                           : "inventory did not answer: " + res.error().message;
@@ -456,8 +631,19 @@ struct hooks<order_kind> : default_hooks {
       d.message = std::move(msg);
       rp.deliver(command_reply{agora::unexpected{rejected(std::move(d))}});
     };
+    if (st.ph == phase::loading) {
+      // Activated by this request (a passivated order): answer once loaded.
+      saga(self).deferred_pays.push_back(order_saga_state::deferred_pay{std::move(req), std::move(ctx), rp});
+      return;
+    }
     if (!s.exists) return refuse(domain::domain_errc::not_found, "order not found");
     if (saga(self).paying) return refuse(domain::domain_errc::conflict, "a payment for this order is in progress");
+    // Not charged once the deadline has come, even if its timer has not run
+    // yet (the order is then cancelled and its stock released).
+    if (s.payment_overdue_at(st.rt->now())) {
+      return refuse(domain::domain_errc::expired,
+                    "the payment deadline of this order has passed; it is being cancelled and its stock released");
+    }
     // Ask the domain before charging anyone: only a confirmed order can be paid.
     domain::order::record_payment probe{true, "probe", s.total, "", st.rt->now()};
     if (auto d = order_kind::decide(s, domain::order::command{probe}); !d) {

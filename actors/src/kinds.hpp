@@ -98,10 +98,14 @@ struct cart_kind {
   }
 };
 
-struct order_kind : no_timer {
+struct order_kind {
   AGORA_KIND_FORWARDS(order, order)
   using request = std::variant<command, pay_request>;
-  static std::optional<command> tick_command(const state&, timestamp_us) { return std::nullopt; }
+  /// A confirmed order's payment deadline is the timer.
+  static std::optional<timestamp_us> timer(const state& s) { return s.pending_payment_deadline(); }
+  static std::optional<command> tick_command(const state&, timestamp_us now) {
+    return command{domain::order::expire_payment{now}};
+  }
 };
 
 #undef AGORA_KIND_FORWARDS

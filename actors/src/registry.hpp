@@ -17,8 +17,10 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "actors/src/aggregate_actor.hpp"
 
@@ -42,6 +44,10 @@ struct registry_state {
   entry* newest = nullptr;
   std::size_t max_live = 0;    // this shard's share of max_resident
   std::size_t shed_pause = 0;  // activations to let pass before shedding again
+  /// Aggregates not resident that have work due at a time (a passivated
+  /// order's payment deadline, a wake-up read at start that is not due yet):
+  /// the sweep activates them once due. A pair costs far less than an actor.
+  std::set<std::pair<timestamp_us, std::string>> dormant;
 
   /// Puts `e` (not in the list) at the newest end.
   void link_newest(entry& e) {
@@ -198,13 +204,33 @@ caf::behavior registry(registry_actor<Kind>* self, std::shared_ptr<runtime> rt) 
         return rp;
       },
       [self](route_query<Kind>& q) { ask_state(self, std::move(q.id), std::move(q.done), 0); },
-      [self](wake_msg& w) { activate(self, w.id); },
+      [self, sweep](wake_msg& w) {
+        // Work due after the next sweep waits in `dormant` rather than in a
+        // resident actor (at start, every wake-up in the store is read).
+        auto& st = self->state;
+        const auto sweep_us = static_cast<timestamp_us>(sweep.count()) * 1000;
+        if (w.due > st.rt->now() + sweep_us && st.live.find(w.id) == st.live.end()) {
+          st.dormant.emplace(w.due, std::move(w.id));
+        } else {
+          activate(self, w.id);
+        }
+      },
       [self](gone_msg& g) {
-        auto& live = self->state.live;
-        if (auto it = live.find(g.id); it != live.end() && it->second.actor.address() == g.addr) drop(self->state, it);
+        auto& st = self->state;
+        auto& live = st.live;
+        if (auto it = live.find(g.id); it != live.end() && it->second.actor.address() == g.addr) {
+          drop(st, it);
+          if (g.wake_at != 0) st.dormant.emplace(g.wake_at, std::move(g.id));
+        }
       },
       [self, sweep](sweep_msg) {
         auto& st = self->state;
+        // What is due now: activating it arms its timer, which fires at once.
+        const auto now = st.rt->now();
+        while (!st.dormant.empty() && st.dormant.begin()->first <= now) {
+          auto node = st.dormant.extract(st.dormant.begin());
+          activate(self, node.value().second);
+        }
         const auto idle_before = st.rt->now() - st.rt->opts.idle_timeout_ms * 1000;
         for (auto& [id, e] : st.live) {
           // The actor refuses when it still has work; it then stays.

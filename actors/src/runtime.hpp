@@ -94,13 +94,19 @@ struct tick_msg {
 };
 struct passivate_msg {};
 struct sweep_msg {};
+/// Activate `id` (e.g. it has a wake-up in the store); not before `due` when
+/// that is later than the registry's next sweep (0: now).
 struct wake_msg {
   std::string id;
+  timestamp_us due = 0;
 };
 /// An aggregate actor stopped (passivated or failed): its registry forgets it.
+/// wake_at: the actor passivated with a timer still due then (an order's
+/// payment deadline); the registry activates it again at that time.
 struct gone_msg {
   std::string id;
   caf::actor_addr addr;
+  timestamp_us wake_at = 0;
 };
 /// Stop the registry and every aggregate it holds.
 struct shutdown_msg {};

@@ -66,6 +66,19 @@ void write_order(json_writer& w, const projections::order_view& o) {
   w.key("rejection_reasons").begin_array();
   for (const auto& r : o.rejection_reasons) w.begin_object().key("sku").value(r.sku).key("reason").value(r.reason).end_object();
   w.end_array();
+  // When an unpaid order is cancelled (orders.payment_deadline), and why one was.
+  w.key("payment_due_at");
+  if (o.payment_due_at) {
+    w.value(format_rfc3339(*o.payment_due_at));
+  } else {
+    w.null();
+  }
+  w.key("cancel_reason");
+  if (o.status == "cancelled") {
+    w.value(o.cancel_reason);
+  } else {
+    w.null();
+  }
   w.key("version").value(static_cast<std::uint64_t>(o.version));
   w.key("created_at").value(format_rfc3339(o.created_at));
   w.key("updated_at").value(format_rfc3339(o.updated_at));

@@ -155,15 +155,19 @@ void orders_model::apply(const decoded_event& e) {
         at = x.at;
         if constexpr (std::is_same_v<T, od::order_confirmed>) {
           next->status = od::to_string(od::status::confirmed);
+          next->payment_due_at = x.payment_due_at;
         } else if constexpr (std::is_same_v<T, od::order_rejected>) {
           next->status = od::to_string(od::status::rejected);
           for (const auto& r : x.reasons) next->rejection_reasons.push_back({r.sku, r.reason});
         } else if constexpr (std::is_same_v<T, od::order_paid>) {
           next->status = od::to_string(od::status::paid);
+          next->payment_due_at.reset();
         } else if constexpr (std::is_same_v<T, od::order_status_changed>) {
           next->status = od::to_string(x.to);
         } else if constexpr (std::is_same_v<T, od::order_cancelled>) {
           next->status = od::to_string(od::status::cancelled);
+          next->cancel_reason = x.reason;
+          next->payment_due_at.reset();
         } else if constexpr (std::is_same_v<T, od::refund_recorded>) {
           next->refunded += x.amount.minor;
         }

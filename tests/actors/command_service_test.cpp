@@ -11,6 +11,7 @@
 #include <chrono>
 #include <algorithm>
 #include <future>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -28,6 +29,59 @@ namespace crt = domain::cart;
 namespace prd = domain::product;
 namespace cus = domain::customer;
 using namespace std::chrono_literals;
+
+/// The wall clock until a test freezes it; then it moves only when advanced
+/// (a deadline due "30 minutes later" without waiting 30 minutes).
+class test_clock final : public clock {
+ public:
+  timestamp_us now() const noexcept override {
+    const auto frozen = frozen_.load(std::memory_order_acquire);
+    return frozen != 0 ? frozen : system_clock::instance().now();
+  }
+  /// Stops the clock at the current time.
+  void freeze() noexcept { frozen_.store(system_clock::instance().now(), std::memory_order_release); }
+  /// Moves a frozen clock forward (freezing it first if needed).
+  void advance(std::chrono::microseconds d) noexcept {
+    if (frozen_.load() == 0) freeze();
+    frozen_.fetch_add(d.count(), std::memory_order_acq_rel);
+  }
+
+ private:
+  std::atomic<timestamp_us> frozen_{0};
+};
+
+/// A provider that holds each charge until the test lets it through.
+class gated_payments final : public payment_port {
+ public:
+  void charge(const payment_request& req, payment_callback done) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_ = std::move(done);
+    id_ = "gated-" + req.order_id;
+  }
+  void refund(const std::string& payment_id, std::int64_t, payment_callback done) override {
+    done(payment_outcome{true, "refund-" + payment_id, ""});
+  }
+  bool charging() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<bool>(pending_);
+  }
+  void approve() {
+    payment_callback done;
+    std::string id;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done = std::move(pending_);
+      pending_ = nullptr;
+      id = id_;
+    }
+    if (done) done(payment_outcome{true, id, ""});
+  }
+
+ private:
+  mutable std::mutex mu_;
+  payment_callback pending_;
+  std::string id_;
+};
 
 class CommandServiceTest : public ::testing::Test {
  protected:
@@ -50,7 +104,7 @@ class CommandServiceTest : public ::testing::Test {
     store_ = std::move(*s);
   }
   void start() {
-    auto s = command_service::start(*store_, opts_, clock_, nullptr);
+    auto s = command_service::start(*store_, opts_, clock_, payments_);
     ASSERT_TRUE(s) << s.error();
     svc_ = std::move(*s);
   }
@@ -110,10 +164,11 @@ class CommandServiceTest : public ::testing::Test {
     auto r = send(sku, inv::command{inv::register_item{sku, on_hand, threshold, clock_.now()}});
     ASSERT_TRUE(r) << r.error().message;
   }
-  ord::command place(const std::string& order_id, std::vector<std::pair<std::string, std::int64_t>> lines) {
+  ord::command place(const std::string& order_id, std::vector<std::pair<std::string, std::int64_t>> lines,
+                     const std::string& customer = "c-1") {
     ord::place p;
     p.order_id = order_id;
-    p.customer_id = "c-1";
+    p.customer_id = customer;
     p.currency = "EUR";
     p.now = clock_.now();
     for (auto& [sku, q] : lines) p.lines.push_back(ord::line_input{sku, q, domain::money{250, "EUR"}});
@@ -132,7 +187,8 @@ class CommandServiceTest : public ::testing::Test {
   }
 
   testing::temp_dir dir_;
-  const system_clock& clock_ = system_clock::instance();
+  test_clock clock_;
+  std::shared_ptr<payment_port> payments_;  // null: simulated payments
   actor_options opts_;
   std::unique_ptr<eventstore::event_store> store_;
   std::unique_ptr<command_service> svc_;
@@ -258,6 +314,9 @@ TEST_F(CommandServiceTest, OptionsOutOfRangeAreRefusedWithAMessage) {
            [](actor_options& o) { o.max_resident = 0; }, [](actor_options& o) { o.registry_shards = 0; },
            [](actor_options& o) { o.scheduler_threads = 0; }, [](actor_options& o) { o.command_timeout_ms = 0; },
            [](actor_options& o) { o.reservation_retention_ms = -1; },
+           [](actor_options& o) { o.max_units_held_per_customer = -1; },
+           [](actor_options& o) { o.max_open_carts_per_customer = -1; },
+           [](actor_options& o) { o.payment_deadline_ms = -1; },
            [](actor_options& o) { o.scheduler_sleep_polls = -1; }, [](actor_options& o) { o.scheduler_sleep_polls = 100001; }}) {
     actor_options bad = opts_;
     breakit(bad);
@@ -462,10 +521,11 @@ TEST_F(CommandServiceTest, OrderSagaConfirmsOrRejectsAndCompensates) {
   // A's reservation for o-2 was released by compensation: only o-1's remains.
   ASSERT_TRUE(eventually([&] { return field(state(aggregate_kind::inventory, "A"), "reserved") == 2; }));
   EXPECT_EQ(field(state(aggregate_kind::inventory, "B"), "reserved"), 0);
-  // ... and the order's reminder is gone once compensation is done.
+  // ... and the rejected order's reminder is gone once compensation is done;
+  // the confirmed one keeps its payment deadline.
   ASSERT_TRUE(eventually([&] {
     auto w = store_->list_wakeups(100);
-    return w && w->empty();
+    return w && w->size() == 1 && w->front().stream == "order-o-1" && w->front().due > clock_.now();
   }));
 }
 
@@ -477,7 +537,9 @@ TEST_F(CommandServiceTest, NoOversellingUnderOneThousandConcurrentOrders) {
   std::promise<void> all;
   for (int i = 0; i < kOrders; ++i) {
     const std::string id = "hot-" + std::to_string(i);
-    svc_->send(id, place(id, {{"HOT", 1}}), command_context{"t", "u", true, std::nullopt}, [&](command_result r) {
+    // One customer each: this is about stock, not the per-customer limit.
+    svc_->send(id, place(id, {{"HOT", 1}}, "c-" + std::to_string(i)), command_context{"t", "u", true, std::nullopt},
+               [&](command_result r) {
       if (!r) {
         ++errors;
       } else if (r->state_json.find("\"status\":\"confirmed\"") != std::string::npos) {
@@ -534,9 +596,10 @@ TEST_F(CommandServiceTest, SagaInterruptedByACrashResumesAtStart) {
   ASSERT_TRUE(eventually([&] { return text(state(aggregate_kind::order, "o-crash"), "status") == "confirmed"; }));
   EXPECT_EQ(field(state(aggregate_kind::inventory, "R1"), "reserved"), 1) << "reserved once, not twice";
   EXPECT_EQ(field(state(aggregate_kind::inventory, "R2"), "reserved"), 2);
+  // The saga's reminder became the payment deadline's.
   ASSERT_TRUE(eventually([&] {
     auto w = store_->list_wakeups(100);
-    return w && w->empty();
+    return w && w->size() == 1 && w->front().due == field(state(aggregate_kind::order, "o-crash"), "payment_due_at");
   }));
 }
 
@@ -595,6 +658,265 @@ TEST_F(CommandServiceTest, HoldsExpireAfterARestartToo) {
     auto v = store_->read_stream("inventory-W1", 1, 100);
     return v && !v->empty() && v->back().type == "HoldExpired";
   }, 5s)) << "the hold expired without any command touching the item";
+}
+
+// ---- stock hoarding --------------------------------------------------------
+
+// The deadline is due only after the restart (the clock is frozen while the
+// first service runs and moved past the deadline while nothing runs), so only
+// the durable wake-up can bring the order back to cancel it.
+TEST_F(CommandServiceTest, AnUnpaidOrderIsCancelledAtItsDeadlineAfterARestart) {
+  svc_.reset();
+  clock_.freeze();
+  opts_.payment_deadline_ms = 30 * 60 * 1000;
+  start();
+  register_item("D1", 5);
+  const timestamp_us confirmed_at = clock_.now();
+  auto ok = send("o-due", place("o-due", {{"D1", 2}}), true);
+  ASSERT_TRUE(ok) << ok.error().message;
+  ASSERT_EQ(text(ok->state_json, "status"), "confirmed");
+  const timestamp_us due = confirmed_at + 30LL * 60 * 1'000'000;
+  EXPECT_EQ(field(ok->state_json, "payment_due_at"), due);
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "D1"), "reserved"), 2);
+  auto w = store_->list_wakeups(10);
+  ASSERT_TRUE(w);
+  ASSERT_EQ(w->size(), 1u);
+  EXPECT_EQ(w->front().stream, "order-o-due");
+  EXPECT_EQ(w->front().due, due) << "the deadline is durable";
+
+  svc_.reset();
+  store_.reset();
+  clock_.advance(31min);  // the deadline passes while the node is down
+  open_store();
+  start();  // nothing is sent to the order: its wake-up must bring it back
+  ASSERT_TRUE(eventually([&] { return text(state(aggregate_kind::order, "o-due"), "status") == "cancelled"; }))
+      << state(aggregate_kind::order, "o-due");
+  EXPECT_EQ(text(state(aggregate_kind::order, "o-due"), "cancel_reason"), "payment_deadline");
+  ASSERT_TRUE(eventually([&] { return field(state(aggregate_kind::inventory, "D1"), "reserved") == 0; }))
+      << "compensation released the stock";
+  ASSERT_TRUE(eventually([&] {
+    auto left = store_->list_wakeups(10);
+    return left && left->empty();
+  }));
+  // Another customer can have it now.
+  auto other = send("o-next", place("o-next", {{"D1", 5}}, "c-2"), true);
+  ASSERT_TRUE(other) << other.error().message;
+  EXPECT_EQ(text(other->state_json, "status"), "confirmed");
+}
+
+// An unpaid order does not stay resident until its deadline (that would defeat
+// max_resident): it passivates, and its registry activates it when it is due.
+TEST_F(CommandServiceTest, AnUnpaidOrderPassivatesAndIsWokenAtItsDeadline) {
+  svc_.reset();
+  clock_.freeze();
+  opts_.idle_timeout_ms = 50;
+  opts_.payment_deadline_ms = 30 * 60 * 1000;
+  start();
+  register_item("D2", 5);
+  auto ok = send("o-idle", place("o-idle", {{"D2", 3}}), true);
+  ASSERT_TRUE(ok) << ok.error().message;
+  ASSERT_EQ(text(ok->state_json, "status"), "confirmed");
+  clock_.advance(1s);  // everything is idle now
+  ASSERT_TRUE(eventually([&] { return svc_->stats().live_aggregates == 0; }))
+      << "the order passivated with its deadline pending";
+  const auto activations = svc_->stats().activations;
+  clock_.advance(30min);
+  ASSERT_TRUE(eventually([&] {
+    auto v = store_->read_stream("order-o-idle", 1, 100);
+    return v && !v->empty() && v->back().type == "OrderCancelled";
+  })) << "woken by its registry at the deadline";
+  EXPECT_GT(svc_->stats().activations, activations);
+  ASSERT_TRUE(eventually([&] { return field(state(aggregate_kind::inventory, "D2"), "reserved") == 0; }));
+}
+
+TEST_F(CommandServiceTest, APassivatedOrderCanBePaidAndNotAfterItsDeadline) {
+  svc_.reset();
+  clock_.freeze();
+  opts_.idle_timeout_ms = 50;
+  opts_.payment_deadline_ms = 30 * 60 * 1000;
+  start();
+  register_item("D3", 5);
+  ASSERT_TRUE(send("o-pay-late", place("o-pay-late", {{"D3", 1}})));
+  ASSERT_TRUE(send("o-pay-idle", place("o-pay-idle", {{"D3", 1}})));
+  clock_.advance(1s);
+  ASSERT_TRUE(eventually([&] { return svc_->stats().live_aggregates == 0; }));
+  auto pay = [&](const std::string& id) {
+    std::promise<command_result> p;
+    svc_->pay(id, "card-token", command_context{"", "", true, std::nullopt},
+              [&](command_result r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  };
+  // The pay request activates the order: it is answered once the order is loaded.
+  auto paid = pay("o-pay-idle");
+  ASSERT_TRUE(paid) << paid.error().message;
+  EXPECT_EQ(text(paid->state_json, "status"), "paid");
+
+  // Past its deadline an order is not charged, whether or not its timer ran.
+  svc_.reset();
+  opts_.idle_timeout_ms = 3600 * 1000;  // stays resident, its timer far off in real time
+  start();
+  ASSERT_EQ(text(state(aggregate_kind::order, "o-pay-late"), "status"), "confirmed");
+  clock_.advance(31min);
+  auto late = pay("o-pay-late");
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().domain.code, domain::domain_errc::expired) << late.error().message;
+}
+
+// A charge under way when the deadline comes settles first: the customer is
+// never charged for an order the deadline cancelled. (Real time: the timer
+// must run while the charge is held; if the machine is too slow for that the
+// test passes without proving anything, it cannot fail.)
+TEST_F(CommandServiceTest, ADeadlineDuringAChargeWaitsForItsOutcome) {
+  auto gate = std::make_shared<gated_payments>();
+  svc_.reset();
+  payments_ = gate;
+  opts_.payment_deadline_ms = 3000;
+  start();
+  register_item("D4", 5);
+  auto ok = send("o-gate", place("o-gate", {{"D4", 1}}), true);
+  ASSERT_TRUE(ok) << ok.error().message;
+  const timestamp_us due = field(ok->state_json, "payment_due_at");
+  std::promise<command_result> paid;
+  svc_->pay("o-gate", "card-token", command_context{"", "", true, std::nullopt},
+            [&](command_result r) { paid.set_value(std::move(r)); });
+  ASSERT_TRUE(eventually([&] { return gate->charging(); }));
+  ASSERT_TRUE(eventually([&] { return clock_.now() > due + 1'500'000; }, 10s));
+  EXPECT_EQ(text(state(aggregate_kind::order, "o-gate"), "status"), "confirmed") << "not cancelled while charging";
+  gate->approve();
+  auto f = paid.get_future();
+  ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
+  auto p = f.get();
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(text(p->state_json, "status"), "paid");
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "D4"), "reserved"), 1);
+}
+
+TEST_F(CommandServiceTest, UnitsHeldPerCustomerAreLimitedAcrossCartsAndOrders) {
+  svc_.reset();
+  opts_.max_units_held_per_customer = 5;
+  opts_.max_open_carts_per_customer = 20;
+  start();
+  register_item("L1", 100);
+  const domain::money price{100, "EUR"};
+  auto create_cart = [&](const std::string& id, const std::string& customer) {
+    return send(id, crt::command{crt::create{id, customer, clock_.now()}}, false, true);
+  };
+  auto set = [&](const std::string& cart, std::int64_t q) {
+    return send(cart, crt::command{crt::set_line_quantity{"L1", q, price, 0, clock_.now()}});
+  };
+  ASSERT_TRUE(create_cart("k-a", "c-9"));
+  ASSERT_TRUE(create_cart("k-b", "c-9"));
+  ASSERT_TRUE(create_cart("k-other", "c-8"));
+  ASSERT_TRUE(set("k-a", 3));
+  auto over = set("k-b", 3);
+  ASSERT_FALSE(over) << "a second cart of the same customer cannot hold past the limit";
+  EXPECT_EQ(over.error().domain.code, domain::domain_errc::limit_exceeded);
+  EXPECT_NE(over.error().message.find("at most 5"), std::string::npos) << over.error().message;
+  ASSERT_TRUE(set("k-b", 2));
+  ASSERT_TRUE(set("k-other", 5)) << "another customer is not affected";
+
+  // An order does not get around it: its reservation counts with the holds.
+  auto direct = send("o-direct", place("o-direct", {{"L1", 1}}, "c-9"), true);
+  ASSERT_TRUE(direct) << direct.error().message;
+  EXPECT_EQ(text(direct->state_json, "status"), "rejected");
+  EXPECT_NE(direct->state_json.find("at most 5"), std::string::npos) << direct->state_json;
+
+  // Checking out a cart at the limit converts its own hold: never refused.
+  auto out = send("k-a", crt::command{crt::checkout{"o-k-a", clock_.now()}}, true);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(text(out->state_json, "status"), "confirmed");
+  EXPECT_FALSE(set("k-b", 3)) << "the order's 3 units still count until it ships or is given back";
+
+  // Concurrent holds of one customer on fresh carts: exactly what the limit allows.
+  register_item("L2", 100);
+  constexpr int kCarts = 10;
+  for (int i = 0; i < kCarts; ++i) ASSERT_TRUE(create_cart("k-c" + std::to_string(i), "c-7"));
+  std::atomic<int> ok{0}, limited{0}, other{0};
+  std::vector<std::future<void>> waits;
+  std::vector<std::promise<void>> promises(kCarts);
+  for (int i = 0; i < kCarts; ++i) {
+    waits.push_back(promises[static_cast<std::size_t>(i)].get_future());
+    command_context ctx{"t", "u", false, std::nullopt};
+    svc_->send("k-c" + std::to_string(i), crt::command{crt::set_line_quantity{"L2", 1, price, 0, clock_.now()}}, ctx,
+               [&, i](command_result r) {
+                 if (r) {
+                   ++ok;
+                 } else if (r.error().domain.code == domain::domain_errc::limit_exceeded) {
+                   ++limited;
+                 } else {
+                   ++other;
+                 }
+                 promises[static_cast<std::size_t>(i)].set_value();
+               });
+  }
+  for (auto& f : waits) ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
+  EXPECT_EQ(ok.load(), 5);
+  EXPECT_EQ(limited.load(), 5);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "L2"), "held"), 5);
+}
+
+TEST_F(CommandServiceTest, OpenCartsPerCustomerAreLimitedUnderConcurrentCreates) {
+  svc_.reset();
+  clock_.freeze();
+  opts_.max_open_carts_per_customer = 3;
+  start();
+  constexpr int kCreates = 10;
+  std::atomic<int> ok{0}, limited{0}, other{0};
+  std::vector<std::promise<void>> promises(kCreates);
+  std::vector<std::future<void>> waits;
+  std::set<std::string> opened;
+  std::mutex opened_mu;
+  for (int i = 0; i < kCreates; ++i) {
+    const std::string id = "cc-" + std::to_string(i);
+    waits.push_back(promises[static_cast<std::size_t>(i)].get_future());
+    command_context ctx{"t", "u", false, std::nullopt};
+    ctx.new_aggregate = true;  // as the API creates carts
+    svc_->send(id, crt::command{crt::create{id, "c-5", clock_.now()}}, ctx, [&, i, id](command_result r) {
+      if (r) {
+        ++ok;
+        std::lock_guard<std::mutex> lock(opened_mu);
+        opened.insert(id);
+      } else if (r.error().domain.code == domain::domain_errc::limit_exceeded) {
+        ++limited;
+      } else {
+        ++other;
+        ADD_FAILURE() << r.error().message;
+      }
+      promises[static_cast<std::size_t>(i)].set_value();
+    });
+  }
+  for (auto& f : waits) ASSERT_EQ(f.wait_for(60s), std::future_status::ready);
+  EXPECT_EQ(ok.load(), 3);
+  EXPECT_EQ(limited.load(), 7);
+  EXPECT_EQ(other.load(), 0);
+  auto create = [&](const std::string& id, const std::string& customer) {
+    return send(id, crt::command{crt::create{id, customer, clock_.now()}}, false, true);
+  };
+  ASSERT_TRUE(create("cc-other", "c-6")) << "another customer has slots of its own";
+
+  // Checking a cart out gives its slot back.
+  register_item("S1", 10);
+  ASSERT_EQ(opened.size(), 3u);
+  const std::string first = *opened.begin();
+  ASSERT_TRUE(send(first, crt::command{crt::set_line_quantity{"S1", 1, domain::money{100, "EUR"}, 0, clock_.now()}}));
+  ASSERT_TRUE(send(first, crt::command{crt::checkout{"o-cc", clock_.now()}}));
+  int n = 0;
+  ASSERT_TRUE(eventually([&] { return static_cast<bool>(create("cc-after-checkout-" + std::to_string(n++), "c-5")); }));
+  auto full = create("cc-full", "c-5");
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().domain.code, domain::domain_errc::limit_exceeded);
+
+  // Carts nobody touches lapse (empty ones too) and their slots are taken
+  // over, although no timer recorded the lapse.
+  clock_.advance(std::chrono::milliseconds(opts_.cart_hold_ttl_ms) + 1s);
+  auto again = create("cc-after-lapse", "c-5");
+  ASSERT_TRUE(again) << again.error().message;
+  int expired = 0;
+  for (const auto& id : opened) {
+    if (id != first && text(state(aggregate_kind::cart, id), "status") == "expired") ++expired;
+  }
+  EXPECT_GE(expired, 1) << "the slot's former cart was found lapsed and recorded so";
 }
 
 TEST_F(CommandServiceTest, PaymentsRefundsAndStockRestoredOnCancel) {

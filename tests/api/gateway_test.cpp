@@ -251,6 +251,72 @@ TEST_F(GatewayTest, OrdersCartsAndReadYourWrites) {
   EXPECT_EQ(call("POST", "/api/admin/projections/nope/rebuild", {}, admin_).status, 404);
 }
 
+// Stock hoarding: the per-customer limits answer 422 with a Problem naming
+// the limit, and an unpaid order is cancelled at its deadline with its stock
+// given back (docs/API.md, "Stock hoarding").
+TEST_F(GatewayTest, HoardingLimitsAndThePaymentDeadline) {
+  node_.reset();
+  cfg_.set("actors.max_units_held_per_customer", "3");
+  cfg_.set("actors.max_open_carts_per_customer", "2");
+  cfg_.set("orders.payment_deadline", "3s");
+  auto n = node::start(cfg_);
+  ASSERT_TRUE(n) << n.error();
+  node_ = std::move(*n);
+  client_ = std::make_unique<http_client>(node_->http_port());
+  admin_ = login("admin@shop.test", "admin-password");
+  const std::string id = product("HOARD-1", 10, 300);
+  const std::string cat = customer("cat@shop.test");
+  const std::string dan = customer("dan@shop.test");
+
+  auto a = call("POST", "/api/carts", {}, cat);
+  auto b = call("POST", "/api/carts", {}, cat);
+  ASSERT_EQ(a.status, 201) << a.body;
+  ASSERT_EQ(b.status, 201) << b.body;
+  auto third = call("POST", "/api/carts", {}, cat);
+  EXPECT_EQ(third.status, 422) << third.body;
+  EXPECT_EQ(str(third.body, "code"), "limit_exceeded") << third.body;
+  EXPECT_NE(third.body.find("at most 2 open carts"), std::string::npos) << third.body;
+  EXPECT_EQ(call("POST", "/api/carts", {}, dan).status, 201) << "another customer has carts of its own";
+
+  const std::string cart_a = str(a.body, "id");
+  const std::string cart_b = str(b.body, "id");
+  ASSERT_EQ(call("PUT", "/api/carts/" + cart_a + "/items/HOARD-1", R"({"quantity":3})", cat).status, 200);
+  auto over = call("PUT", "/api/carts/" + cart_b + "/items/HOARD-1", R"({"quantity":1})", cat);
+  EXPECT_EQ(over.status, 422) << over.body;
+  EXPECT_EQ(str(over.body, "code"), "limit_exceeded") << over.body;
+  EXPECT_NE(over.body.find("at most 3 units of sku HOARD-1"), std::string::npos) << over.body;
+  auto direct = call("POST", "/api/orders", R"({"items":[{"sku":"HOARD-1","quantity":1}]})", cat);
+  ASSERT_EQ(direct.status, 201) << direct.body;
+  EXPECT_EQ(str(direct.body, "status"), "rejected") << "an order does not get around the limit";
+
+  // Checking out the held cart is not refused by its own hold; then nobody pays.
+  auto out = call("POST", "/api/carts/" + cart_a + "/checkout", {}, cat);
+  ASSERT_EQ(out.status, 201) << out.body;
+  const std::string order = str(out.body, "id");
+  if (str(out.body, "status") == "confirmed") {
+    EXPECT_FALSE(str(out.body, "payment_due_at").empty()) << out.body;
+  }
+  std::string seen;
+  for (int i = 0; i < 300; ++i) {  // bounded: the deadline is 3 s away
+    seen = call("GET", "/api/orders/" + order, {}, cat).body;
+    if (str(seen, "status") == "cancelled") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(str(seen, "status"), "cancelled") << seen;
+  EXPECT_EQ(str(seen, "cancel_reason"), "payment_deadline") << seen;
+  std::int64_t available = -1;
+  for (int i = 0; i < 200 && available != 10; ++i) {
+    auto p = call("GET", "/api/products/" + id);
+    simdjson::dom::parser parser;
+    auto doc = parser.parse(p.body);
+    if (doc.error() || doc["stock"]["available"].get(available)) available = -1;
+    if (available != 10) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(available, 10) << "the unpaid order's stock is available again";
+  // The checked-out cart gave its slot back.
+  EXPECT_EQ(call("POST", "/api/carts", {}, cat).status, 201);
+}
+
 TEST_F(GatewayTest, BadInputIsRefusedAndWritesNothing) {
   product("PEN-1", 10);
   const std::string ann = customer("ann@shop.test");

@@ -80,6 +80,29 @@ TEST(CartDecide, Commands) {
   });
 }
 
+// A cart created with an expiry lapses even without lines, and records its slot.
+TEST(CartDecide, EmptyCartsLapseAndKeepTheirSlot) {
+  const evs created_with_expiry = {cart_created{"c1", "u1", T, exp1, std::int64_t{2}}};
+  run_cases<A>({
+      accepts<A>("create with expiry and slot", {}, create{"c1", "u1", T, exp1, std::int64_t{2}}, created_with_expiry),
+      rejects<A>("expiry not after now", {}, create{"c1", "u1", T, T, std::nullopt}, domain_errc::invalid_argument,
+                 "expires_at"),
+      rejects<A>("negative slot", {}, create{"c1", "u1", T, exp1, std::int64_t{-1}}, domain_errc::invalid_argument,
+                 "slot"),
+      accepts<A>("an empty cart expires when due", created_with_expiry, expire{exp1}, {cart_expired{exp1}}),
+      accepts<A>("not before", created_with_expiry, expire{exp1 - 1}, {}),
+      rejects<A>("a lapsed empty cart takes no line", created_with_expiry,
+                 set_line_quantity{"SKU-A", 1, eur(1), exp1 + 900 * sec, exp1}, domain_errc::expired),
+  });
+  auto s = fold<A>(created_with_expiry);
+  EXPECT_EQ(s.slot, std::optional<std::int64_t>(2));
+  EXPECT_TRUE(s.is_open_at(exp1 - 1));
+  EXPECT_FALSE(s.is_open_at(exp1));
+  EXPECT_FALSE(fold<A>(with(created_with_expiry, {cart_expired{exp1}})).is_open_at(T));
+  expect_state_round_trip<A>(s);
+  expect_event_round_trip<A>(created_with_expiry);
+}
+
 TEST(CartState, Folds) {
   auto s = fold<A>(with(one_line(), {line_quantity_set{"SKU-B", 1, eur(100), exp1 + sec, T}, line_removed{"SKU-A", exp1 + 2 * sec, T}}));
   EXPECT_EQ(s.customer_id, "u1");

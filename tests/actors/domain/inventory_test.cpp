@@ -1,6 +1,7 @@
 // Inventory item: decide table, low-stock signals, a seeded random property test,
 // and replay / snapshot equivalence over a long history.
 
+#include <map>
 #include <random>
 #include <set>
 
@@ -42,6 +43,16 @@ void expect_invariants(const state& s) {
     if (r.status != reservation_status::reserved) settled.emplace(r.settled_at, id);
   }
   EXPECT_EQ(s.settled, settled);
+  // The per-customer count is exactly the customers' holds and live reservations.
+  std::map<std::string, std::int64_t> units;
+  for (const auto& [id, h] : s.holds) {
+    if (!h.customer_id.empty()) units[h.customer_id] += h.quantity;
+  }
+  for (const auto& [id, r] : s.orders) {
+    if (r.status == reservation_status::reserved && !r.customer_id.empty()) units[r.customer_id] += r.quantity;
+  }
+  for (auto it = units.begin(); it != units.end();) it = it->second == 0 ? units.erase(it) : std::next(it);
+  EXPECT_EQ(s.units_by_customer, units);
 }
 
 TEST(InventoryDecide, RegisterReceiveAdjustThreshold) {
@@ -175,6 +186,70 @@ TEST(InventoryDecide, CartHolds) {
       expect_invariants);
 }
 
+// Holds and reservations count per customer; the limit travels in the command.
+TEST(InventoryDecide, PerCustomerUnitLimit) {
+  const std::int64_t L = 5;
+  auto hold = [](std::string cart, std::int64_t q, std::string customer, std::int64_t limit) {
+    return hold_for_cart{std::move(cart), q, later, T, std::move(customer), limit};
+  };
+  auto reserve = [](std::string order, std::int64_t q, std::optional<std::string> cart, std::string customer,
+                    std::int64_t limit) {
+    return reserve_for_order{std::move(order), q, std::move(cart), T, std::move(customer), limit};
+  };
+  const evs u1_holds_3 = with(item(20), {stock_held{"c1", 3, later, T, "u1"}});
+  const evs u1_holds_5 = with(item(20), {stock_held{"c1", 5, later, T, "u1"}});
+  const evs u1_reserved_4 = with(item(20), {stock_reserved{"o1", 4, T, "u1"}});
+  run_cases<A>(
+      {
+          accepts<A>("a hold within the limit", item(20), hold("c1", 5, "u1", L),
+                     {stock_held{"c1", 5, later, T, "u1"}}),
+          rejects<A>("a hold over the limit", item(20), hold("c1", 6, "u1", L), domain_errc::limit_exceeded,
+                     "quantity", "at most 5 units of sku SKU-1"),
+          rejects<A>("a second cart cannot add to it", u1_holds_3, hold("c2", 3, "u1", L),
+                     domain_errc::limit_exceeded, "quantity", "make 6"),
+          accepts<A>("a second cart up to it", u1_holds_3, hold("c2", 2, "u1", L),
+                     {stock_held{"c2", 2, later, T, "u1"}}),
+          accepts<A>("the same cart raising its own hold counts once", u1_holds_3, hold("c1", 5, "u1", L),
+                     {stock_held{"c1", 5, later, T, "u1"}}),
+          accepts<A>("another customer is not affected", u1_holds_5, hold("c9", 5, "u2", L),
+                     {stock_held{"c9", 5, later, T, "u2"}}),
+          rejects<A>("reservations count for holds", u1_reserved_4, hold("c1", 2, "u1", L),
+                     domain_errc::limit_exceeded, "quantity"),
+          rejects<A>("ordering does not get around held units", u1_holds_3, reserve("o2", 3, std::nullopt, "u1", L),
+                     domain_errc::limit_exceeded, "quantity"),
+          rejects<A>("nor do many orders", u1_reserved_4, reserve("o2", 2, std::nullopt, "u1", L),
+                     domain_errc::limit_exceeded, "quantity"),
+          accepts<A>("checking out a cart at the limit converts its own hold", u1_holds_5,
+                     reserve("o1", 5, std::string("c1"), "u1", L),
+                     {hold_released{"c1", 5, T}, stock_reserved{"o1", 5, T, "u1"}}),
+          rejects<A>("a checkout adding to its hold is counted", u1_holds_5,
+                     reserve("o1", 6, std::string("c1"), "u1", L), domain_errc::limit_exceeded, "quantity"),
+          accepts<A>("lowering a hold is never refused (limit lowered since)", u1_holds_5, hold("c1", 4, "u1", 3),
+                     {stock_held{"c1", 4, later, T, "u1"}}),
+          accepts<A>("a released reservation no longer counts",
+                     with(u1_reserved_4, {reservation_released{"o1", 4, "order cancelled", T}}), hold("c1", 5, "u1", L),
+                     {stock_held{"c1", 5, later, T, "u1"}}),
+          accepts<A>("a shipped reservation no longer counts",
+                     with(u1_reserved_4, {reservation_committed{"o1", 4, T}}), hold("c1", 5, "u1", L),
+                     {stock_held{"c1", 5, later, T, "u1"}}),
+          accepts<A>("an expired hold no longer counts", with(u1_holds_5, {hold_expired{"c1", 5, T}}),
+                     hold("c2", 5, "u1", L), {stock_held{"c2", 5, later, T, "u1"}}),
+          accepts<A>("0 is no limit", u1_holds_5, hold("c2", 10, "u1", 0), {stock_held{"c2", 10, later, T, "u1"}}),
+          accepts<A>("holds from before customer ids count for nobody", with(item(20), {stock_held{"c1", 5, later, T}}),
+                     hold("c2", 5, "u1", L), {stock_held{"c2", 5, later, T, "u1"}}),
+      },
+      expect_invariants);
+
+  // The per-customer count is derived: a snapshot rebuilds it.
+  auto s = fold<A>(with(u1_holds_3, {stock_reserved{"o1", 2, T, "u1"}, stock_held{"c9", 1, later, T, "u2"}}));
+  EXPECT_EQ(s.units_of("u1"), 5);
+  EXPECT_EQ(s.units_of("u2"), 1);
+  EXPECT_EQ(s.units_of("u3"), 0);
+  auto back = decode_state(encode_state(s));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->units_by_customer, s.units_by_customer);
+}
+
 TEST(InventoryDecide, ReleaseCommitRestore) {
   const evs reserved = with(item(), {stock_reserved{"o1", 3, T}});
   const evs committed = with(reserved, {reservation_committed{"o1", 3, T}});
@@ -292,10 +367,21 @@ command random_command(std::mt19937_64& rng, const state& s, timestamp_us now) {
     case 4: {
       std::optional<std::string> from;
       if (pick(2) == 0) from = cart_id();
-      return reserve_for_order{order_id(), pick(6) + 1, from, now};
+      reserve_for_order r{order_id(), pick(6) + 1, from, now};
+      // 400 customers (u0..u19 have carts too), and sometimes the per-customer
+      // limit, drawn without taking numbers from rng (the other commands stay
+      // as they were).
+      r.customer_id = "u" + std::to_string(std::stoi(r.order_id.substr(1)) % 400);
+      r.max_units_per_customer = (now / sec) % 4 == 0 ? 12 : 0;
+      return r;
     }
     case 5:
-    case 6: return hold_for_cart{cart_id(), pick(6), now + (pick(100) + 1) * sec, now};
+    case 6: {
+      hold_for_cart h{cart_id(), pick(6), now + (pick(100) + 1) * sec, now};
+      h.customer_id = "u" + h.cart_id.substr(1);  // a cart belongs to one customer
+      h.max_units_per_customer = (now / sec) % 4 == 0 ? 12 : 0;
+      return h;
+    }
     case 7: return release_hold{cart_id(), now};
     case 8: return expire_holds{now};
     case 9: return release_reservation{order_id(), "rejected", now};
@@ -325,6 +411,7 @@ TEST(InventoryProperty, RandomCommandsKeepInvariantsAndSignalCrossings) {
     history.push_back(e);
   }
   int accepted = 0;
+  int limit_refusals = 0;
   int low_signals = 0;
   int back_signals = 0;
   timestamp_us now = t0;
@@ -332,8 +419,17 @@ TEST(InventoryProperty, RandomCommandsKeepInvariantsAndSignalCrossings) {
     now += static_cast<timestamp_us>(rng() % 20) * sec;
     const command cmd = random_command(rng, s, now);
     const bool was_low = s.available() <= s.low_stock_threshold;
+    // The customer a hold or reservation is for, and the limit it carries.
+    std::string customer;
+    std::int64_t limit = 0;
+    if (const auto* r = std::get_if<reserve_for_order>(&cmd)) customer = r->customer_id, limit = r->max_units_per_customer;
+    if (const auto* h = std::get_if<hold_for_cart>(&cmd)) customer = h->customer_id, limit = h->max_units_per_customer;
+    const std::int64_t units_before = s.units_of(customer);
     auto d = decide(s, cmd);
-    if (!d.has_value()) continue;
+    if (!d.has_value()) {
+      if (d.error().code == domain_errc::limit_exceeded) ++limit_refusals;
+      continue;
+    }
     ++accepted;
     int lows = 0;
     int backs = 0;
@@ -354,6 +450,9 @@ TEST(InventoryProperty, RandomCommandsKeepInvariantsAndSignalCrossings) {
     low_signals += lows;
     back_signals += backs;
     ASSERT_GE(s.available(), 0) << "step " << step;
+    if (limit > 0 && s.units_of(customer) > units_before) {
+      ASSERT_LE(s.units_of(customer), limit) << "step " << step << ": an accepted decision passed the limit";
+    }
     ASSERT_NO_FATAL_FAILURE(expect_invariants(s));
     if (::testing::Test::HasFailure()) return;
     if (step % 997 == 0) snapshots.emplace_back(history.size(), encode_state(s));
@@ -363,6 +462,7 @@ TEST(InventoryProperty, RandomCommandsKeepInvariantsAndSignalCrossings) {
     return std::holds_alternative<reservations_forgotten>(e);
   });
   EXPECT_GT(forgets, 10) << "settled orders were forgotten along the way";
+  EXPECT_GT(limit_refusals, 10) << "the per-customer limit was exercised";
   EXPECT_GT(low_signals, 10);
   EXPECT_GT(back_signals, 10);
 
@@ -388,6 +488,7 @@ TEST(InventoryProperty, RandomCommandsKeepInvariantsAndSignalCrossings) {
     state resumed = std::move(snap).value();
     for (std::size_t i = k; i < history.size(); ++i) evolve(resumed, history[i]);
     EXPECT_EQ(encode_state(resumed), final_json) << "snapshot at " << k;
+    EXPECT_EQ(resumed.units_by_customer, s.units_by_customer) << "snapshot at " << k;
   }
 }
 

@@ -99,6 +99,58 @@ TEST(OrderDecide, LineOutcomes) {
   });
 }
 
+// The payment deadline: the confirming outcome carries the window, OrderConfirmed
+// records the due time, and expire_payment cancels an unpaid order then.
+TEST(OrderDecide, PaymentDeadline) {
+  const timestamp_us window = 1800 * sec;
+  const timestamp_us due = T + window;
+  const evs one_reserved = with(pending(), {line_reserved{"SKU-A", T}});
+  const evs due_confirmed =
+      with(pending(), {line_reserved{"SKU-A", T}, line_reserved{"SKU-B", T}, order_confirmed{T, due}});
+  const evs due_paid = with(due_confirmed, {order_paid{"pay-1", eur(1250), T + sec}});
+  const evs due_declined = with(due_confirmed, {payment_declined{"pay-0", "card declined", T + sec}});
+  const evs due_cancelled = with(due_confirmed, {order_cancelled{"changed mind", status::confirmed, T + sec}});
+  run_cases<A>({
+      accepts<A>("confirming starts the payment window", one_reserved, record_line_reserved{"SKU-B", T, window},
+                 {line_reserved{"SKU-B", T}, order_confirmed{T, due}}),
+      accepts<A>("no window, no deadline", one_reserved, record_line_reserved{"SKU-B", T, 0},
+                 {line_reserved{"SKU-B", T}, order_confirmed{T}}),
+      accepts<A>("a window on a line that does not confirm records nothing more", pending(),
+                 record_line_reserved{"SKU-A", T, window}, {line_reserved{"SKU-A", T}}),
+      rejects<A>("negative window", one_reserved, record_line_reserved{"SKU-B", T, -1},
+                 domain_errc::invalid_argument, "payment_window"),
+      accepts<A>("not yet due", due_confirmed, expire_payment{due - 1}, {}),
+      accepts<A>("due: cancelled with its reason", due_confirmed, expire_payment{due},
+                 {order_cancelled{"payment_deadline", status::confirmed, due}}),
+      accepts<A>("long past due", due_confirmed, expire_payment{due + 3600 * sec},
+                 {order_cancelled{"payment_deadline", status::confirmed, due + 3600 * sec}}),
+      accepts<A>("a declined payment does not stop the clock", due_declined, expire_payment{due},
+                 {order_cancelled{"payment_deadline", status::confirmed, due}}),
+      accepts<A>("paid in time: nothing", due_paid, expire_payment{due + sec}, {}),
+      accepts<A>("already cancelled: nothing", due_cancelled, expire_payment{due + sec}, {}),
+      accepts<A>("no deadline: nothing", confirmed(), expire_payment{T + 365 * 24 * 3600 * sec}, {}),
+      accepts<A>("pending: nothing", pending(), expire_payment{due + sec}, {}),
+      accepts<A>("rejected: nothing", rejected(), expire_payment{due + sec}, {}),
+      rejects<A>("unknown order", {}, expire_payment{due}, domain_errc::not_found),
+      accepts<A>("a payment recorded after the due time still counts (charged in time)", due_confirmed,
+                 record_payment{true, "pay-1", eur(1250), "", due + sec}, {order_paid{"pay-1", eur(1250), due + sec}}),
+  });
+
+  auto s = fold<A>(due_confirmed);
+  EXPECT_EQ(s.pending_payment_deadline(), std::optional<timestamp_us>(due));
+  EXPECT_FALSE(s.payment_overdue_at(due - 1));
+  EXPECT_TRUE(s.payment_overdue_at(due));
+  EXPECT_FALSE(fold<A>(due_paid).pending_payment_deadline()) << "a paid order has no deadline left";
+  auto cancelled = fold<A>(with(due_confirmed, {order_cancelled{"payment_deadline", status::confirmed, due}}));
+  EXPECT_EQ(cancelled.cancel_reason, "payment_deadline");
+  EXPECT_FALSE(cancelled.pending_payment_deadline());
+  // Cancelled by the deadline, the order's reservations are given back.
+  EXPECT_EQ(order_saga::compensations(cancelled), (std::vector<std::string>{"SKU-A", "SKU-B"}));
+  EXPECT_TRUE(std::holds_alternative<inventory::restore>(order_saga::compensation_command(cancelled, due)));
+  expect_state_round_trip<A>(s);
+  expect_event_round_trip<A>({order_confirmed{T, due}, order_confirmed{T}});
+}
+
 TEST(OrderDecide, PaymentStatusCancelRefund) {
   const record_payment approve{true, "pay-1", eur(1250), "", T};
   run_cases<A>({
