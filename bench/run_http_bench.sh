@@ -31,7 +31,8 @@ trap cleanup EXIT
 cd "$work"
 AGORA_ADMIN_EMAIL=admin@bench.test AGORA_ADMIN_PASSWORD=admin-password "$agorad" \
   --store.path="$work/store" --http.port=$port --http.access_log=false \
-  --http.rate_limit.per_minute=600000000 --http.rate_limit.burst=10000000 > agorad.log 2>&1 &
+  --http.rate_limit.per_minute=600000000 --http.rate_limit.burst=10000000 \
+  --actors.max_units_held_per_customer=0 > agorad.log 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "agorad ready" agorad.log && break; sleep 0.1; done
 base=http://127.0.0.1:$port
