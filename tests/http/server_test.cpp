@@ -149,6 +149,7 @@ class ServerTest : public ::testing::Test {
   }
 
   router routes_;
+  metrics_registry metrics_;  // before srv_: must outlive it
   server srv_;
   std::vector<std::thread> threads_;  // guarded by mu_; joined after stop
   std::mutex mu_;
@@ -666,9 +667,8 @@ TEST_F(ServerTest, AnIdleConnectionMakesRoomForANewcomerAtTheLimit) {
 }
 
 TEST_F(ServerTest, PerAddressConnectionCap) {
-  metrics_registry reg;
   server_hooks hooks;
-  hooks.metrics = &reg;
+  hooks.metrics = &metrics_;  // outlives the server (TearDown stops it)
   auto o = defaults();
   o.max_connections_per_ip = 2;
   start(o, hooks);
@@ -683,8 +683,8 @@ TEST_F(ServerTest, PerAddressConnectionCap) {
   EXPECT_EQ(refused.header("Content-Type"), "application/problem+json");
   EXPECT_EQ(member(refused.body, "type"), "https://agora.dev/problems/too-many-connections");
   EXPECT_FALSE(refused.header("Retry-After").empty());
-  EXPECT_NE(reg.render().find("agora_http_connections_refused_total{reason=\"per_ip\"} 1"), std::string::npos)
-      << reg.render();
+  EXPECT_NE(metrics_.render().find("agora_http_connections_refused_total{reason=\"per_ip\"} 1"), std::string::npos)
+      << metrics_.render();
   // The cap is per address: another one is served.
   http_client other(srv_.port());
   other.bind_to("127.0.0.2");
@@ -716,9 +716,8 @@ TEST_F(ServerTest, TrustedProxiesAreExemptFromThePerAddressCap) {
 }
 
 TEST_F(ServerTest, AHalfSentHeadIsClosedAfterTheHeaderTimeout) {
-  metrics_registry reg;
   server_hooks hooks;
-  hooks.metrics = &reg;
+  hooks.metrics = &metrics_;  // outlives the server (TearDown stops it)
   auto o = defaults();
   o.header_timeout = 300ms;
   o.read_timeout = 10s;  // what closed it before: far beyond the wait below
@@ -728,8 +727,8 @@ TEST_F(ServerTest, AHalfSentHeadIsClosedAfterTheHeaderTimeout) {
   auto [got, closed] = slow.read_until_closed(4s);
   EXPECT_TRUE(closed);
   EXPECT_EQ(got, "");  // no answer: a slowloris gets nothing to read
-  EXPECT_TRUE(eventually([&] { return reg.render().find("agora_http_header_timeouts_total 1") != std::string::npos; }))
-      << reg.render();
+  EXPECT_TRUE(eventually([&] { return metrics_.render().find("agora_http_header_timeouts_total 1") != std::string::npos; }))
+      << metrics_.render();
   // A connection that never sends a byte is closed the same way.
   raw_socket silent(srv_.port());
   EXPECT_TRUE(silent.read_until_closed(4s).second);
@@ -770,9 +769,8 @@ TEST_F(ServerTest, AnIdleKeepAliveConnectionOutlivesTheHeaderTimeout) {
 }
 
 TEST_F(ServerTest, AFloodOfHalfSentHeadsCannotLockOutAHealthProbe) {
-  metrics_registry reg;
   server_hooks hooks;
-  hooks.metrics = &reg;
+  hooks.metrics = &metrics_;  // outlives the server (TearDown stops it)
   auto o = defaults();
   o.io_threads = 1;
   o.max_connections = 8;
@@ -792,7 +790,7 @@ TEST_F(ServerTest, AFloodOfHalfSentHeadsCannotLockOutAHealthProbe) {
   probe.bind_to("127.0.0.2");
   auto r = probe.request("GET", "/health/live");
   EXPECT_EQ(r.status, 200);
-  EXPECT_NE(reg.render().find("agora_http_connections_shed_total 1"), std::string::npos) << reg.render();
+  EXPECT_NE(metrics_.render().find("agora_http_connections_shed_total 1"), std::string::npos) << metrics_.render();
   // A second probe gets in the same way.
   http_client probe2(srv_.port());
   probe2.bind_to("127.0.0.3");
