@@ -176,18 +176,31 @@ struct raw_socket {
   }
   void send(std::string_view bytes) { boost::asio::write(sock, boost::asio::buffer(bytes.data(), bytes.size())); }
   // Everything the server sends until it closes the connection (eof = true)
-  // or `wait` passes without a byte (eof = false).
+  // or `wait` passes (eof = false). (Asynchronous with a bounded run: a
+  // blocking read would retry past SO_RCVTIMEO inside Asio.)
   std::pair<std::string, bool> read_until_closed(std::chrono::milliseconds wait) {
-    const timeval tv{static_cast<time_t>(wait.count() / 1000), static_cast<suseconds_t>((wait.count() % 1000) * 1000)};
-    ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const auto until = std::chrono::steady_clock::now() + wait;
     std::string got;
     std::array<char, 4096> buf{};
     for (;;) {
-      boost::system::error_code ec;
-      const std::size_t n = sock.read_some(boost::asio::buffer(buf), ec);
+      boost::system::error_code result = boost::asio::error::would_block;
+      std::size_t n = 0;
+      sock.async_read_some(boost::asio::buffer(buf), [&](boost::system::error_code ec, std::size_t k) {
+        result = ec;
+        n = k;
+      });
+      ioc.restart();
+      ioc.run_until(until);
+      if (result == boost::asio::error::would_block) {
+        boost::system::error_code ignored;
+        sock.cancel(ignored);
+        ioc.restart();
+        ioc.run();
+        return {got, false};
+      }
       got.append(buf.data(), n);
-      if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) return {got, true};
-      if (ec) return {got, false};  // the receive timeout: still open
+      if (result == boost::asio::error::eof || result == boost::asio::error::connection_reset) return {got, true};
+      if (result) return {got, false};
     }
   }
   boost::asio::io_context ioc;
