@@ -84,6 +84,10 @@ struct server_options {
 
   /// Reads the http.* keys above from `cfg`, defaults as above.
   static server_options from_config(config& cfg);
+  /// Checks the values start() would refuse (an unparsable trusted_proxies
+  /// entry, header_timeout <= 0, max_connections 0); the message names the
+  /// key. start() runs it too; calling it early (--check-config) fails fast.
+  [[nodiscard]] expected<void, std::string> validate() const;
 };
 
 /// Optional collaborators of the server.

@@ -166,6 +166,25 @@ server_options server_options::from_config(config& cfg) {
   return o;
 }
 
+namespace {
+
+expected<address_set, std::string> parse_trusted_proxies(const std::vector<std::string>& items) {
+  std::string list;
+  for (const auto& p : items) list += (list.empty() ? "" : ",") + p;
+  auto proxies = address_set::parse(list);
+  if (!proxies) return unexpected("invalid http.trusted_proxies: " + proxies.error());
+  return proxies;
+}
+
+}  // namespace
+
+expected<void, std::string> server_options::validate() const {
+  if (header_timeout.count() <= 0) return unexpected(std::string("http.header_timeout must be > 0"));
+  if (max_connections < 1) return unexpected(std::string("http.max_connections must be >= 1"));
+  if (auto proxies = parse_trusted_proxies(trusted_proxies); !proxies) return unexpected(proxies.error());
+  return {};
+}
+
 class session;
 
 // What the acceptor needs to know about a session to pick one to shed, shared
@@ -502,6 +521,7 @@ class session : public std::enable_shared_from_this<session> {
       awaiting_head_ = false;
       first_head_ = false;
       head_due_ = steady::time_point::max();
+      mark_->waiting_since.store(0, std::memory_order_relaxed);  // no longer one to shed
       if (auto bad = check_framing()) {
         reading_ = false;
         if (closed_) return;
@@ -1147,15 +1167,8 @@ expected<void, std::string> server::start(const server_options& options, const r
   st->opts = options;
   if (st->opts.io_threads < 1) st->opts.io_threads = 1;
   if (st->opts.max_pipelined < 1) st->opts.max_pipelined = 1;
-  if (st->opts.header_timeout.count() <= 0) return unexpected(std::string("http.header_timeout must be > 0"));
-  if (st->opts.max_connections < 1) return unexpected(std::string("http.max_connections must be >= 1"));
-  {
-    std::string list;
-    for (const auto& p : st->opts.trusted_proxies) list += (list.empty() ? "" : ",") + p;
-    auto proxies = address_set::parse(list);
-    if (!proxies) return unexpected("invalid http.trusted_proxies: " + proxies.error());
-    st->trusted_proxies = std::move(*proxies);
-  }
+  if (auto valid = st->opts.validate(); !valid) return valid;
+  st->trusted_proxies = *parse_trusted_proxies(st->opts.trusted_proxies);
   st->routes = &routes;
   st->hooks = std::move(hooks);
   if (st->hooks.metrics) {

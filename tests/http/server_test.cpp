@@ -929,6 +929,8 @@ TEST_F(ServerTest, WithoutTrustedProxiesForwardedForIsIgnored) {
 TEST_F(ServerTest, InvalidOptionsAreRefusedByName) {
   auto o = defaults();
   o.trusted_proxies = {"10.0.0.0/33"};
+  EXPECT_FALSE(o.validate().has_value());
+  EXPECT_TRUE(defaults().validate().has_value());
   auto r = srv_.start(o, routes_);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().find("http.trusted_proxies"), std::string::npos) << r.error();
