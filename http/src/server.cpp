@@ -10,12 +10,16 @@
 // which posts onto the session's io_context; an answer given during dispatch,
 // on the session's own thread (a cache hit), is taken as is, without a post.
 //
-// Timers: one timer per connection covers the idle/read timeout while nothing
-// is in flight, the write timeout while writing, the linger after a close and
-// every request's deadline. State changes only move deadlines; the asio timer
-// is re-armed when a deadline comes before its pending expiry, or when it
-// fires early and re-arms itself for what is due next. Re-arming asio timers
+// Timers: one timer per connection covers the header and idle/read timeouts
+// while nothing is in flight, the write timeout while writing, the linger
+// after a close and every request's deadline. State changes only move
+// deadlines; the asio timer is re-armed when a deadline comes before its
+// pending expiry, or when it fires early and re-arms itself for what is due
+// next. Re-arming asio timers
 // on every state change cost several cancelled-handler dispatches per request.
+//
+// Limits against clients that hold connections (max_connections_per_ip,
+// header_timeout, shedding at max_connections): see server::impl::admit.
 
 #include "common/thread_name.hpp"
 #include "http/server.hpp"
