@@ -75,9 +75,11 @@ struct request {
   std::vector<std::pair<std::string, std::string>> query;
   header_map headers;
   std::string body;
-  /// "ip:port" of the peer.
+  /// "ip:port" of the TCP peer (a load balancer, when there is one).
   std::string remote_address;
-  /// The peer's IP alone (the rate limiter's key).
+  /// The client's IP (the rate limiter's key), canonical: the TCP peer's, or,
+  /// when the peer is one of http.trusted_proxies, the right-most address of
+  /// X-Forwarded-For that is not itself a trusted proxy (see client_address.hpp).
   std::string remote_ip;
   /// X-Request-Id when the client sent a valid one ([A-Za-z0-9._-]{1,128}),
   /// otherwise a fresh UUID. Echoed on the response and in every log line.
@@ -110,6 +112,12 @@ void parse_target(std::string_view target, request& req);
 /// Percent-decodes `in`; with `plus_as_space`, '+' becomes ' ' (query strings).
 /// Returns nullopt on a malformed escape ("%4", "%zz").
 std::optional<std::string> percent_decode(std::string_view in, bool plus_as_space);
+/// The target as logs show it: the path, and of the query only the parameter
+/// names, each value replaced by "***" ("/api/products?category=***&limit=***"),
+/// so tokens, e-mails and the like sent in a query never reach a log. A name
+/// that is not a plain [A-Za-z0-9_.-]{1,32} word is shown as "***" too (a bare
+/// "?<token>" would otherwise be logged as a name).
+std::string loggable_target(std::string_view target);
 /// True when `id` matches [A-Za-z0-9._-]{1,128}: safe to echo and to log.
 bool is_valid_request_id(std::string_view id) noexcept;
 

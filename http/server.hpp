@@ -34,9 +34,17 @@ struct server_options {
   std::size_t body_limit = 1u << 20;
   /// http.header_limit: a larger start line + header block gets 431.
   std::size_t header_limit = 8u << 10;
-  /// http.read_timeout: an idle keep-alive connection, or a request that takes
-  /// longer than this to arrive, is closed.
+  /// http.read_timeout: an idle keep-alive connection (nothing of a next
+  /// request arrived), or a request body that takes longer than this to
+  /// arrive, is closed.
   std::chrono::milliseconds read_timeout{30000};
+  /// http.header_timeout: a request head (start line and header fields) must
+  /// be complete within this: counted from the accept for a connection's first
+  /// request; on a keep-alive connection from when the first byte of the next
+  /// head is seen (checked every header_timeout, so at most twice this after
+  /// that byte). Beyond it the connection is closed without an answer (a
+  /// slowloris holds connections by sending heads slowly). Must be > 0.
+  std::chrono::milliseconds header_timeout{5000};
   /// http.write_timeout: a response that cannot be written within this closes
   /// the connection (a peer that stopped reading).
   std::chrono::milliseconds write_timeout{30000};
@@ -46,8 +54,26 @@ struct server_options {
   /// http.max_pipelined: requests read ahead of their answers per connection;
   /// the connection stops reading until an answer goes out.
   std::size_t max_pipelined = 16;
-  /// http.max_connections: beyond this, a new connection gets 503 and is closed.
+  /// http.max_connections: open connections at most. When a new connection
+  /// finds them all taken, the connection that has waited longest for a
+  /// request head with nothing in flight (a half-sent head, an idle keep-alive
+  /// connection) is closed to make room; only when every connection has a
+  /// request in flight does the newcomer get 503 and is closed. So a flood of
+  /// connections that never complete a request cannot lock out a health probe
+  /// or a real client: it can only push out its own kind.
   std::size_t max_connections = 1024;
+  /// http.max_connections_per_ip: open connections per TCP peer address at
+  /// most; beyond, a new one gets 429 and is closed. Trusted proxies
+  /// (trusted_proxies) are exempt: all clients behind a load balancer share
+  /// its address. 0: no per-address cap.
+  std::size_t max_connections_per_ip = 128;
+  /// http.trusted_proxies: comma-separated addresses and CIDR networks
+  /// ("10.0.0.0/8, 192.0.2.7") of load balancers in front of the server. For a
+  /// request whose TCP peer is one of them, request::remote_ip is taken from
+  /// X-Forwarded-For (the right-most entry that is not itself a trusted proxy);
+  /// from anyone else X-Forwarded-For is ignored. Empty (default): the TCP
+  /// peer is always the client. start() refuses an entry that does not parse.
+  std::vector<std::string> trusted_proxies;
   /// http.shutdown_grace: how long stop() lets in-flight requests finish.
   std::chrono::milliseconds shutdown_grace{5000};
   /// http.cors_origins: comma-separated allowed origins; "*" allows any;
@@ -58,13 +84,19 @@ struct server_options {
 
   /// Reads the http.* keys above from `cfg`, defaults as above.
   static server_options from_config(config& cfg);
+  /// Checks the values start() would refuse (an unparsable trusted_proxies
+  /// entry, header_timeout <= 0, max_connections 0); the message names the
+  /// key. start() runs it too; calling it early (--check-config) fails fast.
+  [[nodiscard]] expected<void, std::string> validate() const;
 };
 
 /// Optional collaborators of the server.
 struct server_hooks {
   /// When set, the server records agora_http_requests_total{route,method,status},
-  /// agora_http_request_duration_seconds{route}, agora_http_connections (gauge).
-  /// Must outlive the server.
+  /// agora_http_request_duration_seconds{route}, agora_http_connections (gauge),
+  /// agora_http_connections_refused_total{reason="per_ip"|"global"},
+  /// agora_http_connections_shed_total (closed to make room for a newcomer) and
+  /// agora_http_header_timeouts_total. Must outlive the server.
   metrics_registry* metrics = nullptr;
   /// WebSocket (or other) upgrades: an upgrade request whose path equals a
   /// route's path is handed over with its socket (see upgrade.hpp); other
@@ -84,7 +116,8 @@ class server {
 
   /// Binds, listens and starts the io threads. `routes` must outlive the
   /// server and not change while it runs. Returns an error message when the
-  /// address cannot be bound or the server already runs.
+  /// address cannot be bound, an option is invalid (the message names its
+  /// key), or the server already runs.
   [[nodiscard]] expected<void, std::string> start(const server_options& options, const router& routes,
                                                   server_hooks hooks = {});
   /// The bound port (useful with port 0); 0 before start().

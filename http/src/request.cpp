@@ -173,4 +173,29 @@ bool is_valid_request_id(std::string_view id) noexcept {
   return true;
 }
 
+std::string loggable_target(std::string_view target) {
+  const std::size_t q = target.find('?');
+  if (q == std::string_view::npos) return std::string(target);
+  std::string out(target.substr(0, q));
+  std::string_view query = target.substr(q + 1);
+  char sep = '?';
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const std::size_t eq = pair.find('=');
+    const std::string_view name = pair.substr(0, eq);
+    const bool plain = !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+             c == '-';
+    });
+    out.push_back(sep);
+    sep = '&';
+    out.append(plain ? name : std::string_view("***"));
+    if (eq != std::string_view::npos) out.append("=***");
+  }
+  return out;
+}
+
 }  // namespace agora::http

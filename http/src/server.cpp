@@ -10,12 +10,16 @@
 // which posts onto the session's io_context; an answer given during dispatch,
 // on the session's own thread (a cache hit), is taken as is, without a post.
 //
-// Timers: one timer per connection covers the idle/read timeout while nothing
-// is in flight, the write timeout while writing, the linger after a close and
-// every request's deadline. State changes only move deadlines; the asio timer
-// is re-armed when a deadline comes before its pending expiry, or when it
-// fires early and re-arms itself for what is due next. Re-arming asio timers
+// Timers: one timer per connection covers the header and idle/read timeouts
+// while nothing is in flight, the write timeout while writing, the linger
+// after a close and every request's deadline. State changes only move
+// deadlines; the asio timer is re-armed when a deadline comes before its
+// pending expiry, or when it fires early and re-arms itself for what is due
+// next. Re-arming asio timers
 // on every state change cost several cancelled-handler dispatches per request.
+//
+// Limits against clients that hold connections (max_connections_per_ip,
+// header_timeout, shedding at max_connections): see server::impl::admit.
 
 #include "common/thread_name.hpp"
 #include "http/server.hpp"
@@ -25,6 +29,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -51,6 +56,8 @@
 #include "http/responder.hpp"
 #include "http/response.hpp"
 #include "http/router.hpp"
+#include "http/src/client_address.hpp"
+#include "http/src/framing.hpp"
 #include "http/upgrade.hpp"
 
 namespace agora::http {
@@ -137,6 +144,9 @@ server_options server_options::from_config(config& cfg) {
   o.header_limit = cfg.get_bytes("http.header_limit", o.header_limit, "largest request header block (431 beyond)");
   o.read_timeout = std::chrono::milliseconds(
       cfg.get_duration_ms("http.read_timeout", o.read_timeout.count(), "idle keep-alive / slow request timeout"));
+  o.header_timeout = std::chrono::milliseconds(cfg.get_duration_ms(
+      "http.header_timeout", o.header_timeout.count(),
+      "a request head must be complete within this (from accept, or from its first byte on keep-alive)"));
   o.write_timeout = std::chrono::milliseconds(
       cfg.get_duration_ms("http.write_timeout", o.write_timeout.count(), "timeout writing one response"));
   o.request_timeout = std::chrono::milliseconds(
@@ -145,6 +155,12 @@ server_options server_options::from_config(config& cfg) {
       cfg.get_int("http.max_pipelined", static_cast<std::int64_t>(o.max_pipelined), "pipelined requests per connection"));
   o.max_connections = static_cast<std::size_t>(
       cfg.get_int("http.max_connections", static_cast<std::int64_t>(o.max_connections), "open connections at most"));
+  o.max_connections_per_ip = static_cast<std::size_t>(std::max<std::int64_t>(
+      0, cfg.get_int("http.max_connections_per_ip", static_cast<std::int64_t>(o.max_connections_per_ip),
+                     "open connections per client address at most (trusted proxies exempt); 0: no cap")));
+  o.trusted_proxies = split_list(cfg.get_string(
+      "http.trusted_proxies", "",
+      "load balancers (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client; empty: none"));
   o.shutdown_grace = std::chrono::milliseconds(
       cfg.get_duration_ms("http.shutdown_grace", o.shutdown_grace.count(), "time in-flight requests get on stop"));
   o.cors_origins = split_list(cfg.get_string("http.cors_origins", "", "allowed CORS origins, comma-separated, or *"));
@@ -154,7 +170,38 @@ server_options server_options::from_config(config& cfg) {
   return o;
 }
 
+namespace {
+
+expected<address_set, std::string> parse_trusted_proxies(const std::vector<std::string>& items) {
+  std::string list;
+  for (const auto& p : items) list += (list.empty() ? "" : ",") + p;
+  auto proxies = address_set::parse(list);
+  if (!proxies) return unexpected("invalid http.trusted_proxies: " + proxies.error());
+  return proxies;
+}
+
+}  // namespace
+
+expected<void, std::string> server_options::validate() const {
+  if (header_timeout.count() <= 0) return unexpected(std::string("http.header_timeout must be > 0"));
+  if (max_connections < 1) return unexpected(std::string("http.max_connections must be >= 1"));
+  if (auto proxies = parse_trusted_proxies(trusted_proxies); !proxies) return unexpected(proxies.error());
+  return {};
+}
+
 class session;
+
+// What the acceptor needs to know about a session to pick one to shed, shared
+// so that the acceptor can read it while the session runs on another thread.
+struct conn_mark {
+  // steady_clock ticks since the session began waiting for a request head with
+  // nothing in flight; 0 while it is not (a request is being read, handled or
+  // answered). Written by the session's thread, read by the acceptor's.
+  std::atomic<std::int64_t> waiting_since{0};
+  // The acceptor chose this session to shed and posted it the order; it is
+  // not chosen twice.
+  std::atomic<bool> shed_ordered{false};
+};
 
 // What sessions and responders share; outlives the io_context's handlers
 // through shared_ptr so that a late answer never touches freed memory.
@@ -165,13 +212,25 @@ struct shared_state {
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopping{false};
 
+  address_set trusted_proxies;
+
   counter_family* requests_total = nullptr;
   histogram_family* request_duration = nullptr;
   gauge* connections_gauge = nullptr;
+  counter* refused_per_ip = nullptr;
+  counter* refused_global = nullptr;
+  counter* shed_total = nullptr;
+  counter* header_timeouts = nullptr;
 
-  // Sessions, for stop().
+  // Admitted sessions: for stop(), and for the acceptor to pick one to shed.
+  struct tracked {
+    std::weak_ptr<session> s;
+    std::shared_ptr<conn_mark> mark;
+  };
   std::mutex sessions_mu;
-  std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions;
+  std::unordered_map<std::uint64_t, tracked> sessions;
+  // Open connections per TCP peer address (trusted proxies not counted).
+  std::unordered_map<std::string, std::size_t> per_ip;
   std::uint64_t next_session_id = 1;
 
   // Responders post onto sessions' io_contexts only while those exist.
@@ -195,12 +254,18 @@ struct shared_state {
 class session : public std::enable_shared_from_this<session> {
  public:
   session(socket_type socket, std::shared_ptr<shared_state> st)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), st_(std::move(st)) {
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), st_(std::move(st)),
+        mark_(std::make_shared<conn_mark>()), accepted_(steady::now()) {
     boost::system::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     if (!ec) {
-      remote_ip_ = ep.address().to_string();
-      remote_ = (ep.address().is_v6() ? "[" + remote_ip_ + "]" : remote_ip_) + ":" + std::to_string(ep.port());
+      auto addr = ep.address();
+      // A listener on "::" sees IPv4 clients as ::ffff:a.b.c.d: one client,
+      // one spelling, for the per-address cap, the proxy list and the logs.
+      if (addr.is_v6() && addr.to_v6().is_v4_mapped()) addr = net::ip::make_address_v4(net::ip::v4_mapped, addr.to_v6());
+      remote_ip_ = addr.to_string();
+      remote_ = (addr.is_v6() ? "[" + remote_ip_ + "]" : remote_ip_) + ":" + std::to_string(ep.port());
+      peer_trusted_ = st_->trusted_proxies.contains(remote_ip_);
     }
   }
 
@@ -210,34 +275,46 @@ class session : public std::enable_shared_from_this<session> {
       if (st_->connections_gauge) st_->connections_gauge->set(static_cast<double>(now));
       std::lock_guard lock(st_->sessions_mu);
       st_->sessions.erase(id_);
+      if (ip_counted_) {
+        auto it = st_->per_ip.find(remote_ip_);
+        if (it != st_->per_ip.end() && --it->second == 0) st_->per_ip.erase(it);
+      }
     }
+  }
+
+  const std::string& peer_ip() const noexcept { return remote_ip_; }
+  bool peer_trusted() const noexcept { return peer_trusted_; }
+  const std::shared_ptr<conn_mark>& mark() const noexcept { return mark_; }
+
+  /// Admitted (called by the acceptor with sessions_mu held, after it entered
+  /// the session in `sessions` and `per_ip`).
+  void admitted(std::uint64_t id, bool ip_counted) {
+    counted_ = true;
+    ip_counted_ = ip_counted;
+    id_ = id;
+    std::size_t now = st_->connections.fetch_add(1) + 1;
+    if (st_->connections_gauge) st_->connections_gauge->set(static_cast<double>(now));
   }
 
   /// Serves the connection.
   void start() {
-    counted_ = true;
-    std::size_t now = st_->connections.fetch_add(1) + 1;
-    if (st_->connections_gauge) st_->connections_gauge->set(static_cast<double>(now));
-    {
-      std::lock_guard lock(st_->sessions_mu);
-      id_ = st_->next_session_id++;
-      st_->sessions.emplace(id_, weak_from_this());
-    }
     net::post(socket_.get_executor(), [self = shared_from_this()] { self->do_read(); });
   }
 
-  /// Over max_connections: answer 503 without reading and close.
-  void start_rejected() {
+  /// Refused (max_connections or max_connections_per_ip): answer `status`
+  /// without reading and close.
+  void start_rejected(bool per_ip) {
     auto self = shared_from_this();
-    net::post(socket_.get_executor(), [self] {
+    net::post(socket_.get_executor(), [self, per_ip] {
       problem_details p;
-      p.status = 503;
-      p.type_suffix = "overloaded";
-      p.title = "Service Unavailable";
-      p.detail = "too many connections";
+      p.status = per_ip ? 429 : 503;
+      p.type_suffix = per_ip ? "too-many-connections" : "overloaded";
+      p.title = per_ip ? "Too Many Requests" : "Service Unavailable";
+      p.detail = per_ip ? "too many connections from your address" : "too many connections";
       response r = problem_response(p);
       auto text = std::make_shared<std::string>(
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nConnection: close\r\n"
+          std::string(per_ip ? "HTTP/1.1 429 Too Many Requests" : "HTTP/1.1 503 Service Unavailable") +
+          "\r\nContent-Type: application/problem+json\r\nConnection: close\r\n"
           "Retry-After: 1\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nContent-Length: " +
           std::to_string(r.body.size()) + "\r\n\r\n" + r.body);
       self->set_state_deadline(steady::now() + self->st_->opts.write_timeout);
@@ -265,6 +342,23 @@ class session : public std::enable_shared_from_this<session> {
     net::post(socket_.get_executor(), [self = shared_from_this()] { self->do_close(); });
   }
 
+  /// The acceptor needs this connection's place for a newcomer (see
+  /// server::impl::admit): close it if it is still waiting for a request head
+  /// with nothing in flight. If a head completed in the meantime, it keeps
+  /// serving (the newcomer then holds one place beyond max_connections until
+  /// some connection closes) and may be chosen again later.
+  void shed() {
+    net::post(socket_.get_executor(), [self = shared_from_this()] {
+      if (self->closed_ || !self->waiting_for_head()) {
+        self->mark_->shed_ordered.store(false, std::memory_order_relaxed);
+        return;
+      }
+      if (self->st_->shed_total) self->st_->shed_total->inc();
+      spdlog::debug("http {}: closed to make room for a new connection (max_connections)", self->remote_);
+      self->do_close();
+    });
+  }
+
  private:
   struct slot {
     std::uint64_t id = 0;
@@ -277,7 +371,10 @@ class session : public std::enable_shared_from_this<session> {
     bool keep_alive = true;
     bool head = false;
     std::string method_text;
+    // As logged: query values redacted (loggable_target).
     std::string target;
+    // The client address when it differs from the TCP peer (trusted proxy).
+    std::string client;
     std::string path;
     std::string route;
     std::string request_id;
@@ -329,6 +426,23 @@ class session : public std::enable_shared_from_this<session> {
     if (closed_) return;
     const auto now = steady::now();
     if (state_deadline_ <= now) {
+      if (waiting_for_head()) {
+        if (head_due_ <= now) {
+          // A slowloris, or a client far too slow to be served: no answer
+          // (it would wait in the same queue), just the connection back.
+          if (st_->header_timeouts) st_->header_timeouts->inc();
+          spdlog::debug("http {}: request head not complete within {} ms, closing", remote_,
+                        st_->opts.header_timeout.count());
+          do_close();
+          return;
+        }
+        if (idle_due_ > now) {
+          // A check during a keep-alive wait (see head_wait_deadline).
+          state_deadline_ = head_wait_deadline(now);
+          schedule_timer();
+          return;
+        }
+      }
       if (!lingering_) spdlog::debug("http {}: {} timeout, closing", remote_, writing_ ? "write" : "read");
       do_close();
       return;
@@ -342,14 +456,50 @@ class session : public std::enable_shared_from_this<session> {
     schedule_timer();
   }
 
-  // The connection's state deadline follows the state: read timeout while
-  // waiting for a request with nothing in flight, none while a handler works
-  // (the client is waiting for us, not idle; the request deadline applies),
-  // write timeout while writing (set by maybe_write).
+  // The connection's state deadline follows the state: while waiting for a
+  // request head with nothing in flight, the header and read timeouts (see
+  // head_wait_deadline); read timeout while a body arrives with nothing in
+  // flight; none while a handler works (the client is waiting for us, not
+  // idle; the request deadline applies), write timeout while writing (set by
+  // maybe_write).
   void update_timer() {
     if (closed_ || lingering_ || writing_) return;
-    set_state_deadline(reading_ && slots_.empty() ? steady::now() + st_->opts.read_timeout
-                                                  : steady::time_point::max());
+    const bool idle = reading_ && slots_.empty();
+    if (idle && awaiting_head_) {
+      const auto now = steady::now();
+      idle_due_ = now + st_->opts.read_timeout;
+      if (mark_->waiting_since.load(std::memory_order_relaxed) == 0) {
+        mark_->waiting_since.store(std::max<std::int64_t>(1, now.time_since_epoch().count()),
+                                   std::memory_order_relaxed);
+      }
+      set_state_deadline(head_wait_deadline(now));
+      return;
+    }
+    mark_->waiting_since.store(0, std::memory_order_relaxed);
+    set_state_deadline(idle ? steady::now() + st_->opts.read_timeout : steady::time_point::max());
+  }
+
+  // True while the connection waits for a request head and owes nothing: no
+  // request in flight, nothing being written. Such a connection may be closed
+  // by the header timeout, the read (idle) timeout, or to make room (shed).
+  bool waiting_for_head() const noexcept {
+    return reading_ && awaiting_head_ && slots_.empty() && !writing_ && !lingering_ && !closed_;
+  }
+
+  // The state deadline while waiting for a head. The head must be complete by
+  // head_due_: accept + header_timeout for the first request; for a later one
+  // header_timeout after its first byte was seen. Beast's read gives no
+  // callback per received chunk, so "seen" is checked here, every
+  // header_timeout while the keep-alive wait lasts: a byte in the buffer means
+  // a head has started (the parser takes nothing from the buffer before the
+  // whole head is there). This costs one timer expiry per header_timeout per
+  // idle connection and nothing per request, unlike a separate read for the
+  // first byte. A head thus gets between 1x and 2x header_timeout from its
+  // first byte; an idle keep-alive connection read_timeout.
+  steady::time_point head_wait_deadline(steady::time_point now) {
+    if (head_due_ == steady::time_point::max() && buffer_.size() > 0) head_due_ = now + st_->opts.header_timeout;
+    if (head_due_ != steady::time_point::max()) return std::min(head_due_, idle_due_);
+    return std::min(idle_due_, now + st_->opts.header_timeout);
   }
 
   // ---- reading ---------------------------------------------------------------
@@ -360,6 +510,8 @@ class session : public std::enable_shared_from_this<session> {
     parser_->body_limit(st_->opts.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(st_->opts.header_limit, UINT32_MAX)));
     reading_ = true;
+    awaiting_head_ = true;
+    head_due_ = first_head_ ? accepted_ + st_->opts.header_timeout : steady::time_point::max();
     update_timer();
     bhttp::async_read_header(
         socket_, buffer_, *parser_,
@@ -369,9 +521,42 @@ class session : public std::enable_shared_from_this<session> {
   // The header is in (a body over the limit by its Content-Length fails here
   // already, so such a client gets its 413 instead of a 100).
   void on_header(boost::system::error_code ec) {
+    if (!ec) {
+      awaiting_head_ = false;
+      first_head_ = false;
+      head_due_ = steady::time_point::max();
+      mark_->waiting_since.store(0, std::memory_order_relaxed);  // no longer one to shed
+      if (auto bad = check_framing()) {
+        reading_ = false;
+        if (closed_) return;
+        const bool implemented = bad->status != 501;
+        return read_failed(bad->status, implemented ? "bad-request" : "not-implemented",
+                           implemented ? "Bad Request" : "Not Implemented", std::move(bad->detail));
+      }
+      // The body (if any) gets read_timeout from now.
+      if (!parser_->is_done()) update_timer();
+    }
     if (ec || parser_->is_done()) return on_read(ec);
     if (wants_continue()) return do_continue();
     do_read_body();
+  }
+
+  // RFC 9112 6.3 and 3.2, see framing.hpp: a head whose body length is
+  // ambiguous, or without exactly one Host, is answered and the connection
+  // closed, so its body is never read as a request of its own.
+  std::optional<framing_problem> check_framing() const {
+    const auto& m = parser_->get();
+    request_head_facts facts;
+    facts.version = m.version();
+    for (const auto& f : m) {
+      switch (f.name()) {
+        case bhttp::field::transfer_encoding: facts.transfer_encoding.push_back(sv(f.value())); break;
+        case bhttp::field::content_length: ++facts.content_length_fields; break;
+        case bhttp::field::host: ++facts.host_fields; break;
+        default: break;
+      }
+    }
+    return check_request_head(facts);
   }
 
   // RFC 9110 10.1.1: a client that sent `Expect: 100-continue` waits for an
@@ -464,8 +649,9 @@ class session : public std::enable_shared_from_this<session> {
       // for 400/431) identifies the request in the answer and the log.
       const auto& m = parser_->get();
       s.method_text = std::string(sv(m.method_string()));
-      s.target = std::string(sv(m.target()));
-      s.path = s.target.substr(0, s.target.find('?'));
+      const std::string target(sv(m.target()));
+      s.target = loggable_target(target);
+      s.path = target.substr(0, target.find('?'));
       if (m.version() == 10 || m.version() == 11) s.version = m.version();
       auto rid = m.find("X-Request-Id");
       if (rid != m.end() && is_valid_request_id(sv(rid->value()))) s.request_id = std::string(sv(rid->value()));
@@ -492,7 +678,15 @@ class session : public std::enable_shared_from_this<session> {
     for (const auto& f : msg) req.headers.add(std::string(sv(f.name_string())), std::string(sv(f.value())));
     req.body = std::move(msg.body());
     req.remote_address = remote_;
-    req.remote_ip = remote_ip_;
+    if (peer_trusted_) {
+      std::vector<std::string_view> xff;
+      for (const auto& [k, v] : req.headers.fields()) {
+        if (iequals(k, "X-Forwarded-For")) xff.emplace_back(v);
+      }
+      req.remote_ip = client_ip(remote_ip_, xff, st_->trusted_proxies);
+    } else {
+      req.remote_ip = remote_ip_;
+    }
     auto rid = req.headers.get("X-Request-Id");
     req.request_id = (rid && is_valid_request_id(*rid)) ? std::string(*rid) : uuid::random_v4().to_string();
 
@@ -516,8 +710,9 @@ class session : public std::enable_shared_from_this<session> {
     s.close_after = !keep_alive;
     s.head = req.method == method::head;
     s.method_text = std::string(sv(msg.method_string()));
-    s.target = req.target;
+    s.target = loggable_target(req.target);
     s.path = req.path;
+    if (req.remote_ip != remote_ip_) s.client = req.remote_ip;
     s.request_id = req.request_id;
     if (auto o = req.headers.get("Origin")) s.origin = std::string(*o);
 
@@ -582,8 +777,8 @@ class session : public std::enable_shared_from_this<session> {
     stop_timer();
     closed_ = true;  // this session does nothing more
     if (st_->opts.access_log) {
-      spdlog::info("http {} {} 101 upgrade id={} remote={}", to_string(req.method), req.target, req.request_id,
-                   remote_);
+      spdlog::info("http {} {} 101 upgrade id={} remote={}", to_string(req.method), loggable_target(req.target),
+                   req.request_id, remote_);
     }
     try {
       u.on_upgrade(std::move(req), tcp::socket(std::move(socket_)));
@@ -709,8 +904,13 @@ class session : public std::enable_shared_from_this<session> {
       st_->request_duration->with({route}).observe(static_cast<double>(us) / 1e6);
     }
     if (st_->opts.access_log) {
-      spdlog::info("http {} {} {} {}B {}us id={} remote={}", s.method_text, s.target, r.status, bytes, us,
-                   s.request_id, remote_);
+      if (s.client.empty()) {
+        spdlog::info("http {} {} {} {}B {}us id={} remote={}", s.method_text, s.target, r.status, bytes, us,
+                     s.request_id, remote_);
+      } else {
+        spdlog::info("http {} {} {} {}B {}us id={} remote={} client={}", s.method_text, s.target, r.status, bytes,
+                     us, s.request_id, remote_, s.client);
+      }
     }
   }
 
@@ -779,6 +979,7 @@ class session : public std::enable_shared_from_this<session> {
   void do_close() {
     if (closed_) return;
     closed_ = true;
+    mark_->waiting_since.store(0, std::memory_order_relaxed);
     slots_.clear();
     stop_timer();
     boost::system::error_code ec;
@@ -800,7 +1001,15 @@ class session : public std::enable_shared_from_this<session> {
   std::uint64_t next_slot_id_ = 1;
   std::uint64_t id_ = 0;
   std::string remote_;
-  std::string remote_ip_;
+  std::string remote_ip_;  // canonical TCP peer address
+  std::shared_ptr<conn_mark> mark_;
+  steady::time_point accepted_;
+  steady::time_point head_due_ = steady::time_point::max();  // the head being read must be complete by then
+  steady::time_point idle_due_ = steady::time_point::max();  // read timeout of a keep-alive wait
+  bool peer_trusted_ = false;  // the TCP peer is one of trusted_proxies
+  bool ip_counted_ = false;    // counted in st_->per_ip
+  bool awaiting_head_ = false;  // the read in progress is for a request head
+  bool first_head_ = true;      // no head read yet: its deadline counts from the accept
   bool counted_ = false;
   bool reading_ = false;
   bool writing_ = false;
@@ -838,21 +1047,85 @@ struct server::impl {
       boost::system::error_code opt_ec;
       socket.set_option(tcp::no_delay(true), opt_ec);
       auto s = std::make_shared<session>(std::move(socket), st);
-      if (st->connections.load() >= st->opts.max_connections) {
-        spdlog::warn("http: {} connections open, refusing one more", st->connections.load());
-        s->start_rejected();
-      } else {
-        s->start();
+      switch (admit(*s)) {
+        case admission::admitted: s->start(); break;
+        case admission::per_ip:
+          if (st->refused_per_ip) st->refused_per_ip->inc();
+          spdlog::debug("http: {} has {} connections open, refusing one more", s->peer_ip(),
+                        st->opts.max_connections_per_ip);
+          s->start_rejected(/*per_ip=*/true);
+          break;
+        case admission::global:
+          if (st->refused_global) st->refused_global->inc();
+          spdlog::warn("http: {} connections open, all busy, refusing one more", st->connections.load());
+          s->start_rejected(/*per_ip=*/false);
+          break;
       }
     }
     do_accept();
   }
 
+  enum class admission { admitted, per_ip, global };
+
+  // Decides whether a new connection is served, and enters it in the books.
+  //
+  // Connection exhaustion: a connection costs the attacker a socket and us a
+  // place under max_connections for as long as we let it sit. Three limits
+  // keep such connections from starving the others:
+  // - max_connections_per_ip: one address cannot take more than its share
+  //   (refused with 429). Trusted proxies are exempt, as every client behind
+  //   them shares their address; the global cap still bounds them.
+  // - header_timeout: a connection that does not complete a request head soon
+  //   is closed (session::head_wait_deadline).
+  // - shedding at the global cap: a connection that has a request in flight is
+  //   doing work for a client; one waiting for a head (half-sent, or an idle
+  //   keep-alive) is not, and closing it loses nothing (RFC 9112 9.3: an idle
+  //   connection may be closed at any time; clients retry on a new one). So a
+  //   newcomer at the cap closes the one that has waited longest and takes its
+  //   place; only when every connection has a request in flight is the
+  //   newcomer refused (503). Many addresses flooding half-sent heads thus
+  //   only push each other out, and a health probe or a real client, which
+  //   sends its head at once, gets served. Refusing the newcomer instead (the
+  //   old behaviour) handed the server to whoever opened connections first.
+  // Called on the acceptor's thread; the books are shared with the sessions'
+  // destructors, hence the lock.
+  admission admit(session& s) {
+    std::shared_ptr<session> victim;
+    {
+      std::lock_guard lock(st->sessions_mu);
+      const bool count_ip = !s.peer_trusted() && st->opts.max_connections_per_ip > 0;
+      if (count_ip) {
+        auto it = st->per_ip.find(s.peer_ip());
+        if (it != st->per_ip.end() && it->second >= st->opts.max_connections_per_ip) return admission::per_ip;
+      }
+      if (st->connections.load() >= st->opts.max_connections) {
+        shared_state::tracked* oldest = nullptr;
+        std::int64_t oldest_since = std::numeric_limits<std::int64_t>::max();
+        for (auto& [id, t] : st->sessions) {
+          const std::int64_t since = t.mark->waiting_since.load(std::memory_order_relaxed);
+          if (since != 0 && since < oldest_since && !t.mark->shed_ordered.load(std::memory_order_relaxed)) {
+            oldest = &t;
+            oldest_since = since;
+          }
+        }
+        if (oldest == nullptr) return admission::global;
+        oldest->mark->shed_ordered.store(true, std::memory_order_relaxed);
+        victim = oldest->s.lock();  // null: it is being destroyed, its place is free already
+      }
+      const std::uint64_t id = st->next_session_id++;
+      st->sessions.emplace(id, shared_state::tracked{s.weak_from_this(), s.mark()});
+      if (count_ip) ++st->per_ip[s.peer_ip()];
+      s.admitted(id, count_ip);
+    }
+    if (victim) victim->shed();
+    return admission::admitted;
+  }
+
   std::vector<std::shared_ptr<session>> live_sessions() {
     std::vector<std::shared_ptr<session>> out;
     std::lock_guard lock(st->sessions_mu);
-    for (auto& [id, w] : st->sessions) {
-      if (auto s = w.lock()) out.push_back(std::move(s));
+    for (auto& [id, t] : st->sessions) {
+      if (auto s = t.s.lock()) out.push_back(std::move(s));
     }
     return out;
   }
@@ -898,6 +1171,8 @@ expected<void, std::string> server::start(const server_options& options, const r
   st->opts = options;
   if (st->opts.io_threads < 1) st->opts.io_threads = 1;
   if (st->opts.max_pipelined < 1) st->opts.max_pipelined = 1;
+  if (auto valid = st->opts.validate(); !valid) return valid;
+  st->trusted_proxies = *parse_trusted_proxies(st->opts.trusted_proxies);
   st->routes = &routes;
   st->hooks = std::move(hooks);
   if (st->hooks.metrics) {
@@ -906,6 +1181,21 @@ expected<void, std::string> server::start(const server_options& options, const r
     st->request_duration = &st->hooks.metrics->add_histogram(
         "agora_http_request_duration_seconds", "Time from request read to answer ready", {"route"});
     st->connections_gauge = &st->hooks.metrics->add_gauge("agora_http_connections", "Open HTTP connections").get();
+    auto& refused = st->hooks.metrics->add_counter(
+        "agora_http_connections_refused_total",
+        "Connections refused: per_ip (http.max_connections_per_ip), global (http.max_connections, all busy)",
+        {"reason"});
+    st->refused_per_ip = &refused.with({"per_ip"});
+    st->refused_global = &refused.with({"global"});
+    st->shed_total = &st->hooks.metrics
+                          ->add_counter("agora_http_connections_shed_total",
+                                        "Connections waiting for a request head, closed to make room for a new one")
+                          .get();
+    st->header_timeouts =
+        &st->hooks.metrics
+             ->add_counter("agora_http_header_timeouts_total",
+                           "Connections closed because a request head was not complete within http.header_timeout")
+             .get();
   }
 
   std::vector<std::unique_ptr<net::io_context>> iocs;

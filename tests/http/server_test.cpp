@@ -1,10 +1,14 @@
 // A real server on port 0, driven by a real Beast client.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <functional>
+#include <regex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -15,6 +19,8 @@
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "common/config.hpp"
 #include "common/json_writer.hpp"
@@ -103,6 +109,12 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE(routes_.add(method::get, "/big", "big", [](request&, responder r) {
       r(response::json(200, "\"" + std::string(64u << 20, 'x') + "\""));
     }));
+    ASSERT_TRUE(routes_.add(method::get, "/health/live", "health.live", [](request&, responder r) {
+      r(response::json(200, "{\"status\":\"up\"}"));
+    }));
+    ASSERT_TRUE(routes_.add(method::get, "/whoami", "whoami", [](request& req, responder r) {
+      r(response::json(200, json_of({{"ip", req.remote_ip}, {"peer", req.remote_address}})));
+    }));
     ASSERT_TRUE(routes_.add(method::get, "/cached", "cached", [](request&, responder r) {
       response res = response::json(200, "{}");
       res.headers.set("Cache-Control", "public, max-age=60");
@@ -137,11 +149,76 @@ class ServerTest : public ::testing::Test {
   }
 
   router routes_;
+  metrics_registry metrics_;  // before srv_: must outlive it
   server srv_;
   std::vector<std::thread> threads_;  // guarded by mu_; joined after stop
   std::mutex mu_;
   std::vector<responder> parked_;
 };
+
+// Polls `cond` until it holds or 5 s pass (a bound for a busy machine, not a
+// timing assumption: the condition normally holds within milliseconds).
+bool eventually(const std::function<bool()>& cond) {
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  while (!cond()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+// A plain blocking socket, for clients that misbehave on purpose.
+struct raw_socket {
+  explicit raw_socket(std::uint16_t port, const std::string& local_ip = {}) : sock(ioc) {
+    sock.open(boost::asio::ip::tcp::v4());
+    if (!local_ip.empty()) sock.bind({boost::asio::ip::make_address(local_ip), 0});
+    sock.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  }
+  void send(std::string_view bytes) { boost::asio::write(sock, boost::asio::buffer(bytes.data(), bytes.size())); }
+  // Everything the server sends until it closes the connection (eof = true)
+  // or `wait` passes (eof = false). (Asynchronous with a bounded run: a
+  // blocking read would retry past SO_RCVTIMEO inside Asio.)
+  std::pair<std::string, bool> read_until_closed(std::chrono::milliseconds wait) {
+    const auto until = std::chrono::steady_clock::now() + wait;
+    std::string got;
+    std::array<char, 4096> buf{};
+    for (;;) {
+      boost::system::error_code result = boost::asio::error::would_block;
+      std::size_t n = 0;
+      sock.async_read_some(boost::asio::buffer(buf), [&](boost::system::error_code ec, std::size_t k) {
+        result = ec;
+        n = k;
+      });
+      ioc.restart();
+      ioc.run_until(until);
+      if (result == boost::asio::error::would_block) {
+        boost::system::error_code ignored;
+        sock.cancel(ignored);
+        ioc.restart();
+        ioc.run();
+        return {got, false};
+      }
+      got.append(buf.data(), n);
+      if (result == boost::asio::error::eof || result == boost::asio::error::connection_reset) return {got, true};
+      if (result) return {got, false};
+    }
+  }
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket sock;
+};
+
+// Status lines ("HTTP/1.1 200 ") at the start of a line: how many answers came.
+std::size_t answers_in(const std::string& text) {
+  static const std::regex status_line("(^|\n)HTTP/1\\.[01] [0-9]{3} ");
+  return static_cast<std::size_t>(
+      std::distance(std::sregex_iterator(text.begin(), text.end(), status_line), std::sregex_iterator()));
+}
+
+std::size_t count_of(const std::string& text, std::string_view what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
 
 void expect_problem(const client_response& res, int status, const std::string& type_suffix, const std::string& path) {
   EXPECT_EQ(res.status, status);
@@ -565,17 +642,307 @@ TEST_F(ServerTest, RecordsRequestMetrics) {
   srv_.stop();
 }
 
-TEST_F(ServerTest, ConnectionsBeyondTheLimitGet503) {
+TEST_F(ServerTest, ConnectionsBeyondTheLimitGet503WhenAllAreBusy) {
   auto o = defaults();
   o.max_connections = 1;
   start(o);
   http_client first(srv_.port());
   EXPECT_EQ(first.request("GET", "/api/products/1").status, 200);
+  // A request in flight: the connection is working for its client and is
+  // not shed for a newcomer.
+  first.write_request("GET", "/never");
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mu_);
+    return parked_.size() == 1;
+  }));
   http_client second(srv_.port());
   auto r = second.request("GET", "/api/products/1");
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.header("Content-Type"), "application/problem+json");
+  {
+    std::lock_guard lock(mu_);
+    parked_.front()(response::json(200, json_of({{"tag", "busy"}})));
+  }
+  EXPECT_EQ(member(first.read_response().body, "tag"), "busy");
+}
+
+TEST_F(ServerTest, AnIdleConnectionMakesRoomForANewcomerAtTheLimit) {
+  auto o = defaults();
+  o.max_connections = 1;
+  start(o);
+  http_client first(srv_.port());
   EXPECT_EQ(first.request("GET", "/api/products/1").status, 200);
+  // `first` now idles in keep-alive (once the server has seen its answer
+  // written; hence the polling): closing it loses nothing, refusing the
+  // newcomer would.
+  EXPECT_TRUE(eventually([&] {
+    http_client second(srv_.port());
+    return second.request("GET", "/api/products/2").status == 200;
+  }));
+  EXPECT_TRUE(first.closed_by_peer(3s));
+}
+
+TEST_F(ServerTest, PerAddressConnectionCap) {
+  server_hooks hooks;
+  hooks.metrics = &metrics_;  // outlives the server (TearDown stops it)
+  auto o = defaults();
+  o.max_connections_per_ip = 2;
+  start(o, hooks);
+  auto a = std::make_unique<http_client>(srv_.port());
+  http_client b(srv_.port());
+  ASSERT_EQ(a->request("GET", "/api/products/1").status, 200);
+  ASSERT_EQ(b.request("GET", "/api/products/1").status, 200);
+  // A third from the same address is refused, and told why.
+  http_client c(srv_.port());
+  auto refused = c.request("GET", "/api/products/1");
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.header("Content-Type"), "application/problem+json");
+  EXPECT_EQ(member(refused.body, "type"), "https://agora.dev/problems/too-many-connections");
+  EXPECT_FALSE(refused.header("Retry-After").empty());
+  EXPECT_NE(metrics_.render().find("agora_http_connections_refused_total{reason=\"per_ip\"} 1"), std::string::npos)
+      << metrics_.render();
+  // The cap is per address: another one is served.
+  http_client other(srv_.port());
+  other.bind_to("127.0.0.2");
+  EXPECT_EQ(other.request("GET", "/api/products/1").status, 200);
+  // A place freed is a place again.
+  a.reset();
+  EXPECT_TRUE(eventually([&] {
+    http_client retry(srv_.port());
+    return retry.request("GET", "/api/products/1").status == 200;
+  }));
+  EXPECT_EQ(b.request("GET", "/api/products/1").status, 200);  // never affected
+}
+
+TEST_F(ServerTest, TrustedProxiesAreExemptFromThePerAddressCap) {
+  auto o = defaults();
+  o.max_connections_per_ip = 1;
+  o.trusted_proxies = {"127.0.0.1"};
+  start(o);
+  http_client a(srv_.port());
+  http_client b(srv_.port());
+  EXPECT_EQ(a.request("GET", "/api/products/1").status, 200);
+  EXPECT_EQ(b.request("GET", "/api/products/1").status, 200);
+  http_client c(srv_.port());
+  c.bind_to("127.0.0.2");
+  http_client d(srv_.port());
+  d.bind_to("127.0.0.2");
+  EXPECT_EQ(c.request("GET", "/api/products/1").status, 200);
+  EXPECT_EQ(d.request("GET", "/api/products/1").status, 429);
+}
+
+TEST_F(ServerTest, AHalfSentHeadIsClosedAfterTheHeaderTimeout) {
+  server_hooks hooks;
+  hooks.metrics = &metrics_;  // outlives the server (TearDown stops it)
+  auto o = defaults();
+  o.header_timeout = 300ms;
+  o.read_timeout = 10s;  // what closed it before: far beyond the wait below
+  start(o, hooks);
+  raw_socket slow(srv_.port());
+  slow.send("GET /api/products/1 HTTP/1.1\r\nHost: x\r\n");
+  auto [got, closed] = slow.read_until_closed(4s);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(got, "");  // no answer: a slowloris gets nothing to read
+  EXPECT_TRUE(eventually([&] { return metrics_.render().find("agora_http_header_timeouts_total 1") != std::string::npos; }))
+      << metrics_.render();
+  // A connection that never sends a byte is closed the same way.
+  raw_socket silent(srv_.port());
+  EXPECT_TRUE(silent.read_until_closed(4s).second);
+}
+
+TEST_F(ServerTest, AHalfSentHeadOnAKeepAliveConnectionIsClosedToo) {
+  auto o = defaults();
+  o.header_timeout = 300ms;
+  o.read_timeout = 10s;
+  start(o);
+  raw_socket slow(srv_.port());
+  slow.send("GET /api/products/1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  // The first answer, then half of a second head: closed within 2 x 300 ms of
+  // it (the wait below only bounds a failure).
+  std::string first;
+  std::array<char, 4096> buf{};
+  while (first.find("\r\n\r\n") == std::string::npos || first.find("\"id\"") == std::string::npos) {
+    first.append(buf.data(), slow.sock.read_some(boost::asio::buffer(buf)));
+  }
+  slow.send("GET /api/products/2 HTTP/1.1\r\nHo");
+  auto [got, closed] = slow.read_until_closed(4s);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(got, "");
+}
+
+TEST_F(ServerTest, AnIdleKeepAliveConnectionOutlivesTheHeaderTimeout) {
+  auto o = defaults();
+  o.header_timeout = 100ms;
+  o.read_timeout = 10s;
+  start(o);
+  http_client c(srv_.port());
+  EXPECT_EQ(c.request("GET", "/api/products/1").status, 200);
+  // Several header timeouts pass with nothing sent: idling is the read
+  // timeout's business (a load balancer keeps its connections open).
+  EXPECT_FALSE(c.closed_by_peer(600ms));
+  EXPECT_EQ(c.request("GET", "/api/products/2").status, 200);
+  EXPECT_EQ(srv_.connections(), 1u);
+}
+
+TEST_F(ServerTest, AFloodOfHalfSentHeadsCannotLockOutAHealthProbe) {
+  server_hooks hooks;
+  hooks.metrics = &metrics_;  // outlives the server (TearDown stops it)
+  auto o = defaults();
+  o.io_threads = 1;
+  o.max_connections = 8;
+  o.max_connections_per_ip = 0;  // the shedding alone must do it
+  o.header_timeout = 30s;        // the flood is not cut by its deadline during the test
+  o.read_timeout = 30s;
+  start(o, hooks);
+  std::vector<std::unique_ptr<raw_socket>> flood;
+  for (int i = 0; i < 8; ++i) {
+    flood.push_back(std::make_unique<raw_socket>(srv_.port()));
+    flood.back()->send("GET /api/products/1 HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+  }
+  ASSERT_TRUE(eventually([&] { return srv_.connections() == 8; }));
+  // One connection of the flood waiting for its head is all the probe needs;
+  // the first one's read began long ago.
+  http_client probe(srv_.port());
+  probe.bind_to("127.0.0.2");
+  auto r = probe.request("GET", "/health/live");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(metrics_.render().find("agora_http_connections_shed_total 1"), std::string::npos) << metrics_.render();
+  // A second probe gets in the same way.
+  http_client probe2(srv_.port());
+  probe2.bind_to("127.0.0.3");
+  EXPECT_EQ(probe2.request("GET", "/health/live").status, 200);
+}
+
+// Raw request bytes whose body is a second, valid request: a server that
+// misreads the framing answers twice.
+struct framing_case {
+  const char* name;
+  std::string head;
+  int status;
+};
+
+TEST_F(ServerTest, AmbiguousFramingIsRefusedAndTheConnectionClosed) {
+  start(defaults());
+  const std::string smuggled = "GET /api/products/smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string post = "POST /api/products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+  const std::vector<framing_case> cases = {
+      {"xchunked", post + "Transfer-Encoding: xchunked\r\n\r\n", 400},
+      {"gzip", post + "Transfer-Encoding: gzip\r\n\r\n", 400},
+      {"identity", post + "Transfer-Encoding: identity\r\n\r\n", 400},
+      {"chunked then gzip", post + "Transfer-Encoding: chunked, gzip\r\n\r\n", 400},
+      {"chunked then gzip in two fields", post + "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
+       400},
+      {"gzip with Content-Length", post + "Transfer-Encoding: gzip\r\nContent-Length: 0\r\n\r\n", 400},
+      {"Content-Length with gzip", post + "Content-Length: 0\r\nTransfer-Encoding: gzip\r\n\r\n", 400},
+      {"chunked with Content-Length", post + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+       400},
+      {"gzip before chunked", post + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},
+      {"no Host in HTTP/1.1", "GET /api/products/1 HTTP/1.1\r\n\r\n", 400},
+      {"two Host fields", "GET /api/products/1 HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+      {"two Host fields in HTTP/1.0", "GET /api/products/1 HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    raw_socket sock(srv_.port());
+    sock.send(c.head + smuggled);
+    auto [got, closed] = sock.read_until_closed(3s);
+    EXPECT_EQ(answers_in(got), 1u) << got;
+    EXPECT_EQ(got.find(" " + std::to_string(c.status) + " "), 8u) << got;
+    EXPECT_NE(got.find("application/problem+json"), std::string::npos) << got;
+    EXPECT_EQ(got.find("smuggled"), std::string::npos) << got;
+    EXPECT_TRUE(closed) << got;
+  }
+  // Sound framing still works, HTTP/1.0 without Host included.
+  raw_socket ok(srv_.port());
+  ok.send(post + "Transfer-Encoding: chunked\r\n\r\n7\r\n{\"a\":1}\r\n0\r\n\r\n" +
+          "GET /api/products/1 HTTP/1.0\r\n\r\n");
+  auto [got, closed] = ok.read_until_closed(3s);
+  EXPECT_EQ(count_of(got, "HTTP/1.1 201 "), 1u) << got;
+  EXPECT_EQ(count_of(got, "HTTP/1.0 200 "), 1u) << got;
+  EXPECT_TRUE(closed) << got;  // HTTP/1.0 without keep-alive
+}
+
+TEST_F(ServerTest, TheAccessLogRedactsQueryValues) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  auto capture = std::make_shared<spdlog::logger>("capture", sink);
+  capture->set_level(spdlog::level::info);
+  const auto before = spdlog::default_logger();
+  spdlog::set_default_logger(capture);
+  start(defaults());
+  {
+    http_client c(srv_.port());
+    EXPECT_EQ(c.request("GET", "/api/products/search?q=lamp&access_token=s3cr3t-t0ken&flag").status, 200);
+    EXPECT_EQ(c.request("GET", "/nope?eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXZhbHVl").status, 404);
+    c.send_raw("POST /api/products?password=hunter2 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n");
+    EXPECT_EQ(c.read_response().status, 400);
+  }
+  srv_.stop();
+  spdlog::set_default_logger(before);
+  const std::string log = out.str();
+  EXPECT_NE(log.find("/api/products/search?q=***&access_token=***&flag "), std::string::npos) << log;
+  EXPECT_NE(log.find("/nope?*** "), std::string::npos) << log;
+  EXPECT_NE(log.find("/api/products?password=*** "), std::string::npos) << log;
+  for (const char* secret : {"s3cr3t", "lamp", "eyJ", "hunter2"}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in " << log;
+  }
+}
+
+TEST(LoggableTarget, KeepsThePathAndTheNamesOnly) {
+  EXPECT_EQ(loggable_target("/api/products/1"), "/api/products/1");
+  EXPECT_EQ(loggable_target("/api/products?category=lighting&limit=5"), "/api/products?category=***&limit=***");
+  EXPECT_EQ(loggable_target("/x?a&b=&&c=1=2"), "/x?a&b=***&c=***");
+  EXPECT_EQ(loggable_target("/x?"), "/x");
+  EXPECT_EQ(loggable_target("/x?%61ccess_token=1"), "/x?***=***");
+  EXPECT_EQ(loggable_target("/x?" + std::string(33, 'k') + "=1"), "/x?***=***");
+}
+
+TEST_F(ServerTest, ClientAddressFromATrustedProxy) {
+  auto o = defaults();
+  o.trusted_proxies = {"127.0.0.1", "10.0.0.0/8"};
+  start(o);
+  http_client proxy(srv_.port());
+  // The right-most entry that is not a trusted proxy: what our proxies saw.
+  auto r = proxy.request("GET", "/whoami", {}, {{"X-Forwarded-For", "198.51.100.1, 203.0.113.9, 10.1.2.3"}});
+  EXPECT_EQ(member(r.body, "ip"), "203.0.113.9");
+  EXPECT_EQ(member(r.body, "peer").rfind("127.0.0.1:", 0), 0u);
+  // Several fields form one list.
+  r = proxy.request("GET", "/whoami", {}, {{"X-Forwarded-For", "198.51.100.1"}, {"X-Forwarded-For", "203.0.113.7:4711"}});
+  EXPECT_EQ(member(r.body, "ip"), "203.0.113.7");
+  // A malformed header is ignored: the peer is the client.
+  r = proxy.request("GET", "/whoami", {}, {{"X-Forwarded-For", "not-an-address"}});
+  EXPECT_EQ(member(r.body, "ip"), "127.0.0.1");
+  r = proxy.request("GET", "/whoami");
+  EXPECT_EQ(member(r.body, "ip"), "127.0.0.1");
+  // From an address that is not a trusted proxy, the header is the client's
+  // own claim and is ignored.
+  http_client direct(srv_.port());
+  direct.bind_to("127.0.0.2");
+  r = direct.request("GET", "/whoami", {}, {{"X-Forwarded-For", "203.0.113.9"}});
+  EXPECT_EQ(member(r.body, "ip"), "127.0.0.2");
+}
+
+TEST_F(ServerTest, WithoutTrustedProxiesForwardedForIsIgnored) {
+  start(defaults());
+  http_client c(srv_.port());
+  auto r = c.request("GET", "/whoami", {}, {{"X-Forwarded-For", "203.0.113.9"}});
+  EXPECT_EQ(member(r.body, "ip"), "127.0.0.1");
+}
+
+TEST_F(ServerTest, InvalidOptionsAreRefusedByName) {
+  auto o = defaults();
+  o.trusted_proxies = {"10.0.0.0/33"};
+  EXPECT_FALSE(o.validate().has_value());
+  EXPECT_TRUE(defaults().validate().has_value());
+  auto r = srv_.start(o, routes_);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().find("http.trusted_proxies"), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("10.0.0.0/33"), std::string::npos) << r.error();
+  o = defaults();
+  o.header_timeout = 0ms;
+  r = srv_.start(o, routes_);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().find("http.header_timeout"), std::string::npos) << r.error();
 }
 
 TEST_F(ServerTest, StopLetsInFlightRequestsFinish) {
@@ -608,13 +975,23 @@ TEST(ServerOptions, FromConfig) {
   cfg.set("http.body_limit", "2MiB");
   cfg.set("http.request_timeout", "5s");
   cfg.set("http.cors_origins", "https://a.example, https://b.example");
+  cfg.set("http.header_timeout", "2s");
+  cfg.set("http.max_connections_per_ip", "16");
+  cfg.set("http.trusted_proxies", "10.0.0.0/8, 192.0.2.7");
   auto o = server_options::from_config(cfg);
+  EXPECT_EQ(o.header_timeout, 2s);
+  EXPECT_EQ(o.max_connections_per_ip, 16u);
+  ASSERT_EQ(o.trusted_proxies.size(), 2u);
+  EXPECT_EQ(o.trusted_proxies[1], "192.0.2.7");
   EXPECT_EQ(o.port, 0);
   EXPECT_EQ(o.io_threads, 2);
   EXPECT_EQ(o.body_limit, 2u << 20);
   EXPECT_EQ(o.header_limit, 8u << 10);
   EXPECT_EQ(o.request_timeout, 5s);
   EXPECT_EQ(o.read_timeout, 30s);
+  EXPECT_EQ(server_options{}.header_timeout, 5s);
+  EXPECT_EQ(server_options{}.max_connections_per_ip, 128u);
+  EXPECT_TRUE(server_options{}.trusted_proxies.empty());
   EXPECT_EQ(o.address, "127.0.0.1");
   ASSERT_EQ(o.cors_origins.size(), 2u);
   EXPECT_EQ(o.cors_origins[1], "https://b.example");

@@ -124,6 +124,11 @@ class http_client {
     return result == boost::asio::error::eof || result == boost::asio::error::connection_reset;
   }
 
+  /// Connects from `local_ip` (e.g. "127.0.0.2": all of 127/8 is loopback on
+  /// Linux, so a test can be a second client address). Takes effect at the
+  /// next connect.
+  void bind_to(std::string local_ip) { local_ip_ = std::move(local_ip); }
+
   bool connected() const { return socket_.is_open(); }
   void close() {
     boost::system::error_code ignored;
@@ -137,6 +142,10 @@ class http_client {
     if (socket_.is_open()) return;
     buffer_.clear();
     boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address(host_), port_);
+    if (!local_ip_.empty()) {
+      socket_.open(ep.protocol());
+      socket_.bind({boost::asio::ip::make_address(local_ip_), 0});
+    }
     boost::system::error_code result = boost::asio::error::would_block;
     socket_.async_connect(ep, [&](boost::system::error_code ec) { result = ec; });
     run(result, "connect");
@@ -159,6 +168,7 @@ class http_client {
 
   std::uint16_t port_;
   std::string host_;
+  std::string local_ip_;
   std::chrono::milliseconds timeout_;
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::socket socket_;
