@@ -38,7 +38,11 @@ options:
   --version         show the version
 
 Any key can be set with --<key>=<value> (e.g. --store.path=/var/lib/agora/store),
---set <key>=<value>, or the environment (AGORA_STORE_PATH=...).
+--set <key>=<value>, or the environment (AGORA_STORE_PATH=...). Secrets are the
+exception: auth.jwt_secret and secret Kafka properties are refused as flags (any
+local user can read them in /proc/PID/cmdline); use the environment
+(AGORA_AUTH_JWT_SECRET=...), the config file or auth.jwt_secret_file, and
+--print-config shows them as <redacted>.
 )";
 
 int fail(const std::string& message, int code = 2) {
