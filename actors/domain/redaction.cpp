@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "common/json_writer.hpp"
 
@@ -30,24 +31,50 @@ const std::vector<declaration>& declarations() {
   return table;
 }
 
-// The safety net: a field named like this is secret in any event, declared or
-// not (compared case-insensitively).
-constexpr std::array<std::string_view, 2> k_secret_words = {"password", "secret"};
+// The safety net: a field whose name contains "password" (any case) is secret
+// in any event, declared or not. The scan of the raw data that decides whether
+// to parse at all runs on every published event, so it looks for the word's
+// rarest letter, the 'w', with memchr (vectorised) and compares around the
+// hits: about 10 ns for a 270-byte order event, where a case-insensitive
+// search for several words cost the relay's reader 80-580 ns per event (about
+// a third of its time per event). Other secret-looking names ("secret",
+// "token") have no rare letter; the domain test EveryEventFieldNamedLikeASecret
+// IsDeclared fails when an event gains such a field without a declaration.
+struct secret_word {
+  std::string_view word;
+  std::size_t anchor;  // index of the letter memchr looks for
+};
+constexpr std::array<secret_word, 1> k_secret_words = {{{"password", 4}}};
 
-bool contains_ci(std::string_view hay, std::string_view needle) noexcept {
-  if (needle.size() > hay.size()) return false;
-  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    std::size_t j = 0;
-    while (j < needle.size() && lower(hay[i + j]) == needle[j]) ++j;
-    if (j == needle.size()) return true;
+char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool equals_ci_at(std::string_view hay, std::size_t at, std::string_view word) noexcept {
+  if (at + word.size() > hay.size()) return false;
+  for (std::size_t j = 0; j < word.size(); ++j) {
+    if (ascii_lower(hay[at + j]) != word[j]) return false;
+  }
+  return true;
+}
+
+bool contains_word_ci(std::string_view hay, const secret_word& w) noexcept {
+  const char lower = w.word[w.anchor];
+  for (const char c : {lower, static_cast<char>(lower - 'a' + 'A')}) {
+    const char* p = hay.data();
+    const char* const end = hay.data() + hay.size();
+    while (p < end) {
+      const void* hit = std::memchr(p, c, static_cast<std::size_t>(end - p));
+      if (hit == nullptr) break;
+      const auto at = static_cast<std::size_t>(static_cast<const char*>(hit) - hay.data());
+      if (at >= w.anchor && equals_ci_at(hay, at - w.anchor, w.word)) return true;
+      p = static_cast<const char*>(hit) + 1;
+    }
   }
   return false;
 }
 
 bool mentions_secret_word(std::string_view text) noexcept {
   return std::any_of(k_secret_words.begin(), k_secret_words.end(),
-                     [text](std::string_view w) { return contains_ci(text, w); });
+                     [text](const secret_word& w) { return contains_word_ci(text, w); });
 }
 
 bool drops(const std::vector<sensitive_field>& declared, std::string_view key, redaction_policy p) noexcept {
@@ -63,7 +90,8 @@ bool drops(const std::vector<sensitive_field>& declared, std::string_view key, r
 
 const std::vector<sensitive_field>& sensitive_fields(std::string_view kind, std::string_view type) noexcept {
   static const std::vector<sensitive_field> none;
-  for (const auto& d : declarations()) {
+  const auto& table = declarations();
+  for (const auto& d : table) {
     if (d.kind == kind && d.type == type) return d.fields;
   }
   return none;

@@ -6,8 +6,10 @@
 //
 // The fields are declared here, per event type, next to nothing else: a new
 // secret field is added to one table (redaction.cpp) and every way out drops
-// it. As a safety net, any top-level field whose name contains "password" or
-// "secret" is treated as secret in every event, declared or not.
+// it. As a safety net, any top-level field whose name contains "password" (any
+// case) is treated as secret in every event, declared or not, and a domain test
+// fails when any event has a field named like a secret (password, secret,
+// token, key) that the table does not declare.
 //
 //   secret    never leaves the store (argon2id password hashes)
 //   personal  leaves it only where the policy keeps personal data (e-mail
