@@ -35,9 +35,9 @@ const std::vector<declaration>& declarations() {
 // in any event, declared or not. The scan of the raw data that decides whether
 // to parse at all runs on every published event, so it looks for the word's
 // rarest letter, the 'w', with memchr (vectorised) and compares around the
-// hits: about 10 ns for a 270-byte order event, where a case-insensitive
-// search for several words cost the relay's reader 80-580 ns per event (about
-// a third of its time per event). Other secret-looking names ("secret",
+// hits: 10-25 ns for a 270-byte order event, where a case-insensitive search
+// for several words cost the relay's reader 80-580 ns per event (measured
+// with -O2 on this machine). Other secret-looking names ("secret",
 // "token") have no rare letter; the domain test EveryEventFieldNamedLikeASecret
 // IsDeclared fails when an event gains such a field without a declaration.
 struct secret_word {
