@@ -97,6 +97,11 @@ class config {
   /// an unreadable key file), reported with errors(). The message names the key.
   void report_error(std::string message);
 
+  /// Keys read as secrets (see config_secrecy) whose value came from `source`
+  /// and holds a secret, so the caller can check that source's protection
+  /// (agorad refuses a config file with secrets that others may read).
+  std::vector<std::string> secret_keys_from(config_source source) const;
+
   /// Keys that were set (file, env with an exact key match, flags) but never read.
   std::vector<std::string> unknown_keys() const;
   /// Values that did not parse, as "key: why" messages.

@@ -563,6 +563,19 @@ std::uint64_t config::get_bytes(std::string_view key, std::uint64_t def, std::st
   return def;
 }
 
+std::vector<std::string> config::secret_keys_from(config_source source) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [k, e] : entries_) {
+    if (e.source != source || e.value.empty()) continue;
+    if (e.secrecy == config_secrecy::secret ||
+        (e.secrecy == config_secrecy::properties && has_secret_property(e.value))) {
+      out.push_back(k);
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> config::unknown_keys() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> out;

@@ -60,6 +60,18 @@ chmod 600 jwt.key
 out=$("$agorad" --check-config --auth.jwt_secret_file="$work/jwt.key" 2>&1); rc=$?
 check "an owner-only jwt secret file is accepted" test "$rc" -eq 0
 printf '[kafka]\nproducer_properties = security.protocol=sasl_ssl,sasl.password=hunter2hunter2\n[auth]\njwt_secret = %s\n' "$strong" > secret.conf
+chmod 644 secret.conf
+out=$("$agorad" --config secret.conf --check-config 2>&1); rc=$?
+check "a config file with secrets others can read exits 2" test "$rc" -eq 2
+check "and names the secrets and says chmod 600" grep -q "secret.conf holds secrets (auth.jwt_secret, kafka.producer_properties).*chmod 600 secret.conf" <<<"$out"
+chmod 600 secret.conf
+out=$("$agorad" --config secret.conf --check-config 2>&1); rc=$?
+check "an owner-only config file with secrets is accepted" test "$rc" -eq 0 || echo "$out"
+printf '[store]\npath = %s/public\n' "$work" > public.conf
+chmod 644 public.conf
+out=$("$agorad" --config public.conf --check-config 2>&1); rc=$?
+check "a config file without secrets may be readable by all" test "$rc" -eq 0 || echo "$out"
+rm -f public.conf
 out=$("$agorad" --config secret.conf --print-config 2>&1); rc=$?
 check "print-config of a file with secrets exits 0" test "$rc" -eq 0
 check "producer properties keep their non-secret values" grep -q "security.protocol=sasl_ssl,sasl.password=<redacted>" <<<"$out"

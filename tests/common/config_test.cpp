@@ -534,6 +534,22 @@ TEST(ConfigSecrets, ModulesReportTheirOwnProblemsOnce) {
   EXPECT_THAT(cfg.errors(), ElementsAre("auth.jwt_secret_file (/x): cannot open"));
 }
 
+TEST(ConfigSecrets, SaysWhichSecretsCameFromWhichSource) {
+  config cfg;
+  ASSERT_FALSE(cfg.load_text("[auth]\njwt_secret = x\n[kafka]\nproducer_properties = linger.ms=5\n"
+                             "consumer_properties = sasl.password=p\n",
+                             "f"));
+  load_env(cfg, {"AGORA_OTHER_SECRET=y"});
+  (void)cfg.get_string("auth.jwt_secret", "", "", config_secrecy::secret);
+  (void)cfg.get_string("kafka.producer_properties", "", "", config_secrecy::properties);
+  (void)cfg.get_string("kafka.consumer_properties", "", "", config_secrecy::properties);
+  (void)cfg.get_string("other.secret", "", "", config_secrecy::secret);
+  (void)cfg.get_string("unset.secret", "", "", config_secrecy::secret);
+  EXPECT_THAT(cfg.secret_keys_from(config_source::file), ElementsAre("auth.jwt_secret", "kafka.consumer_properties"));
+  EXPECT_THAT(cfg.secret_keys_from(config_source::environment), ElementsAre("other.secret"));
+  EXPECT_THAT(cfg.secret_keys_from(config_source::default_value), IsEmpty());
+}
+
 TEST(ConfigSecrets, SecretLookingPropertyNames) {
   for (const char* n : {"sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.jaas.config",
                         "sasl.oauthbearer.client.secret", "ssl.key.pem", "SASL.PASSWORD"}) {
