@@ -10,6 +10,7 @@
 
 #include "actors/domain/customer.hpp"
 #include "api/gateway.hpp"
+#include "common/secret.hpp"
 #include "common/uuid.hpp"
 #include "http/auth.hpp"
 #include "http/blocking_pool.hpp"
@@ -72,18 +73,43 @@ agora::expected<std::unique_ptr<node>, std::string> node::start(config& cfg) {
 namespace {
 
 struct auth_settings {
+  /// The signing key, from auth.jwt_secret (environment or config file) or
+  /// auth.jwt_secret_file; empty when neither is set.
   std::string jwt_secret;
   std::string jwt_issuer;
   std::int64_t jwt_ttl_ms = 0;
   std::int64_t hash_threads = 1;
+  /// Why the key cannot be used (unreadable file, guessable key); names the key.
+  std::string error;
 
   static auth_settings from_config(config& cfg) {
     auth_settings a;
+    // A secret: never printed, and refused on the command line by the config.
     a.jwt_secret = cfg.get_string("auth.jwt_secret", "",
-                                  "HS256 key for tokens; empty makes a random one per start (tokens die with the process)");
+                                  "HS256 key for tokens (environment or config file only, never a flag); empty "
+                                  "and no auth.jwt_secret_file: a random key per start (tokens die with the process)",
+                                  config_secrecy::secret);
+    const std::string file = cfg.get_string(
+        "auth.jwt_secret_file", "", "file holding the HS256 key (mode 600 or 400: refused when group or others may read it)");
     a.jwt_issuer = cfg.get_string("auth.jwt_issuer", "agora", "the iss claim of tokens");
     a.jwt_ttl_ms = cfg.get_duration_ms("auth.jwt_ttl", 3600 * 1000, "how long a token is valid");
     a.hash_threads = cfg.get_int("auth.hash_threads", 1, "threads for argon2id password hashing");
+    if (!file.empty()) {
+      if (!a.jwt_secret.empty()) {
+        a.error = "auth.jwt_secret and auth.jwt_secret_file are both set: keep one";
+        return a;
+      }
+      auto key = read_secret_file(file, "auth.jwt_secret_file");
+      if (!key) {
+        a.error = key.error();
+        return a;
+      }
+      a.jwt_secret = std::move(*key);
+    }
+    if (!a.jwt_secret.empty()) {
+      auto strong = check_key_strength(a.jwt_secret, file.empty() ? "auth.jwt_secret" : "auth.jwt_secret_file");
+      if (!strong) a.error = strong.error();
+    }
     return a;
   }
 };
@@ -132,13 +158,12 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
 
   const auto auth = auth_settings::from_config(cfg);
   auto gw_opts = api::gateway_options::from_config(cfg);
+  if (!auth.error.empty()) return agora::unexpected{auth.error};
   std::string secret = auth.jwt_secret;
   if (secret.empty()) {
     secret = random_secret();
-    spdlog::warn("auth.jwt_secret is not set: using a random key, so tokens end with this process and are not "
-                 "accepted by other nodes (set it in production)");
-  } else if (secret.size() < 32) {
-    return agora::unexpected{std::string("auth.jwt_secret must be at least 32 characters")};
+    spdlog::warn("neither auth.jwt_secret nor auth.jwt_secret_file is set: using a random key, so tokens do not "
+                 "survive a restart and are not accepted by other nodes (set one in production)");
   }
   tokens_ = std::make_unique<http::jwt_signer>(secret, auth.jwt_issuer,
                                                std::chrono::duration_cast<std::chrono::seconds>(
@@ -233,7 +258,7 @@ std::uint16_t node::http_port() const noexcept { return server_ ? server_->port(
 void node::declare_config(config& cfg) {
   (void)eventstore::store_options::from_config(cfg);
   (void)bus::relay_options::from_config(cfg);
-  (void)auth_settings::from_config(cfg);
+  if (auto auth = auth_settings::from_config(cfg); !auth.error.empty()) cfg.report_error(auth.error);
   (void)api::gateway_options::from_config(cfg);
   (void)http::server_options::from_config(cfg);
   (void)cfg.get_int("http.cache.max_entries", 10000, "cached responses at most");

@@ -112,6 +112,13 @@ struct relay_options {
   /// SASL: kafka.producer_properties = "security.protocol=ssl,ssl.ca.location=/x".
   std::string producer_properties;
 
+  /// kafka.publish_personal_data: publish personal data (the e-mail address
+  /// and name fields of customer events, and the `claim-email:<address>`
+  /// streams, whose id is the address). Off by default. Secret fields
+  /// (password hashes) are never published, whatever this says: the relay
+  /// passes every event through domain::redact_event_data().
+  bool publish_personal_data = false;
+
   /// A problem from_config() found (a bad kafka.brokers value, a limit out of
   /// range). The relay refuses to start with it.
   std::string error;

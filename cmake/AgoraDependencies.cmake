@@ -11,6 +11,17 @@ find_package(spdlog CONFIG REQUIRED)    # spdlog::spdlog (pulls fmt::fmt)
 find_package(Boost 1.74 REQUIRED)       # Boost::headers (Beast, Asio)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++ rdkafka)
+# E-mail normalisation (actors/domain): IDNA2008 / UTS #46 for domains
+# (libidn2-dev), NFKC, case folding and scripts for local parts
+# (libunistring-dev, which ships no pkg-config file).
+pkg_check_modules(IDN2 REQUIRED IMPORTED_TARGET libidn2)
+find_path(UNISTRING_INCLUDE_DIR uninorm.h REQUIRED)
+find_library(UNISTRING_LIB unistring REQUIRED)
+if(NOT TARGET Unistring::unistring)
+  add_library(Unistring::unistring UNKNOWN IMPORTED)
+  set_target_properties(Unistring::unistring PROPERTIES IMPORTED_LOCATION ${UNISTRING_LIB}
+    INTERFACE_INCLUDE_DIRECTORIES ${UNISTRING_INCLUDE_DIR})
+endif()
 
 # libcaf-dev ships no CMake config: declare imported targets by hand.
 find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)

@@ -31,6 +31,27 @@ enum class config_source { default_value, file, environment, command_line };
 /// Returns "default", "file", "env" or "flag".
 const char* to_string(config_source s) noexcept;
 
+/// How secret a value is: what print() shows and where the value may come from.
+enum class config_secrecy : std::uint8_t {
+  /// An ordinary value.
+  none,
+  /// The whole value is a secret (a signing key, a password): print() shows
+  /// `<redacted>` when it is set, and a value given on the command line is an
+  /// error (every local user can read a process's flags in /proc/PID/cmdline
+  /// and `ps`): it must come from the environment or a file.
+  secret,
+  /// A list of `name=value` properties separated by ',' (librdkafka's): print()
+  /// shows `<redacted>` for the value of each property whose name looks like a
+  /// secret (it contains password, secret, token, credential, jaas or key,
+  /// e.g. sasl.password, ssl.key.password), and such a property given on the
+  /// command line is an error, as for `secret`.
+  properties,
+};
+
+/// True when a property named `name` is treated as a secret (see
+/// config_secrecy::properties).
+bool looks_like_secret_name(std::string_view name) noexcept;
+
 /// The layered configuration of one process. Thread-safe after loading.
 class config {
  public:
@@ -58,7 +79,10 @@ class config {
   /// the key as known, with its default, for print() and unknown_keys().
   /// A value that does not parse as the type is recorded as an error (see
   /// errors()) and `def` is returned.
-  std::string get_string(std::string_view key, std::string_view def, std::string_view help = {});
+  /// `secrecy` marks a secret value (see config_secrecy); it is remembered
+  /// for print() whichever call reads the key.
+  std::string get_string(std::string_view key, std::string_view def, std::string_view help = {},
+                         config_secrecy secrecy = config_secrecy::none);
   std::int64_t get_int(std::string_view key, std::int64_t def, std::string_view help = {});
   /// Accepts true/false, yes/no, on/off, 1/0 (any case).
   bool get_bool(std::string_view key, bool def, std::string_view help = {});
@@ -69,13 +93,23 @@ class config {
   /// as powers of 1024, and k/m/g). Returns bytes.
   std::uint64_t get_bytes(std::string_view key, std::uint64_t def, std::string_view help = {});
 
+  /// Records a problem a module found in its settings (a value out of range,
+  /// an unreadable key file), reported with errors(). The message names the key.
+  void report_error(std::string message);
+
+  /// Keys read as secrets (see config_secrecy) whose value came from `source`
+  /// and holds a secret, so the caller can check that source's protection
+  /// (agorad refuses a config file with secrets that others may read).
+  std::vector<std::string> secret_keys_from(config_source source) const;
+
   /// Keys that were set (file, env with an exact key match, flags) but never read.
   std::vector<std::string> unknown_keys() const;
   /// Values that did not parse, as "key: why" messages.
   std::vector<std::string> errors() const;
   /// The effective configuration: every key read so far, its value and where it
   /// came from, one `key = value  # source` line each, sorted by key, in the
-  /// INI-style file syntax (so the output can be saved and loaded back).
+  /// INI-style file syntax (so the output can be saved and loaded back, apart
+  /// from secrets: their values print as `<redacted>`, see config_secrecy).
   std::string print() const;
 
  private:
@@ -83,6 +117,7 @@ class config {
     std::string value;
     config_source source = config_source::default_value;
     bool read = false;
+    config_secrecy secrecy = config_secrecy::none;
     std::string help;
   };
   std::optional<std::string> lookup(std::string_view key, std::string_view def, std::string_view help,

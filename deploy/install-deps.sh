@@ -10,6 +10,8 @@ packages=(
   # libraries
   libcaf-dev librocksdb-dev librdkafka-dev libboost-dev libsimdjson-dev
   libspdlog-dev libfmt-dev libcli11-dev libsodium-dev libjemalloc-dev
+  # e-mail normalisation: IDNA domains, NFKC and case folding
+  libidn2-dev libunistring-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev rocksdb-tools kcat procps
   # the fuzz target (ctest -L fuzz) builds with clang and libFuzzer

@@ -4,6 +4,7 @@
 
 #include "actors/domain/detail/json_codec.hpp"
 #include "actors/domain/detail/try.hpp"
+#include "actors/domain/detail/email_address.hpp"
 #include "actors/domain/validation.hpp"
 
 namespace agora::domain::customer {
@@ -130,23 +131,9 @@ std::optional<role> parse_role(std::string_view s) noexcept {
 }
 
 agora::expected<std::string, domain_error> normalize_email(std::string_view email) {
-  auto bad = [](std::string why) {
-    return agora::unexpected{make_error(domain_errc::invalid_argument, "email " + why, "email")};
-  };
-  if (email.empty() || email.size() > 254) return bad("must be 1..254 bytes");
-  const auto at = email.find('@');
-  if (at == std::string_view::npos || email.find('@', at + 1) != std::string_view::npos) {
-    return bad("must contain exactly one '@'");
-  }
-  if (at == 0 || at + 1 == email.size()) return bad("needs a local part and a domain");
-  std::string out;
-  out.reserve(email.size());
-  for (char c : email) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f) return bad("must not contain whitespace or control characters");
-    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-  }
-  return out;
+  // The work is in email_normalization.cpp (libidn2, libunistring), kept apart
+  // from the aggregate so the two change independently.
+  return detail::normalize_email_address(email);
 }
 
 AGORA_DOMAIN_AGGREGATE_GLUE()

@@ -27,8 +27,15 @@ const char* to_string(role r) noexcept;
 /// The inverse of to_string.
 std::optional<role> parse_role(std::string_view s) noexcept;
 
-/// Lower-cases (ASCII) and validates an e-mail address: exactly one '@', non-empty
-/// local part and domain, <= 254 bytes, no whitespace or control characters.
+/// The uniqueness key of an e-mail address (what `claim-email:` streams and the
+/// accounts read model are keyed by), and the form register_customer stores:
+/// NFKC and case folding of the whole address, the domain in IDNA A-labels
+/// (lower case) without a trailing dot, so `Ä@x`/`ä@x`, full-width letters,
+/// `X@EXAMPLE.COM.` and `x@bücher.de`/`x@xn--bcher-kva.de` are one account.
+/// A local part mixing scripts (a Cyrillic `а` among Latin letters) is refused;
+/// see detail/email_address.hpp. All-ASCII addresses map as before (lower case).
+/// Checks: valid UTF-8, exactly one '@', non-empty local part and domain,
+/// <= 254 bytes before and after, no whitespace, control or format characters.
 /// Error: invalid_argument naming field "email".
 agora::expected<std::string, domain_error> normalize_email(std::string_view email);
 

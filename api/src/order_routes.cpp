@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "actors/domain/order.hpp"
+#include "actors/domain/redaction.hpp"
 #include "api/src/gateway_impl.hpp"
 #include "common/json_writer.hpp"
 
@@ -125,13 +126,21 @@ void gateway::impl::order_routes(http::router& r) {
              if (!o) return {detail::not_found(req, "order"), {}, false};
              json_writer w(2048);
              w.begin_object().key("items").begin_array();
+             // The history holds only events of this order's own stream (the
+             // orders read model takes only order events, by stream kind), so
+             // no customer event can show here; every event still goes through
+             // the same redaction as Kafka, so a secret field ever added to an
+             // order event cannot leak through this route either.
+             const std::string stream = std::string(domain::order::kind) + "-" + o->id;
              for (const auto& h : o->history) {
+               const auto redacted = domain::redact_event_data(stream, h.type, h.data, domain::redaction_policy{});
+               const std::string_view data = redacted ? std::string_view(*redacted) : std::string_view(h.data);
                w.begin_object();
                w.key("position").value(static_cast<std::uint64_t>(h.position));
                w.key("version").value(static_cast<std::uint64_t>(h.version));
                w.key("type").value(h.type);
                w.key("at").value(format_rfc3339(h.at));
-               w.key("data").raw(h.data.empty() ? std::string_view("null") : std::string_view(h.data));
+               w.key("data").raw(data.empty() ? std::string_view("null") : data);
                w.end_object();
              }
              w.end_array().end_object();

@@ -6,6 +6,7 @@
 // ./agora.conf when present), then AGORA_* environment variables, then flags.
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -38,7 +39,11 @@ options:
   --version         show the version
 
 Any key can be set with --<key>=<value> (e.g. --store.path=/var/lib/agora/store),
---set <key>=<value>, or the environment (AGORA_STORE_PATH=...).
+--set <key>=<value>, or the environment (AGORA_STORE_PATH=...). Secrets are the
+exception: auth.jwt_secret and secret Kafka properties are refused as flags (any
+local user can read them in /proc/PID/cmdline); use the environment
+(AGORA_AUTH_JWT_SECRET=...), the config file or auth.jwt_secret_file, and
+--print-config shows them as <redacted>.
 )";
 
 int fail(const std::string& message, int code = 2) {
@@ -100,6 +105,21 @@ int main(int argc, char** argv) {
   const auto log_opts = agora::log_options::from_config(cfg);
   // Every module's keys must be read before unknown ones can be judged.
   agora::node::declare_config(cfg);
+  // A config file that holds secrets must be as private as a key file.
+  if (!config_file.empty()) {
+    if (auto keys = cfg.secret_keys_from(agora::config_source::file); !keys.empty()) {
+      struct stat st {};
+      if (::stat(config_file.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        std::string names;
+        for (const auto& k : keys) names += (names.empty() ? "" : ", ") + k;
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
+        cfg.report_error(config_file + " holds secrets (" + names + ") but its group or others may access it (mode " +
+                         mode + "): chmod 600 " + config_file +
+                         ", or move them to the environment or a key file (auth.jwt_secret_file)");
+      }
+    }
+  }
   auto report_config_problems = [&cfg]() -> bool {
     bool bad = false;
     for (const auto& e : cfg.errors()) {

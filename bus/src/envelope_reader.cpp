@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "actors/domain/redaction.hpp"
 #include "eventstore/event_json.hpp"
 #include "eventstore/event_store.hpp"
 #include "common/thread_name.hpp"
@@ -141,7 +142,13 @@ bool envelope_reader::encode(encoded_batch& batch, eventstore::log_position from
   auto scanned = store_.scan_log(from, opts_.scan_batch, [&](const eventstore::event_view& e) {
     encoded_event out;
     out.position = e.position;
-    if (auto topic = topics_.topic_for(e.stream)) {
+    const domain::redaction_policy policy{opts_.publish_personal_data};
+    auto topic = topics_.topic_for(e.stream);
+    if (topic && domain::stream_may_leave(e.stream, policy)) {
+      // Usually nullopt (nothing to drop, decided without parsing).
+      const std::optional<std::string> redacted = domain::redact_event_data(e.stream, e.type, e.data, policy);
+      eventstore::event_view published = e;
+      if (redacted) published.data = *redacted;
       std::string& bytes = batch.bytes;
       out.topic = *topic;
       out.key_offset = static_cast<std::uint32_t>(bytes.size());
@@ -151,7 +158,7 @@ bool envelope_reader::encode(encoded_batch& batch, eventstore::log_position from
       out.type_size = static_cast<std::uint32_t>(e.type.size());
       bytes.append(e.type.data(), e.type.size());
       out.value_offset = static_cast<std::uint32_t>(bytes.size());
-      eventstore::append_event_json(bytes, e);
+      eventstore::append_event_json(bytes, published);
       out.value_size = static_cast<std::uint32_t>(bytes.size() - out.value_offset);
       e.id.format_to(out.id_text);
       out.position_text_size = static_cast<std::uint8_t>(

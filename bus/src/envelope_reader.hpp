@@ -11,6 +11,13 @@
 // ahead and makes the reader go on from a new position: the producer calls it
 // when it publishes again from its checkpoint. A generation number makes sure
 // a batch that was being read during a restart is thrown away, not delivered.
+//
+// Secrets never leave the store: each event's data goes through
+// domain::redact_event_data() before it is encoded (password hashes dropped,
+// personal data unless the options keep it), and streams that must not leave
+// at all (domain::stream_may_leave) are encoded as skipped, so the checkpoint
+// still moves past them. The domain declares what is sensitive, per event
+// type; the relay only applies it.
 
 #include <chrono>
 #include <condition_variable>
@@ -78,6 +85,9 @@ class envelope_reader {
     /// Pause after a failed log read, doubling up to backoff_max_ms.
     std::int64_t backoff_min_ms = 100;
     std::int64_t backoff_max_ms = 10000;
+    /// Keep personal fields and streams (relay_options::publish_personal_data).
+    /// Secret fields are dropped regardless.
+    bool publish_personal_data = false;
   };
   using error_sink = std::function<void(std::string)>;
 

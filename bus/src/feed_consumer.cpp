@@ -39,7 +39,8 @@ feed_consumer_options feed_consumer_options::from_config(config& cfg, const rela
       "kafka.feed.dedupe_streams", static_cast<std::int64_t>(o.dedupe_streams), "recent stream versions remembered"));
   o.backoff_min_ms = relay.backoff_min_ms;
   o.backoff_max_ms = relay.backoff_max_ms;
-  o.consumer_properties = cfg.get_string("kafka.feed.consumer_properties", "", "extra librdkafka properties a=b,c=d");
+  o.consumer_properties = cfg.get_string("kafka.feed.consumer_properties", "", "extra librdkafka properties a=b,c=d",
+                                         config_secrecy::properties);
   return o;
 }
 

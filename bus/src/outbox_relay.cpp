@@ -132,6 +132,7 @@ expected<void, std::string> outbox_relay::impl::start() {
   ro.scan_batch = opts_.scan_batch;
   ro.backoff_min_ms = opts_.backoff_min_ms;
   ro.backoff_max_ms = opts_.backoff_max_ms;
+  ro.publish_personal_data = opts_.publish_personal_data;
   reader_ = std::make_unique<detail::envelope_reader>(store_, opts_.topics, ro,
                                                       [this](std::string what) { note_error(std::move(what)); });
   reader_->start(persisted_ + 1);

@@ -89,7 +89,11 @@ relay_options relay_options::from_config(config& cfg) {
   o.backoff_min_ms = cfg.get_duration_ms("kafka.backoff_min", o.backoff_min_ms, "first retry wait");
   o.backoff_max_ms = cfg.get_duration_ms("kafka.backoff_max", o.backoff_max_ms, "longest retry wait");
   o.stop_timeout_ms = cfg.get_duration_ms("kafka.stop_timeout", o.stop_timeout_ms, "wait for deliveries on stop");
-  o.producer_properties = cfg.get_string("kafka.producer_properties", "", "extra librdkafka properties a=b,c=d");
+  o.producer_properties = cfg.get_string("kafka.producer_properties", "", "extra librdkafka properties a=b,c=d",
+                                         config_secrecy::properties);
+  o.publish_personal_data = cfg.get_bool(
+      "kafka.publish_personal_data", o.publish_personal_data,
+      "publish e-mail addresses and names (agora.customer) and e-mail claim streams; password hashes never");
 
   std::string why;
   if (o.embedded_brokers < 1 || o.embedded_brokers > 16) o.error = "kafka.embedded.brokers must be 1..16";

@@ -229,7 +229,61 @@ bool parse_bytes(std::string_view s, std::uint64_t* out) {
   return true;
 }
 
+constexpr std::string_view k_redacted = "<redacted>";
+
+bool contains(std::string_view hay, std::string_view needle) noexcept {
+  return hay.find(needle) != std::string_view::npos;
+}
+
+// Calls fn(name, value) for each `name=value` of a ',' separated list (a
+// part without '=' has an empty value), names trimmed and lower-cased.
+template <class F>
+void for_each_property(std::string_view list, F&& fn) {
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    const std::string_view part = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    const std::size_t eq = part.find('=');
+    fn(lower(trim(part.substr(0, eq))), eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1));
+  }
+}
+
+bool has_secret_property(std::string_view list) {
+  bool found = false;
+  for_each_property(list, [&](const std::string& name, std::string_view) {
+    found = found || looks_like_secret_name(name);
+  });
+  return found;
+}
+
+// What print() shows of a value.
+std::string printable(const std::string& value, config_secrecy secrecy) {
+  switch (secrecy) {
+    case config_secrecy::none: return value;
+    case config_secrecy::secret: return value.empty() ? value : std::string(k_redacted);
+    case config_secrecy::properties: {
+      std::string out;
+      for_each_property(value, [&](const std::string& name, std::string_view v) {
+        if (!out.empty()) out += ',';
+        out += name;
+        out += '=';
+        out += looks_like_secret_name(name) ? k_redacted : v;
+      });
+      return out;
+    }
+  }
+  return std::string(k_redacted);
+}
+
 }  // namespace
+
+bool looks_like_secret_name(std::string_view name) noexcept {
+  const std::string n = lower(name);
+  for (std::string_view w : {"password", "secret", "token", "credential", "jaas", "key"}) {
+    if (contains(n, w)) return true;
+  }
+  return false;
+}
 
 const char* to_string(config_source s) noexcept {
   switch (s) {
@@ -433,11 +487,36 @@ void add_error(std::vector<std::string>& errors, std::string_view key, const std
 
 }  // namespace
 
-std::string config::get_string(std::string_view key, std::string_view def, std::string_view help) {
+std::string config::get_string(std::string_view key, std::string_view def, std::string_view help,
+                               config_secrecy secrecy) {
   std::lock_guard<std::mutex> lock(mu_);
   config_source src = config_source::default_value;
   auto v = lookup(key, def, help, &src);
+  if (secrecy == config_secrecy::none) return v ? std::move(*v) : std::string(def);
+  std::string k = normalize_key(key);
+  if (k.empty()) k = lower(key);
+  entries_[k].secrecy = secrecy;
+  if (v && src == config_source::command_line &&
+      (secrecy == config_secrecy::secret || has_secret_property(*v))) {
+    std::string m = k;
+    m += ": a secret must not be given on the command line, where every local user can read it "
+         "(/proc/PID/cmdline, ps); set it in the environment (AGORA_";
+    m += env_name_for(k);
+    m += ") or in a file readable only by agorad's user (the config file, or the key's _file variant where "
+         "there is one)";
+    bool seen = false;
+    for (const auto& e : errors_) seen = seen || e == m;
+    if (!seen) errors_.push_back(std::move(m));
+  }
   return v ? std::move(*v) : std::string(def);
+}
+
+void config::report_error(std::string message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& e : errors_) {
+    if (e == message) return;
+  }
+  errors_.push_back(std::move(message));
 }
 
 std::int64_t config::get_int(std::string_view key, std::int64_t def, std::string_view help) {
@@ -484,6 +563,19 @@ std::uint64_t config::get_bytes(std::string_view key, std::uint64_t def, std::st
   return def;
 }
 
+std::vector<std::string> config::secret_keys_from(config_source source) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [k, e] : entries_) {
+    if (e.source != source || e.value.empty()) continue;
+    if (e.secrecy == config_secrecy::secret ||
+        (e.secrecy == config_secrecy::properties && has_secret_property(e.value))) {
+      out.push_back(k);
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> config::unknown_keys() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> out;
@@ -505,7 +597,7 @@ std::string config::print() const {
     if (!e.read) continue;
     out += k;
     out += " = ";
-    out += quote_if_needed(e.value);
+    out += quote_if_needed(printable(e.value, e.secrecy));
     out += "  # ";
     out += to_string(e.source);
     if (!e.help.empty()) {

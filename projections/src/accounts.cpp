@@ -65,7 +65,14 @@ void accounts_model::apply(const decoded_event& e) {
     }
   }
   next->version = e.view->version;
-  st_.by_email.put(next->email, next);
+  // Keyed by today's normalisation of the stored address, the key by_email()
+  // looks up: an account registered under an older normalisation (`Ä@x.de`
+  // kept its capital) is still found. Where two old accounts now share a key,
+  // the first registered keeps it (as its claim would have).
+  auto key = domain::customer::normalize_email(next->email);
+  const std::string email_key = key ? std::move(*key) : next->email;
+  const auto* holder = st_.by_email.find(email_key);
+  if (holder == nullptr || (*holder)->id == id) st_.by_email.put(email_key, next);
   st_.by_id.put(id, std::move(next));
 }
 

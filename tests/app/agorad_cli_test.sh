@@ -35,6 +35,49 @@ out=$("$agorad" --print-config 2>&1)
 check "./agora.conf is read" grep -q "fromfile" <<<"$out"
 rm agora.conf
 
+# Secrets: the JWT key is refused as a flag, refused when guessable, read from
+# a file only its owner may read, and never printed.
+strong=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+out=$("$agorad" --check-config "--auth.jwt_secret=$strong" 2>&1); rc=$?
+check "jwt secret as a flag exits 2" test "$rc" -eq 2
+check "and says to use the environment or a file" grep -q "auth.jwt_secret: a secret must not be given on the command line.*AGORA_AUTH_JWT_SECRET" <<<"$out"
+check "and does not repeat the secret" bash -c '! grep -q "$1" <<<"$2"' _ "$strong" "$out"
+out=$(AGORA_AUTH_JWT_SECRET=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "$agorad" --check-config 2>&1); rc=$?
+check "a guessable jwt secret exits 2" test "$rc" -eq 2
+check "and says why" grep -q "auth.jwt_secret looks guessable" <<<"$out"
+out=$(AGORA_AUTH_JWT_SECRET=$strong "$agorad" --check-config 2>&1); rc=$?
+check "a strong jwt secret from the environment is accepted" test "$rc" -eq 0
+out=$(AGORA_AUTH_JWT_SECRET=$strong "$agorad" --print-config 2>&1); rc=$?
+check "print-config with a secret exits 0" test "$rc" -eq 0
+check "print-config redacts the jwt secret" grep -q "auth.jwt_secret = <redacted>  # env" <<<"$out"
+check "print-config never shows it" bash -c '! grep -q "$1" <<<"$2"' _ "$strong" "$out"
+printf '%s\n' "$strong" > jwt.key
+chmod 644 jwt.key
+out=$("$agorad" --check-config --auth.jwt_secret_file="$work/jwt.key" 2>&1); rc=$?
+check "a jwt secret file others can read exits 2" test "$rc" -eq 2
+check "and says chmod 600" grep -q "chmod 600 $work/jwt.key" <<<"$out"
+chmod 600 jwt.key
+out=$("$agorad" --check-config --auth.jwt_secret_file="$work/jwt.key" 2>&1); rc=$?
+check "an owner-only jwt secret file is accepted" test "$rc" -eq 0
+printf '[kafka]\nproducer_properties = security.protocol=sasl_ssl,sasl.password=hunter2hunter2\n[auth]\njwt_secret = %s\n' "$strong" > secret.conf
+chmod 644 secret.conf
+out=$("$agorad" --config secret.conf --check-config 2>&1); rc=$?
+check "a config file with secrets others can read exits 2" test "$rc" -eq 2
+check "and names the secrets and says chmod 600" grep -q "secret.conf holds secrets (auth.jwt_secret, kafka.producer_properties).*chmod 600 secret.conf" <<<"$out"
+chmod 600 secret.conf
+out=$("$agorad" --config secret.conf --check-config 2>&1); rc=$?
+check "an owner-only config file with secrets is accepted" test "$rc" -eq 0 || echo "$out"
+printf '[store]\npath = %s/public\n' "$work" > public.conf
+chmod 644 public.conf
+out=$("$agorad" --config public.conf --check-config 2>&1); rc=$?
+check "a config file without secrets may be readable by all" test "$rc" -eq 0 || echo "$out"
+rm -f public.conf
+out=$("$agorad" --config secret.conf --print-config 2>&1); rc=$?
+check "print-config of a file with secrets exits 0" test "$rc" -eq 0
+check "producer properties keep their non-secret values" grep -q "security.protocol=sasl_ssl,sasl.password=<redacted>" <<<"$out"
+check "and never show the password or the key" bash -c '! grep -q -e hunter2 -e "$1" <<<"$2"' _ "$strong" "$out"
+rm -f jwt.key secret.conf
+
 # Start on embedded defaults in an empty directory.
 # Port 0: a free port, so the test does not depend on 8080 being free here.
 "$agorad" --log.format=json --http.port=0 > agorad.log 2>&1 &
@@ -44,6 +87,7 @@ check "agorad becomes ready" grep -q "agorad ready" agorad.log || cat agorad.log
 check "it logs where its data lives" grep -q "event store open at $work/data/store" agorad.log
 check "log lines are JSON" bash -c "head -1 agorad.log | grep -q '^{\"ts\"'"
 check "data dir created" test -d data/store
+check "a random jwt key is announced as not surviving a restart" grep -q "do not survive a restart" agorad.log
 
 # A second node on the same data is refused (RocksDB's lock), clearly.
 out=$("$agorad" --http.port=0 2>&1); rc=$?
@@ -59,6 +103,24 @@ kill -TERM "$pid"; wait "$pid"; rc=$?
 check "SIGTERM stops agorad with exit 0" test "$rc" -eq 0
 check "it logs the clean stop" grep -q "agorad stopped" agorad.log
 pid=
+
+# agoractl reads leave out password hashes unless --raw (a backup) asks for them.
+out=$(printf 'correct horse battery\n' | "$agoractl" user add --email 'Ann@Example.COM.' --name Ann --store data/store 2>&1); rc=$?
+check "agoractl user add" test "$rc" -eq 0 || echo "$out"
+check "it stores the normalised address" grep -q '"email":"ann@example.com"' <<<"$out"
+cid=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' <<<"$out")
+out=$("$agoractl" log read --store data/store 2>&1); rc=$?
+check "agoractl log read" test "$rc" -eq 0
+check "log read shows the registration" grep -q '"type":"CustomerRegistered"' <<<"$out"
+check "log read keeps the e-mail" grep -q '"email":"ann@example.com"' <<<"$out"
+check "log read leaves out the password hash" bash -c '! grep -q -e password_hash -e argon2 <<<"$1"' _ "$out"
+out=$("$agoractl" stream read "customer-$cid" --store data/store 2>&1); rc=$?
+check "agoractl stream read" test "$rc" -eq 0
+check "stream read leaves out the password hash" bash -c '! grep -q -e password_hash -e argon2 <<<"$1"' _ "$out"
+out=$("$agoractl" log read --raw --store data/store 2>&1)
+check "log read --raw is the log as stored" grep -q '"password_hash":"\$argon2id' <<<"$out"
+out=$("$agoractl" stream read "customer-$cid" --raw --store data/store 2>&1)
+check "stream read --raw is the stream as stored" grep -q '"password_hash":"\$argon2id' <<<"$out"
 
 # agoractl bad input.
 out=$("$agoractl" store verify --store "$work/nope" 2>&1); rc=$?

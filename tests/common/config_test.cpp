@@ -17,6 +17,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 // Runs load_args over a list of strings.
 std::optional<std::string> load_args(config& cfg, const std::vector<std::string>& args,
@@ -456,6 +457,107 @@ TEST(Config, ConcurrentReadsAndSets) {
   for (auto& th : threads) th.join();
   EXPECT_THAT(cfg.errors(), IsEmpty());
   EXPECT_THAT(cfg.unknown_keys(), IsEmpty());
+}
+
+// --- secrets ------------------------------------------------------------------
+
+TEST(ConfigSecrets, PrintRedactsSecretValues) {
+  config cfg;
+  ASSERT_FALSE(cfg.load_text("[auth]\njwt_secret = file-secret-0123456789abcdef0123456789\n", "f"));
+  EXPECT_EQ(cfg.get_string("auth.jwt_secret", "", "key", config_secrecy::secret),
+            "file-secret-0123456789abcdef0123456789");
+  (void)cfg.get_string("auth.other_secret", "", "unset", config_secrecy::secret);
+  const std::string printed = cfg.print();
+  EXPECT_THAT(printed, Not(HasSubstr("file-secret")));
+  EXPECT_THAT(printed, HasSubstr("auth.jwt_secret = <redacted>  # file"));
+  EXPECT_THAT(printed, HasSubstr("auth.other_secret = \"\"  # default")) << "an unset secret shows it is unset";
+  EXPECT_THAT(cfg.errors(), IsEmpty());
+}
+
+TEST(ConfigSecrets, SecretFromTheEnvironmentIsAcceptedAndRedacted) {
+  config cfg;
+  load_env(cfg, {"AGORA_AUTH_JWT_SECRET=env-secret-value-0123456789abcdef"});
+  EXPECT_EQ(cfg.get_string("auth.jwt_secret", "", "", config_secrecy::secret), "env-secret-value-0123456789abcdef");
+  EXPECT_THAT(cfg.print(), HasSubstr("auth.jwt_secret = <redacted>  # env"));
+  EXPECT_THAT(cfg.print(), Not(HasSubstr("env-secret-value")));
+  EXPECT_THAT(cfg.errors(), IsEmpty());
+}
+
+TEST(ConfigSecrets, SecretOnTheCommandLineIsAnErrorThatSaysWhatToUse) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--auth.jwt_secret=flag-secret-0123456789abcdef"},
+        std::vector<std::string>{"--set", "auth.jwt_secret=flag-secret-0123456789abcdef"}}) {
+    config cfg;
+    ASSERT_FALSE(load_args(cfg, args, nullptr));
+    (void)cfg.get_string("auth.jwt_secret", "", "", config_secrecy::secret);
+    ASSERT_EQ(cfg.errors().size(), 1u);
+    const std::string e = cfg.errors()[0];
+    EXPECT_THAT(e, HasSubstr("auth.jwt_secret"));
+    EXPECT_THAT(e, HasSubstr("command line"));
+    EXPECT_THAT(e, HasSubstr("AGORA_AUTH_JWT_SECRET"));
+    EXPECT_THAT(e, HasSubstr("_file"));
+    EXPECT_THAT(e, Not(HasSubstr("flag-secret"))) << "the error must not repeat the secret";
+    EXPECT_THAT(cfg.print(), Not(HasSubstr("flag-secret")));
+  }
+}
+
+TEST(ConfigSecrets, PropertiesShowOnlyTheirNonSecretValues) {
+  config cfg;
+  ASSERT_FALSE(cfg.load_text(
+      "[kafka]\nproducer_properties = security.protocol=sasl_ssl,sasl.username=agora,sasl.password=hunter2hunter2,"
+      "ssl.key.password=keypw,sasl.oauthbearer.client.secret=oauthsecret\n",
+      "f"));
+  (void)cfg.get_string("kafka.producer_properties", "", "", config_secrecy::properties);
+  const std::string printed = cfg.print();
+  EXPECT_THAT(printed, HasSubstr("security.protocol=sasl_ssl,sasl.username=agora,sasl.password=<redacted>,"
+                                 "ssl.key.password=<redacted>,sasl.oauthbearer.client.secret=<redacted>"));
+  for (const char* secret : {"hunter2", "keypw", "oauthsecret"}) EXPECT_THAT(printed, Not(HasSubstr(secret)));
+  EXPECT_THAT(cfg.errors(), IsEmpty());
+}
+
+TEST(ConfigSecrets, SecretPropertiesOnTheCommandLineAreAnErrorOthersAreNot) {
+  config cfg;
+  ASSERT_FALSE(load_args(cfg, {"--kafka.producer_properties=sasl.password=hunter2", "--kafka.feed.props=linger.ms=5"},
+                         nullptr));
+  (void)cfg.get_string("kafka.producer_properties", "", "", config_secrecy::properties);
+  (void)cfg.get_string("kafka.feed.props", "", "", config_secrecy::properties);
+  ASSERT_EQ(cfg.errors().size(), 1u);
+  EXPECT_THAT(cfg.errors()[0], HasSubstr("kafka.producer_properties"));
+  EXPECT_THAT(cfg.errors()[0], Not(HasSubstr("hunter2")));
+  EXPECT_THAT(cfg.print(), HasSubstr("kafka.feed.props = linger.ms=5  # flag"));
+}
+
+TEST(ConfigSecrets, ModulesReportTheirOwnProblemsOnce) {
+  config cfg;
+  cfg.report_error("auth.jwt_secret_file (/x): cannot open");
+  cfg.report_error("auth.jwt_secret_file (/x): cannot open");
+  EXPECT_THAT(cfg.errors(), ElementsAre("auth.jwt_secret_file (/x): cannot open"));
+}
+
+TEST(ConfigSecrets, SaysWhichSecretsCameFromWhichSource) {
+  config cfg;
+  ASSERT_FALSE(cfg.load_text("[auth]\njwt_secret = x\n[kafka]\nproducer_properties = linger.ms=5\n"
+                             "consumer_properties = sasl.password=p\n",
+                             "f"));
+  load_env(cfg, {"AGORA_OTHER_SECRET=y"});
+  (void)cfg.get_string("auth.jwt_secret", "", "", config_secrecy::secret);
+  (void)cfg.get_string("kafka.producer_properties", "", "", config_secrecy::properties);
+  (void)cfg.get_string("kafka.consumer_properties", "", "", config_secrecy::properties);
+  (void)cfg.get_string("other.secret", "", "", config_secrecy::secret);
+  (void)cfg.get_string("unset.secret", "", "", config_secrecy::secret);
+  EXPECT_THAT(cfg.secret_keys_from(config_source::file), ElementsAre("auth.jwt_secret", "kafka.consumer_properties"));
+  EXPECT_THAT(cfg.secret_keys_from(config_source::environment), ElementsAre("other.secret"));
+  EXPECT_THAT(cfg.secret_keys_from(config_source::default_value), IsEmpty());
+}
+
+TEST(ConfigSecrets, SecretLookingPropertyNames) {
+  for (const char* n : {"sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.jaas.config",
+                        "sasl.oauthbearer.client.secret", "ssl.key.pem", "SASL.PASSWORD"}) {
+    EXPECT_TRUE(looks_like_secret_name(n)) << n;
+  }
+  for (const char* n : {"security.protocol", "sasl.username", "linger.ms", "sasl.mechanisms"}) {
+    EXPECT_FALSE(looks_like_secret_name(n)) << n;
+  }
 }
 
 }  // namespace

@@ -4,24 +4,29 @@
 //
 //   agoractl store verify   [--store DIR]
 //   agoractl store info     [--store DIR]
-//   agoractl log read       [--store DIR] [--from POS] [--limit N]
-//   agoractl stream read ID [--store DIR] [--from VERSION] [--limit N]
+//   agoractl log read       [--store DIR] [--from POS] [--limit N] [--raw]
+//   agoractl stream read ID [--store DIR] [--from VERSION] [--limit N] [--raw]
 //   agoractl checkpoint get NAME [--store DIR]
 //   agoractl user add --email E [--name N] [--admin] [--store DIR]
 //                                   (password from standard input; node stopped)
 //
-// Output is JSON (one event per line for reads). Errors go to stderr with a
+// Output is JSON (one event per line for reads). Reads leave out the secret
+// fields of events (password hashes; domain/redaction.hpp) unless --raw asks
+// for the events exactly as stored: a raw export is a backup of the log and
+// must be kept as safe as the store itself. Errors go to stderr with a
 // non-zero exit: 1 for a failed check or operation, 2 for bad usage.
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include <future>
 #include <iostream>
 
 #include "actors/command_service.hpp"
+#include "actors/domain/redaction.hpp"
 #include "common/json_writer.hpp"
 #include "common/uuid.hpp"
 #include "http/auth.hpp"
@@ -69,6 +74,10 @@ int main(int argc, char** argv) {
   add_store_opt(log_read);
   log_read->add_option("--from", from, "first position")->capture_default_str();
   log_read->add_option("--limit", limit, "events at most")->capture_default_str()->check(CLI::Range(1, 100000000));
+  bool raw = false;
+  const char* raw_help =
+      "print events exactly as stored, password hashes included (a backup: keep it as safe as the store)";
+  log_read->add_flag("--raw", raw, raw_help);
 
   std::string stream_id;
   auto* stream_cmd = app.add_subcommand("stream", "read one stream")->require_subcommand(1);
@@ -77,6 +86,7 @@ int main(int argc, char** argv) {
   stream_read->add_option("id", stream_id, "stream id, e.g. order-<uuid>")->required();
   stream_read->add_option("--from", from, "first version")->capture_default_str();
   stream_read->add_option("--limit", limit, "events at most")->capture_default_str()->check(CLI::Range(1, 100000000));
+  stream_read->add_flag("--raw", raw, raw_help);
 
   std::string checkpoint_name;
   auto* cp_cmd = app.add_subcommand("checkpoint", "consumer checkpoints")->require_subcommand(1);
@@ -153,9 +163,17 @@ int main(int argc, char** argv) {
     std::puts(w.str().c_str());
     return 0;
   }
+  // Secrets are dropped unless --raw; personal data is kept (the operator
+  // reading the store has it anyway).
+  auto print_event = [raw](es::event_view v) {
+    std::optional<std::string> redacted;
+    if (!raw) redacted = agora::domain::redact_event_data(v.stream, v.type, v.data, agora::domain::redaction_policy{true});
+    if (redacted) v.data = *redacted;
+    std::puts(es::event_to_json(v).c_str());
+  };
   if (*log_read) {
-    auto n = s.scan_log(from, limit, [](const es::event_view& v) {
-      std::puts(es::event_to_json(v).c_str());
+    auto n = s.scan_log(from, limit, [&print_event](const es::event_view& v) {
+      print_event(v);
       return true;
     });
     if (!n) return fail(n.error().message);
@@ -165,9 +183,8 @@ int main(int argc, char** argv) {
     auto events = s.read_stream(stream_id, from, limit);
     if (!events) return fail(events.error().message, events.error().code == es::errc::invalid_stream_id ? 2 : 1);
     for (const auto& e : *events) {
-      es::event_view v{e.id, e.stream, e.version, e.position, e.type, e.schema_version, e.timestamp,
-                       e.correlation_id, e.causation_id, e.actor, e.data};
-      std::puts(es::event_to_json(v).c_str());
+      print_event(es::event_view{e.id, e.stream, e.version, e.position, e.type, e.schema_version, e.timestamp,
+                                 e.correlation_id, e.causation_id, e.actor, e.data});
     }
     return 0;
   }
