@@ -120,7 +120,7 @@ void gateway::impl::upgrade_hash(const http::request& rq, const projections::acc
 void gateway::impl::auth_routes(http::router& r) {
   if (deps_.metrics) {
     deps_.metrics->add_callback_gauge("agora_auth_dummy_hash_ready",
-                                      "1 once the hash that logins of unknown e-mails verify against is made",
+                                      "Whether the hash that logins of unknown e-mails verify against is made (1) or not yet (0)",
                                       [ready = dummy_ready] { return ready->load(std::memory_order_acquire) ? 1.0 : 0.0; });
     if (deps_.hashing) {
       deps_.metrics->add_callback_gauge("agora_auth_hash_queue", "Password hashing jobs waiting",

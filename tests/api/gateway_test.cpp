@@ -582,7 +582,7 @@ TEST_F(GatewayTest, TheDummyHashIsMadeAtStart) {
   bool ready = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (!ready && std::chrono::steady_clock::now() < deadline) {
-    ready = call("GET", "/metrics").body.find("agora_auth_dummy_hash_ready 1") != std::string::npos;
+    ready = call("GET", "/metrics").body.find("\nagora_auth_dummy_hash_ready 1") != std::string::npos;
     if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_TRUE(ready);
