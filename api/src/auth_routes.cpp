@@ -79,7 +79,8 @@ const std::string& gateway::impl::dummy_hash() const { return dummy.get(); }
 std::optional<http::response> gateway::impl::login_limit(const http::request& req) {
   auto d = login_limiter->try_acquire(req.remote_ip, now());
   if (d.allowed) return std::nullopt;
-  spdlog::info("api {}: login rate limit for {} (request {})", req.path, req.remote_ip, req.request_id);
+  // Debug only: a flood would otherwise write a line per refused request.
+  spdlog::debug("api {}: login rate limit for {} (request {})", req.path, req.remote_ip, req.request_id);
   return http::too_many_requests(req, d);
 }
 
@@ -184,7 +185,7 @@ void gateway::impl::auth_routes(http::router& r) {
         // attempt costs nothing.
         const auto started = login_lockout->begin(key, now());
         if (!started.allowed) {
-          spdlog::info("api {}: logins of an account are locked for {} s after failures (request {}, remote {})",
+          spdlog::debug("api {}: logins of an account are locked for {} s after failures (request {}, remote {})",
                        req.path, started.retry_after_seconds, req.request_id, req.remote_ip);
           return respond(http::too_many_requests(req, started));
         }
