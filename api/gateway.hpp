@@ -48,11 +48,30 @@ struct gateway_options {
   std::chrono::milliseconds read_your_writes_wait{2000};
   /// Time-to-live of cached responses that no change notice covers.
   std::chrono::milliseconds cache_ttl{30000};
-  /// argon2id cost of password hashes (libsodium's "interactive" defaults).
+  /// argon2id cost of password hashes (libsodium's "interactive" defaults;
+  /// lower only with auth.allow_weak_password_cost, for tests).
   std::uint64_t password_ops_limit = 2;
   std::uint64_t password_mem_limit = 64u << 20;
 
-  /// Reads api.* keys.
+  /// Logins, registrations and password changes per client IP (each costs a
+  /// password hash): a bucket of its own, stricter than the general limit.
+  /// auth.login_rate_limit.per_minute / .burst / .max_keys.
+  double login_per_second = 30.0 / 60.0;
+  double login_burst = 20;
+  std::size_t login_max_keys = 100000;
+  /// Failed logins per account (normalized e-mail): after this many in a row
+  /// the account's logins are refused (429, Retry-After, no hash computed)
+  /// for login_lock_base, doubling with each further failure up to
+  /// login_lock_max; a successful login resets it. auth.login_lockout.*.
+  std::uint32_t login_free_failures = 5;
+  std::chrono::milliseconds login_lock_base{30000};
+  std::chrono::milliseconds login_lock_max{15 * 60 * 1000};
+  std::size_t login_lockout_max_keys = 100000;
+
+  /// Not empty when a setting is refused (names the key): the node must not start.
+  std::string error;
+
+  /// Reads api.* and auth.* keys.
   static gateway_options from_config(config& cfg);
 };
 

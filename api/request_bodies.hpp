@@ -48,6 +48,19 @@ struct login_body {
 };
 decoded<login_body> decode_login(std::string_view json);
 
+/// POST /api/auth/password: {"current_password","new_password"} (new 8..128 bytes).
+struct password_change_body {
+  std::string current_password;
+  std::string new_password;
+};
+decoded<password_change_body> decode_password_change(std::string_view json);
+
+/// PUT /api/admin/customers/{id}/role: {"role"} ("customer" or "admin").
+struct role_body {
+  std::string role;
+};
+decoded<role_body> decode_role(std::string_view json);
+
 /// POST /api/products.
 struct product_body {
   std::string sku;

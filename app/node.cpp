@@ -81,6 +81,8 @@ struct auth_settings {
   std::int64_t hash_threads = 1;
   /// Why the key cannot be used (unreadable file, guessable key); names the key.
   std::string error;
+  std::int64_t hash_queue = 256;
+  std::int64_t hash_queue_per_client = 8;
 
   static auth_settings from_config(config& cfg) {
     auth_settings a;
@@ -94,6 +96,9 @@ struct auth_settings {
     a.jwt_issuer = cfg.get_string("auth.jwt_issuer", "agora", "the iss claim of tokens");
     a.jwt_ttl_ms = cfg.get_duration_ms("auth.jwt_ttl", 3600 * 1000, "how long a token is valid");
     a.hash_threads = cfg.get_int("auth.hash_threads", 1, "threads for argon2id password hashing");
+    a.hash_queue = cfg.get_int("auth.hash_queue", a.hash_queue, "password hashing jobs waiting at most; beyond: 503");
+    a.hash_queue_per_client = cfg.get_int("auth.hash_queue_per_client", a.hash_queue_per_client,
+                                          "password hashing jobs of one client IP waiting at most; beyond: 503");
     if (!file.empty()) {
       if (!a.jwt_secret.empty()) {
         a.error = "auth.jwt_secret and auth.jwt_secret_file are both set: keep one";
@@ -159,6 +164,10 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
   const auto auth = auth_settings::from_config(cfg);
   auto gw_opts = api::gateway_options::from_config(cfg);
   if (!auth.error.empty()) return agora::unexpected{auth.error};
+  if (!gw_opts.error.empty()) return agora::unexpected{gw_opts.error};
+  if (auth.hash_queue < 1 || auth.hash_queue_per_client < 1) {
+    return agora::unexpected{std::string("auth.hash_queue and auth.hash_queue_per_client must be at least 1")};
+  }
   std::string secret = auth.jwt_secret;
   if (secret.empty()) {
     secret = random_secret();
@@ -168,7 +177,11 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
   tokens_ = std::make_unique<http::jwt_signer>(secret, auth.jwt_issuer,
                                                std::chrono::duration_cast<std::chrono::seconds>(
                                                    std::chrono::milliseconds(auth.jwt_ttl_ms)));
-  hashing_ = std::make_unique<http::blocking_pool>(static_cast<std::size_t>(std::max<std::int64_t>(1, auth.hash_threads)), 256);
+  // The hashing queue takes turns between client IPs, each with a share of
+  // hash_queue_per_client: one client cannot fill it (docs/OPERATIONS.md).
+  hashing_ = std::make_unique<http::blocking_pool>(static_cast<std::size_t>(std::max<std::int64_t>(1, auth.hash_threads)),
+                                                   static_cast<std::size_t>(auth.hash_queue),
+                                                   static_cast<std::size_t>(auth.hash_queue_per_client));
 
   if (auto r = bootstrap_admin(gw_opts); !r) return r;
 
@@ -279,9 +292,10 @@ void node::stop() {
     server_->stop();
     server_.reset();
   }
+  // The hashing jobs use the gateway: they finish before it goes.
+  if (hashing_) hashing_->stop();
   gateway_.reset();
   router_.reset();
-  if (hashing_) hashing_->stop();
   if (projections_) projections_->stop();
   if (commands_) {
     const auto s = commands_->stats();

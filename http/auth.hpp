@@ -17,6 +17,10 @@
 #include "http/request.hpp"
 #include "http/response.hpp"
 
+namespace agora {
+class config;
+}
+
 namespace agora::http {
 
 /// Why a token was refused. The HTTP answer is 401 for all of them; the code
@@ -33,9 +37,20 @@ enum class auth_error : std::uint8_t {
 /// "malformed", "unsupported_alg", ...
 const char* to_string(auth_error e) noexcept;
 
+/// A verified token: who, and the account's token version it was issued at.
+struct token_claims {
+  principal who;
+  /// The `tv` claim: the account's token version when the token was issued.
+  /// The gateway refuses a token whose version is not the account's current
+  /// one (a password change, role change or logout moved it on). 0 when the
+  /// token has no `tv` (issued before the claim existed).
+  std::uint64_t token_version = 0;
+};
+
 /// Issues and verifies HS256 JWTs. Thread-safe (immutable after construction).
 ///
-/// Claims: sub (user id), email, role, iat, exp, iss, jti (random UUID).
+/// Claims: sub (user id), email, role, iat, exp, iss, jti (random UUID), tv
+/// (token version, see token_claims).
 /// Verification checks, in order: three base64url parts (no padding), header
 /// alg == "HS256" (so "none" and every other alg are refused before any
 /// signature work), the HMAC-SHA256 signature (constant-time), iss, exp, nbf
@@ -46,10 +61,13 @@ class jwt_signer {
   jwt_signer(std::string secret, std::string issuer, std::chrono::seconds ttl,
              std::chrono::seconds leeway = std::chrono::seconds(30));
 
-  /// A token for `who`, valid from `now` for ttl.
-  std::string issue(const principal& who, timestamp_us now) const;
+  /// A token for `who`, valid from `now` for ttl, at the account's
+  /// `token_version`.
+  std::string issue(const principal& who, timestamp_us now, std::uint64_t token_version = 0) const;
   /// The principal of a valid token.
   expected<principal, auth_error> verify(std::string_view token, timestamp_us now) const;
+  /// The claims of a valid token (verify() with the token version).
+  expected<token_claims, auth_error> verify_claims(std::string_view token, timestamp_us now) const;
 
   std::chrono::seconds ttl() const noexcept { return ttl_; }
 
@@ -82,7 +100,19 @@ struct password_cost {
   std::size_t mem_limit = 64u << 20;   // crypto_pwhash_MEMLIMIT_INTERACTIVE
   /// The lowest cost libsodium allows: for tests only.
   static password_cost minimum() noexcept;
+  /// libsodium's INTERACTIVE cost: the floor of a configured cost outside tests.
+  static password_cost interactive() noexcept;
+
+  /// Reads auth.password_ops_limit, auth.password_mem_limit and
+  /// auth.allow_weak_password_cost (for tests only). A cost below
+  /// interactive() without that flag, or below minimum() at all, is refused:
+  /// `*error` names the key (and the cost returned is the default).
+  static password_cost from_config(config& cfg, std::string* error);
 };
+
+/// Empty when `cost` may be used; otherwise why not, naming the config key.
+/// Below interactive() only with `allow_weak` (tests); below minimum() never.
+std::string check_password_cost(const password_cost& cost, bool allow_weak);
 
 /// Why hashing failed.
 enum class password_error : std::uint8_t {

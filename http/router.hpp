@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,14 @@ class router {
 
   std::size_t size() const noexcept { return routes_.size(); }
 
+  /// A check for requests no route takes (404 and 405 alike, including an
+  /// OPTIONS on a known path): when it returns a response, that is the answer
+  /// instead of the router's own. The gateway puts its per-IP rate limit here,
+  /// so unmatched paths are limited like the routes. Runs on the io thread:
+  /// must not block. Set it before the server starts.
+  using unmatched_gate = std::function<std::optional<response>(request& req)>;
+  void set_unmatched_gate(unmatched_gate gate) { unmatched_gate_ = std::move(gate); }
+
  private:
   struct segment {
     std::string text;  // literal text, or the parameter name
@@ -76,6 +85,7 @@ class router {
   };
 
   std::vector<route> routes_;
+  unmatched_gate unmatched_gate_;
 };
 
 }  // namespace agora::http

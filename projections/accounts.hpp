@@ -4,6 +4,7 @@
 // nothing else (change notices included) copies them out.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,11 @@ struct account_view {
   std::string role;  ///< "customer" or "admin"
   /// For login only: never put it in a response or a log.
   std::string password_hash;
+  /// Moves on with every event that ends the account's tokens: a password
+  /// change (not a rehash at a new cost), a role change, a logout
+  /// (TokensRevoked). A token carries the version it was issued at and is
+  /// accepted only while it is still the current one.
+  std::uint64_t token_version = 0;
   eventstore::stream_version version = 0;
   timestamp_us created_at = 0;
   timestamp_us updated_at = 0;

@@ -53,13 +53,21 @@ result decide_cmd(const state& s, const change_password& c) {
   AGORA_DOMAIN_TRY(require_exists(s));
   AGORA_DOMAIN_TRY(validate_hash(c.password_hash));
   if (c.password_hash == s.password_hash) return none();
-  return std::vector<event>{password_changed{c.password_hash, c.now}};
+  // A rehash made from a hash that is no longer current is stale: the
+  // password changed meanwhile, and the rehash must not bring the old one back.
+  if (c.rehash && c.replaces != s.password_hash) return none();
+  return std::vector<event>{password_changed{c.password_hash, c.now, c.rehash}};
 }
 
 result decide_cmd(const state& s, const change_role& c) {
   AGORA_DOMAIN_TRY(require_exists(s));
   if (c.to == s.account_role) return none();
   return std::vector<event>{role_changed{s.account_role, c.to, c.now}};
+}
+
+result decide_cmd(const state& s, const revoke_tokens& c) {
+  AGORA_DOMAIN_TRY(require_exists(s));
+  return std::vector<event>{tokens_revoked{c.now}};
 }
 
 void evolve_one(state& s, const customer_registered& e) {
@@ -74,11 +82,14 @@ void evolve_one(state& s, const customer_registered& e) {
 void evolve_one(state& s, const customer_name_changed& e) { s.name = e.name; }
 void evolve_one(state& s, const password_changed& e) { s.password_hash = e.password_hash; }
 void evolve_one(state& s, const role_changed& e) { s.account_role = e.to; }
+// Tokens are checked against the accounts read model, not this state.
+void evolve_one(state&, const tokens_revoked&) {}
 
 constexpr std::string_view name_of(const customer_registered&) { return "CustomerRegistered"; }
 constexpr std::string_view name_of(const customer_name_changed&) { return "CustomerNameChanged"; }
 constexpr std::string_view name_of(const password_changed&) { return "PasswordChanged"; }
 constexpr std::string_view name_of(const role_changed&) { return "RoleChanged"; }
+constexpr std::string_view name_of(const tokens_revoked&) { return "TokensRevoked"; }
 
 void write(json_writer& w, const customer_registered& e) {
   w.key("customer_id").value(e.customer_id).key("email").value(e.email);
@@ -86,7 +97,11 @@ void write(json_writer& w, const customer_registered& e) {
   w.key("role").value(to_string(e.account_role));
 }
 void write(json_writer& w, const customer_name_changed& e) { w.key("name").value(e.name); }
-void write(json_writer& w, const password_changed& e) { w.key("password_hash").value(e.password_hash); }
+void write(json_writer& w, const password_changed& e) {
+  w.key("password_hash").value(e.password_hash);
+  if (e.rehash) w.key("rehash").value(true);  // absent in every event before rehashes existed
+}
+void write(json_writer&, const tokens_revoked&) {}
 void write(json_writer& w, const role_changed& e) {
   w.key("from").value(to_string(e.from)).key("to").value(to_string(e.to));
 }
@@ -106,7 +121,12 @@ agora::expected<event, domain_error> decode_v1(std::string_view type, detail::re
     return r.finish<event>(std::move(e));
   }
   if (type == "CustomerNameChanged") return r.finish<event>(customer_name_changed{r.str("name"), at});
-  if (type == "PasswordChanged") return r.finish<event>(password_changed{r.str("password_hash"), at});
+  if (type == "PasswordChanged") {
+    password_changed e{r.str("password_hash"), at, false};
+    if (r.has("rehash")) e.rehash = r.boolean("rehash");
+    return r.finish<event>(std::move(e));
+  }
+  if (type == "TokensRevoked") return r.finish<event>(tokens_revoked{at});
   if (type == "RoleChanged") {
     role_changed e{read_role(r, "from"), read_role(r, "to"), at};
     return r.finish<event>(e);

@@ -56,9 +56,17 @@ struct change_name {
   timestamp_us now = 0;
 };
 /// Sets a new password hash. Same hash -> no events.
+///
+/// With `rehash`, the hash is the same password at a new cost (an upgrade on
+/// login, not a password change: the account's tokens stay valid). It applies
+/// only while the account's hash is still `replaces`, so a rehash computed
+/// from the old password never undoes a password change that came meanwhile
+/// (-> no events).
 struct change_password {
   std::string password_hash;
   timestamp_us now = 0;
+  bool rehash = false;
+  std::string replaces{};
 };
 /// Same role -> no events.
 struct change_role {
@@ -66,7 +74,12 @@ struct change_role {
   timestamp_us now = 0;
 };
 
-using command = std::variant<register_customer, change_name, change_password, change_role>;
+/// Ends every token issued so far (logout): always records TokensRevoked.
+struct revoke_tokens {
+  timestamp_us now = 0;
+};
+
+using command = std::variant<register_customer, change_name, change_password, change_role, revoke_tokens>;
 
 // ---- events -----------------------------------------------------------------
 
@@ -84,10 +97,12 @@ struct customer_name_changed {
   std::string name;
   timestamp_us at = 0;
 };
-/// "PasswordChanged"
+/// "PasswordChanged". `rehash`: the same password at a new cost (see
+/// change_password); stored only when true.
 struct password_changed {
   std::string password_hash;
   timestamp_us at = 0;
+  bool rehash = false;
 };
 /// "RoleChanged"
 struct role_changed {
@@ -96,7 +111,12 @@ struct role_changed {
   timestamp_us at = 0;
 };
 
-using event = std::variant<customer_registered, customer_name_changed, password_changed, role_changed>;
+/// "TokensRevoked": tokens issued before it are no longer accepted.
+struct tokens_revoked {
+  timestamp_us at = 0;
+};
+
+using event = std::variant<customer_registered, customer_name_changed, password_changed, role_changed, tokens_revoked>;
 
 // ---- state ------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "actors/domain/customer.hpp"
 #include "api/src/gateway_impl.hpp"
 #include "common/json_writer.hpp"
 #include "http/metrics.hpp"
@@ -37,6 +38,30 @@ void gateway::impl::admin_routes(http::router& r) {
              w.end_object();
              return {http::response::json(200, std::move(w).take()), {"dashboard"}, true};
            });
+
+  add(r, {http::method::put, "/api/admin/customers/{id}/role", "admin.customer_role",
+          "Set an account's role; ends the account's tokens", access::admin, "Role", 200, "Account"},
+      [this](http::request& req, http::responder respond) {
+        if (auto bad = http::require_json(req)) return respond(std::move(*bad));
+        auto body = decode_role(req.body);
+        if (!body) return respond(detail::invalid_body(req, body.error()));
+        const auto to = domain::customer::parse_role(body->role);
+        if (!to) return respond(detail::invalid_body(req, {{"role", "must be customer or admin"}}));
+        const std::string id(req.path_param("id").value_or(""));
+        auto rq = std::make_shared<http::request>(slim(req));
+        auto out = std::make_shared<http::responder>(std::move(respond));
+        deps_.commands->send(id, domain::customer::command{domain::customer::change_role{*to, now()}}, context(req),
+                             [this, rq, out, id](actors::command_result res) {
+                               if (!res) return (*out)(detail::command_failed(*rq, res.error()));
+                               answer_write(*rq, std::move(*out), *res, 200, [this, id]() -> std::optional<http::response> {
+                                 auto a = deps_.projections->accounts()->by_id(id);
+                                 if (!a) return std::nullopt;
+                                 json_writer w;
+                                 detail::write_account(w, *a, true);
+                                 return http::response::json(200, std::move(w).take());
+                               });
+                             });
+      });
 
   add(r, {http::method::get, "/api/admin/projections", "admin.projections", "Each projection's position and lag", access::admin, "", 200, "Projections"},
       [this](http::request&, http::responder respond) {
@@ -156,6 +181,9 @@ const std::map<std::string, std::string>& schemas() {
       {"Register", R"({"type":"object","properties":{"email":{"type":"string"},"password":{"type":"string","minLength":8,"maxLength":128},"name":{"type":"string"}},"required":["email","password","name"]})"},
       {"Login", R"({"type":"object","properties":{"email":{"type":"string"},"password":{"type":"string"}},"required":["email","password"]})"},
       {"Account", R"({"type":"object","properties":{"id":{"type":"string"},"email":{"type":"string"},"name":{"type":"string"},"role":{"type":"string","enum":["customer","admin"]}},"required":["id","email","role"]})"},
+      {"PasswordChange", R"({"type":"object","properties":{"current_password":{"type":"string"},"new_password":{"type":"string","minLength":8,"maxLength":128}},"required":["current_password","new_password"]})"},
+      {"Registration", R"({"type":"object","properties":{"status":{"type":"string","enum":["accepted"]},"email":{"type":"string"},"detail":{"type":"string"}},"required":["status","email"]})"},
+      {"Role", R"({"type":"object","properties":{"role":{"type":"string","enum":["customer","admin"]}},"required":["role"]})"},
       {"Token", R"({"type":"object","properties":{"token":{"type":"string"},"expires_at":{"type":"string"},"user":{"$ref":"#/components/schemas/Account"}},"required":["token","user"]})"},
       {"Product", R"({"type":"object","properties":{"id":{"type":"string"},"sku":{"type":"string"},"name":{"type":"string"},"description":{"type":"string"},"price":{"type":"integer"},"currency":{"type":"string"},"category":{"type":"string"},"image_urls":{"type":"array","items":{"type":"string"}},"discontinued":{"type":"boolean"},"available":{"type":"boolean"},"version":{"type":"integer"}},"required":["id","sku","name","description","price","currency","category"]})"},
       {"ProductCreate", R"({"type":"object","properties":{"sku":{"type":"string"},"name":{"type":"string"},"description":{"type":"string"},"price":{"type":"integer","minimum":0},"currency":{"type":"string"},"category":{"type":"string"},"image_urls":{"type":"array","items":{"type":"string"}},"initial_stock":{"type":"integer","minimum":0},"low_stock_threshold":{"type":"integer","minimum":0}},"required":["sku","name","price","currency","category"]})"},

@@ -20,9 +20,29 @@ gateway_options gateway_options::from_config(config& cfg) {
       "how long a GET with min_position, or a write before rendering, waits for the read models"));
   opt.cache_ttl = std::chrono::milliseconds(
       cfg.get_duration_ms("api.cache_ttl", opt.cache_ttl.count(), "time-to-live of cached GET answers"));
-  opt.password_ops_limit = static_cast<std::uint64_t>(cfg.get_int(
-      "auth.password_ops_limit", static_cast<std::int64_t>(opt.password_ops_limit), "argon2id passes (libsodium opslimit)"));
-  opt.password_mem_limit = cfg.get_bytes("auth.password_mem_limit", opt.password_mem_limit, "argon2id memory per hash");
+  const auto cost = http::password_cost::from_config(cfg, &opt.error);
+  opt.password_ops_limit = cost.ops_limit;
+  opt.password_mem_limit = cost.mem_limit;
+
+  http::rate_limit_options login_defaults;
+  login_defaults.rate_per_second = opt.login_per_second;
+  login_defaults.burst = opt.login_burst;
+  login_defaults.max_keys = opt.login_max_keys;
+  const auto login = http::rate_limit_options::from_config(cfg, "auth.login_rate_limit", login_defaults);
+  opt.login_per_second = login.rate_per_second;
+  opt.login_burst = login.burst;
+  opt.login_max_keys = login.max_keys;
+
+  http::failure_backoff_options lock_defaults;
+  lock_defaults.free_failures = opt.login_free_failures;
+  lock_defaults.base_lock_us = opt.login_lock_base.count() * 1000;
+  lock_defaults.max_lock_us = opt.login_lock_max.count() * 1000;
+  lock_defaults.max_keys = opt.login_lockout_max_keys;
+  const auto lock = http::failure_backoff_options::from_config(cfg, "auth.login_lockout", lock_defaults);
+  opt.login_free_failures = lock.free_failures;
+  opt.login_lock_base = std::chrono::milliseconds(lock.base_lock_us / 1000);
+  opt.login_lock_max = std::chrono::milliseconds(lock.max_lock_us / 1000);
+  opt.login_lockout_max_keys = lock.max_keys;
   return opt;
 }
 
@@ -33,6 +53,18 @@ http::response json_with_etag(int status, std::string body, std::uint64_t versio
 }
 
 gateway::impl::impl(gateway_deps deps, gateway_options options) : deps_(std::move(deps)), opts_(options) {
+  http::rate_limit_options lo;
+  lo.rate_per_second = opts_.login_per_second;
+  lo.burst = opts_.login_burst;
+  lo.max_keys = opts_.login_max_keys;
+  login_limiter = std::make_unique<http::rate_limiter>(lo);
+  http::failure_backoff_options bo;
+  bo.free_failures = opts_.login_free_failures;
+  bo.base_lock_us = opts_.login_lock_base.count() * 1000;
+  bo.max_lock_us = opts_.login_lock_max.count() * 1000;
+  bo.max_keys = opts_.login_lockout_max_keys;
+  login_lockout = std::make_unique<http::failure_backoff>(bo);
+  start_dummy_hash();
   // Exactly the cached answers that show what changed are dropped, right
   // after the read models publish it.
   changes = deps_.projections->subscribe([this](const projections::change_batch& b) {
@@ -56,17 +88,49 @@ actors::command_context gateway::impl::context(const http::request& req, bool wi
   return c;
 }
 
+std::optional<http::response> gateway::impl::limit(const http::request& req, std::string_view key) {
+  if (!deps_.limiter) return std::nullopt;
+  auto verdict = deps_.limiter->try_acquire(key, now());
+  if (verdict.allowed) return std::nullopt;
+  return http::too_many_requests(req, verdict);
+}
+
+std::optional<http::response> gateway::impl::authenticate(http::request& req) {
+  auto token = req.bearer_token();
+  if (!token) return std::nullopt;
+  // Which check failed is for the log only: the client learns only that the
+  // token is not accepted.
+  auto refuse = [&req](std::string_view why) {
+    spdlog::info("api {} {}: bearer token refused: {} (request {}, remote {})", http::to_string(req.method), req.path,
+                 why, req.request_id, req.remote_ip);
+    return detail::unauthorized(req, "the bearer token is not accepted; log in again");
+  };
+  auto claims = deps_.tokens->verify_claims(*token, now());
+  if (!claims) return refuse(http::to_string(claims.error()));
+  // The account as it is now decides: a token issued before a password
+  // change, a role change or a logout is over, and the role is the
+  // account's, not the one written in the token.
+  auto account = deps_.projections->accounts()->by_id(claims->who.user_id);
+  if (!account) return refuse("no such account");
+  if (account->token_version != claims->token_version) {
+    return refuse("token version " + std::to_string(claims->token_version) + " is not the account's " +
+                  std::to_string(account->token_version) + " (revoked)");
+  }
+  http::principal who{account->id, account->email, account->role};
+  req.user = std::move(who);
+  return std::nullopt;
+}
+
 void gateway::impl::add(http::router& r, route_doc doc, http::handler fn) {
   const access who = doc.who;
   docs.push_back(doc);
   const std::string pattern = doc.pattern;
   const bool added = r.add(doc.method, doc.pattern, doc.name, [this, who, fn = std::move(fn)](http::request& req, http::responder respond) {
+    // Per IP first, before any token work: a flood of bad tokens is limited
+    // like any other.
+    if (auto refused = limit(req, "ip:" + req.remote_ip)) return respond(std::move(*refused));
     // Authentication: a token that is present must be valid, on any route.
-    if (auto token = req.bearer_token()) {
-      auto p = deps_.tokens->verify(*token, now());
-      if (!p) return respond(detail::unauthorized(req, std::string("invalid token: ") + http::to_string(p.error())));
-      req.user = std::move(*p);
-    }
+    if (auto refused = authenticate(req)) return respond(std::move(*refused));
     if (who != access::anyone) {
       if (!req.user) return respond(detail::unauthorized(req, "this route needs a bearer token"));
       if (who == access::admin && req.user->role != "admin") {
@@ -76,17 +140,9 @@ void gateway::impl::add(http::router& r, route_doc doc, http::handler fn) {
         return respond(detail::forbidden(req, "customers only"));
       }
     }
-    if (deps_.limiter) {
-      const auto now_us = now();
-      auto by_ip = deps_.limiter->try_acquire("ip:" + req.remote_ip, now_us);
-      auto verdict = by_ip;
-      if (by_ip.allowed && req.user) verdict = deps_.limiter->try_acquire("user:" + req.user->user_id, now_us);
-      if (!verdict.allowed) {
-        auto resp = http::problem(req, 429, "rate-limited", "Too many requests",
-                                  "slow down; retry after " + std::to_string(verdict.retry_after_seconds) + " s");
-        resp.headers.set("Retry-After", std::to_string(verdict.retry_after_seconds));
-        return respond(std::move(resp));
-      }
+    // Then per user: one account spread over many addresses is limited too.
+    if (req.user) {
+      if (auto refused = limit(req, "user:" + req.user->user_id)) return respond(std::move(*refused));
     }
     fn(req, std::move(respond));
   });
@@ -95,6 +151,17 @@ void gateway::impl::add(http::router& r, route_doc doc, http::handler fn) {
     spdlog::critical("api: cannot register route {} (malformed or duplicate)", pattern);
     std::abort();
   }
+}
+
+http::request gateway::impl::slim(const http::request& req) {
+  http::request s;
+  s.method = req.method;
+  s.path = req.path;
+  s.remote_ip = req.remote_ip;
+  s.request_id = req.request_id;
+  s.route_name = req.route_name;
+  s.user = req.user;
+  return s;
 }
 
 namespace {
@@ -212,6 +279,9 @@ gateway::gateway(gateway_deps deps, gateway_options options)
 gateway::~gateway() { impl_->changes.reset(); }
 
 void gateway::register_routes(http::router& r) {
+  // Unmatched paths (404, 405) count against the client's IP like the routes,
+  // so probing for paths is limited too.
+  r.set_unmatched_gate([impl = impl_.get()](http::request& req) { return impl->limit(req, "ip:" + req.remote_ip); });
   impl_->auth_routes(r);
   impl_->catalog_routes(r);
   impl_->inventory_routes(r);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@
 #include "common/uuid.hpp"
 #include "eventstore/event_store.hpp"
 #include "http/auth.hpp"
+#include "http/rate_limiter.hpp"
 #include "http/request.hpp"
 #include "http/responder.hpp"
 #include "http/response.hpp"
@@ -62,11 +64,30 @@ class gateway::impl {
   /// older epoch is not cached (its invalidation may already have run).
   std::atomic<std::uint64_t> epoch{0};
   projections::change_subscription changes;
+  /// Logins, registrations and password changes per client IP.
+  std::unique_ptr<http::rate_limiter> login_limiter;
+  /// Failed logins per account.
+  std::unique_ptr<http::failure_backoff> login_lockout;
+  /// The hash verified against when a login names no account, made on the
+  /// hashing pool as the gateway starts (see dummy_hash()).
+  std::shared_future<std::string> dummy;
+  /// Set once `dummy` is made (a metric shows it). Shared with the job making it.
+  std::shared_ptr<std::atomic<bool>> dummy_ready = std::make_shared<std::atomic<bool>>(false);
   std::vector<route_doc> docs;
   std::string openapi_doc;
 
-  /// Registers a route behind authentication, access control and rate limits.
+  /// Registers a route behind rate limits (per IP first), authentication,
+  /// access control and the per-user rate limit.
   void add(http::router& r, route_doc doc, http::handler fn);
+  /// A 429 when `key`'s bucket of the general limiter is empty.
+  std::optional<http::response> limit(const http::request& req, std::string_view key);
+  /// Checks the bearer token, if any, against its signature and the account's
+  /// current token version, and sets req.user from the account (role
+  /// included). A 401 with a generic detail when refused (the reason is logged).
+  std::optional<http::response> authenticate(http::request& req);
+  /// What an asynchronous answer needs of a request (path, request id, client,
+  /// user): no headers, no body, so a queued job stays small.
+  static http::request slim(const http::request& req);
   /// Registers a GET whose answers are cached (per user when `per_user`) and
   /// that honours min_position (read your writes).
   void add_read(http::router& r, route_doc doc, bool per_user,
@@ -90,8 +111,21 @@ class gateway::impl {
   /// The argon2id cost from the options.
   http::password_cost cost() const;
   /// A hash to verify against when the account does not exist, so a login
-  /// takes as long either way.
+  /// takes as long either way. Made by a job posted to the hashing pool at
+  /// construction (start_dummy_hash); blocks until it is done, so call it on a
+  /// hashing thread only.
   const std::string& dummy_hash() const;
+  void start_dummy_hash();
+  /// A 429 when the client IP's bucket for hashing routes (login,
+  /// registration, password change) is empty.
+  std::optional<http::response> login_limit(const http::request& req);
+  /// 200 {"token","expires_at","user"}: a token at the account's current
+  /// token version.
+  http::response token_answer(const projections::account_view& account) const;
+  /// After a successful login with a hash of another cost: rehash at the
+  /// configured cost and record it (a rehash: tokens stay valid). On a
+  /// hashing thread only.
+  void upgrade_hash(const http::request& rq, const projections::account_view& account, const std::string& password);
   std::string new_id() const { return uuid::time_ordered_v7(now()).to_string(); }
 
   // Route groups (one file each).

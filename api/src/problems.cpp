@@ -1,5 +1,7 @@
 #include "api/src/problems.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "common/json_writer.hpp"
 
 namespace agora::api::detail {
@@ -50,21 +52,33 @@ http::response command_failed(const http::request& req, const actors::command_er
       }
       return http::problem(req, 422, code, "Refused", d.message, {}, extra);
     }
-    case command_errc::overloaded:
-      return with_retry_after(http::problem(req, 503, "overloaded", "Overloaded", e.message), 1);
-    case command_errc::unavailable:
-      return with_retry_after(http::problem(req, 503, "unavailable", "Service unavailable", e.message), 1);
-    case command_errc::timeout:
-      return with_retry_after(
-          http::problem(req, 503, "timeout", "No answer in time",
-                        "the command was not confirmed in time; it may still take effect: " + e.message),
-          1);
     case command_errc::precondition_failed:
       return http::problem(req, 412, "precondition-failed", "Precondition failed", e.message);
-    case command_errc::storage:
-      return http::problem(req, 500, "storage", "Storage failure", e.message);
+    default:
+      break;
   }
-  return http::problem(req, 500, "internal", "Internal error", e.message);
+  // The rest are the server's own troubles: their messages name internals
+  // (paths, store errors, queue sizes), so they go to the log, with the
+  // request id the client sees, and the client gets a generic detail.
+  spdlog::warn("api {} {}: command failed ({}): {} (request {})", http::to_string(req.method), req.path,
+               static_cast<int>(e.code), e.message, req.request_id);
+  switch (e.code) {
+    case command_errc::overloaded:
+      return with_retry_after(http::problem(req, 503, "overloaded", "Overloaded", "too busy right now; retry"), 1);
+    case command_errc::unavailable:
+      return with_retry_after(
+          http::problem(req, 503, "unavailable", "Service unavailable", "temporarily unavailable; retry"), 1);
+    case command_errc::timeout:
+      return with_retry_after(http::problem(req, 503, "timeout", "No answer in time",
+                                            "the command was not confirmed in time; it may still take effect"),
+                              1);
+    case command_errc::storage:
+      return http::problem(req, 500, "storage", "Storage failure",
+                           "the change could not be stored; quote the request id to the operator");
+    default:
+      break;
+  }
+  return http::problem(req, 500, "internal", "Internal error", "quote the request id to the operator");
 }
 
 http::response not_found(const http::request& req, std::string_view what) {

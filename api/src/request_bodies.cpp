@@ -156,6 +156,35 @@ decoded<login_body> decode_login(std::string_view json) {
   return b;
 }
 
+decoded<password_change_body> decode_password_change(std::string_view json) {
+  password_change_body b;
+  bool current = false, next = false;
+  auto errors = read_object(json, [&](std::string_view k, dom::element v, object_reader& r) {
+    if (k == "current_password") current = r.read_string(v, "current_password", b.current_password, 1, 128);
+    else if (k == "new_password") next = r.read_string(v, "new_password", b.new_password, 8, 128);
+  });
+  if (errors.empty()) {
+    require(errors, current, "current_password");
+    require(errors, next, "new_password");
+  }
+  if (!errors.empty()) return agora::unexpected{std::move(errors)};
+  return b;
+}
+
+decoded<role_body> decode_role(std::string_view json) {
+  role_body b;
+  bool role = false;
+  auto errors = read_object(json, [&](std::string_view k, dom::element v, object_reader& r) {
+    if (k == "role") role = r.read_string(v, "role", b.role, 1, 32);
+  });
+  if (errors.empty()) {
+    require(errors, role, "role");
+    if (role && b.role != "customer" && b.role != "admin") errors.push_back({"role", "must be customer or admin"});
+  }
+  if (!errors.empty()) return agora::unexpected{std::move(errors)};
+  return b;
+}
+
 decoded<product_body> decode_product(std::string_view json) {
   product_body b;
   bool sku = false, name = false, price = false, currency = false, category = false;

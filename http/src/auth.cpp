@@ -1,11 +1,13 @@
 #include "http/auth.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 #include <sodium.h>
 
+#include "common/config.hpp"
 #include "common/json_writer.hpp"
 #include "common/uuid.hpp"
 
@@ -38,8 +40,9 @@ const std::string& encoded_header() {
 // Claims of a token, as parsed.
 struct claims {
   std::string sub, email, role, iss, jti;
-  std::int64_t iat = 0, exp = 0, nbf = 0;
-  bool has_iat = false, has_exp = false, has_nbf = false, has_sub = false, has_role = false, has_iss = false;
+  std::int64_t iat = 0, exp = 0, nbf = 0, tv = 0;
+  bool has_iat = false, has_exp = false, has_nbf = false, has_sub = false, has_role = false, has_iss = false,
+       has_tv = false;
 };
 
 bool parse_claims(std::string_view json, claims& c) {
@@ -79,6 +82,7 @@ bool parse_claims(std::string_view json, claims& c) {
     else if (key == "iat") ok = get_int(c.iat, c.has_iat);
     else if (key == "exp") ok = get_int(c.exp, c.has_exp);
     else if (key == "nbf") ok = get_int(c.nbf, c.has_nbf);
+    else if (key == "tv") ok = get_int(c.tv, c.has_tv) && c.tv >= 0;
     if (!ok) return false;
   }
   // Trailing bytes after the object are not checked (simdjson 3.0 has no
@@ -191,7 +195,7 @@ std::string jwt_signer::sign(std::string_view signing_input) const {
   return std::string(reinterpret_cast<const char*>(mac), sizeof mac);
 }
 
-std::string jwt_signer::issue(const principal& who, timestamp_us now) const {
+std::string jwt_signer::issue(const principal& who, timestamp_us now, std::uint64_t token_version) const {
   std::int64_t iat = now / 1'000'000;
   json_writer w(256);
   w.begin_object()
@@ -202,6 +206,7 @@ std::string jwt_signer::issue(const principal& who, timestamp_us now) const {
       .key("exp").value(iat + static_cast<std::int64_t>(ttl_.count()))
       .key("iss").value(issuer_)
       .key("jti").value(uuid::random_v4().to_string())
+      .key("tv").value(static_cast<std::int64_t>(token_version))
       .end_object();
   std::string token = encoded_header();
   token += '.';
@@ -213,6 +218,12 @@ std::string jwt_signer::issue(const principal& who, timestamp_us now) const {
 }
 
 expected<principal, auth_error> jwt_signer::verify(std::string_view token, timestamp_us now) const {
+  auto c = verify_claims(token, now);
+  if (!c) return unexpected(c.error());
+  return std::move(c->who);
+}
+
+expected<token_claims, auth_error> jwt_signer::verify_claims(std::string_view token, timestamp_us now) const {
   if (token.size() > 8192) return unexpected(auth_error::malformed);
   std::size_t d1 = token.find('.');
   if (d1 == std::string_view::npos) return unexpected(auth_error::malformed);
@@ -256,7 +267,8 @@ expected<principal, auth_error> jwt_signer::verify(std::string_view token, times
   if (c.exp - c.iat > static_cast<std::int64_t>(ttl_.count()) + leeway || c.exp < c.iat) {
     return unexpected(auth_error::malformed);
   }
-  return principal{std::move(c.sub), std::move(c.email), std::move(c.role)};
+  return token_claims{principal{std::move(c.sub), std::move(c.email), std::move(c.role)},
+                      static_cast<std::uint64_t>(c.tv)};
 }
 
 std::optional<response> authenticate(request& req, const jwt_signer& signer, timestamp_us now, bool required) {
@@ -287,6 +299,44 @@ password_cost password_cost::minimum() noexcept {
   password_cost c;
   c.ops_limit = crypto_pwhash_OPSLIMIT_MIN;
   c.mem_limit = crypto_pwhash_MEMLIMIT_MIN;
+  return c;
+}
+
+password_cost password_cost::interactive() noexcept {
+  password_cost c;
+  c.ops_limit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+  c.mem_limit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+  return c;
+}
+
+std::string check_password_cost(const password_cost& cost, bool allow_weak) {
+  const password_cost floor = allow_weak ? password_cost::minimum() : password_cost::interactive();
+  const char* why = allow_weak ? "libsodium's minimum" : "libsodium's INTERACTIVE minimum (auth.allow_weak_password_cost is for tests only)";
+  if (cost.ops_limit < floor.ops_limit || cost.ops_limit > crypto_pwhash_OPSLIMIT_MAX) {
+    return "auth.password_ops_limit = " + std::to_string(cost.ops_limit) + " is below " + why + " of " +
+           std::to_string(floor.ops_limit) + " (or above libsodium's maximum)";
+  }
+  if (cost.mem_limit < floor.mem_limit || cost.mem_limit > crypto_pwhash_MEMLIMIT_MAX) {
+    return "auth.password_mem_limit = " + std::to_string(cost.mem_limit) + " bytes is below " + why + " of " +
+           std::to_string(floor.mem_limit) + " bytes (or above libsodium's maximum)";
+  }
+  return {};
+}
+
+password_cost password_cost::from_config(config& cfg, std::string* error) {
+  password_cost c;
+  c.ops_limit = static_cast<std::uint64_t>(std::max<std::int64_t>(
+      0, cfg.get_int("auth.password_ops_limit", static_cast<std::int64_t>(c.ops_limit),
+                     "argon2id passes (libsodium opslimit); at least 2 (INTERACTIVE)")));
+  c.mem_limit = static_cast<std::size_t>(
+      cfg.get_bytes("auth.password_mem_limit", c.mem_limit, "argon2id memory per hash; at least 64MiB (INTERACTIVE)"));
+  const bool weak = cfg.get_bool("auth.allow_weak_password_cost", false,
+                                 "FOR TESTS ONLY: accept an argon2id cost below libsodium's INTERACTIVE minimum");
+  std::string why = check_password_cost(c, weak);
+  if (!why.empty()) {
+    if (error) *error = std::move(why);
+    return password_cost{};
+  }
   return c;
 }
 

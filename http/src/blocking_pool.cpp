@@ -8,7 +8,8 @@
 
 namespace agora::http {
 
-blocking_pool::blocking_pool(std::size_t threads, std::size_t max_queued) : max_queued_(max_queued) {
+blocking_pool::blocking_pool(std::size_t threads, std::size_t max_queued, std::size_t max_per_source)
+    : max_queued_(max_queued), max_per_source_(max_per_source == 0 ? max_queued : max_per_source) {
   if (threads == 0) threads = 1;
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) {
@@ -21,11 +22,20 @@ blocking_pool::blocking_pool(std::size_t threads, std::size_t max_queued) : max_
 
 blocking_pool::~blocking_pool() { stop(); }
 
-bool blocking_pool::post(std::function<void()> job) {
+bool blocking_pool::post(std::string_view source, std::function<void()> job) {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || jobs_.size() >= max_queued_) return false;
-    jobs_.push_back(std::move(job));
+    if (stopping_ || queued_ >= max_queued_) return false;
+    auto it = sources_.find(std::string(source));
+    if (it == sources_.end()) {
+      it = sources_.emplace(std::string(source), std::deque<std::function<void()>>{}).first;
+      // A source with nothing waiting joins the end of the turns.
+      turns_.push_back(it->first);
+    } else if (it->second.size() >= max_per_source_) {
+      return false;
+    }
+    it->second.push_back(std::move(job));
+    ++queued_;
   }
   cv_.notify_one();
   return true;
@@ -33,7 +43,13 @@ bool blocking_pool::post(std::function<void()> job) {
 
 std::size_t blocking_pool::queued() const {
   std::lock_guard lock(mu_);
-  return jobs_.size();
+  return queued_;
+}
+
+std::size_t blocking_pool::queued(std::string_view source) const {
+  std::lock_guard lock(mu_);
+  auto it = sources_.find(std::string(source));
+  return it == sources_.end() ? 0 : it->second.size();
 }
 
 void blocking_pool::stop() {
@@ -54,10 +70,20 @@ void blocking_pool::run() {
     std::function<void()> job;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;  // stopping and drained
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
+      cv_.wait(lock, [&] { return stopping_ || queued_ != 0; });
+      if (queued_ == 0) return;  // stopping and drained
+      // The source whose turn it is gives one job, then goes to the end of
+      // the turns (or leaves them when it has nothing more).
+      auto it = sources_.find(turns_.front());
+      job = std::move(it->second.front());
+      it->second.pop_front();
+      --queued_;
+      if (it->second.empty()) {
+        turns_.pop_front();
+        sources_.erase(it);
+      } else {
+        turns_.splice(turns_.end(), turns_, turns_.begin());
+      }
     }
     try {
       job();

@@ -87,6 +87,118 @@ rate_decision rate_limiter::try_acquire(std::string_view key, timestamp_us now, 
   return d;
 }
 
+failure_backoff_options failure_backoff_options::from_config(config& cfg, std::string_view prefix,
+                                                             const failure_backoff_options& defaults) {
+  failure_backoff_options o = defaults;
+  std::string p(prefix);
+  o.free_failures = static_cast<std::uint32_t>(std::max<std::int64_t>(
+      1, cfg.get_int(p + ".failures", defaults.free_failures, "failures in a row before the key is locked")));
+  o.base_lock_us = std::max<std::int64_t>(
+      1, cfg.get_duration_ms(p + ".base_lock", defaults.base_lock_us / 1000,
+                             "how long the first lock lasts; each further failure doubles it") * 1000);
+  o.max_lock_us = std::max<std::int64_t>(
+      o.base_lock_us,
+      cfg.get_duration_ms(p + ".max_lock", defaults.max_lock_us / 1000, "the longest lock") * 1000);
+  o.max_keys = static_cast<std::size_t>(std::max<std::int64_t>(
+      1, cfg.get_int(p + ".max_keys", static_cast<std::int64_t>(defaults.max_keys), "keys tracked at most")));
+  return o;
+}
+
+failure_backoff::failure_backoff(failure_backoff_options options) : opts_(options) {
+  if (opts_.free_failures == 0) opts_.free_failures = 1;
+  if (opts_.max_keys == 0) opts_.max_keys = 1;
+  if (opts_.base_lock_us < 1) opts_.base_lock_us = 1;
+  if (opts_.max_lock_us < opts_.base_lock_us) opts_.max_lock_us = opts_.base_lock_us;
+}
+
+failure_backoff::~failure_backoff() = default;
+
+failure_backoff::entry* failure_backoff::find_or_add(std::string_view key) {
+  auto it = index_.find(key);
+  if (it != index_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return &*it->second;
+  }
+  if (lru_.size() >= opts_.max_keys) {
+    // Forget the least recently seen key that has nothing in flight (an
+    // attempt in flight must find its entry at finish()).
+    for (auto victim = lru_.end(); victim != lru_.begin();) {
+      --victim;
+      if (victim->in_flight == 0) {
+        index_.erase(std::string_view(victim->key));
+        lru_.erase(victim);
+        break;
+      }
+    }
+  }
+  lru_.push_front(entry{std::string(key), 0, 0, 0});
+  index_.emplace(std::string_view(lru_.front().key), lru_.begin());
+  return &lru_.front();
+}
+
+rate_decision failure_backoff::begin(std::string_view key, timestamp_us now) {
+  std::lock_guard lock(mu_);
+  entry& e = *find_or_add(key);
+  rate_decision d;
+  if (now < e.locked_until) {
+    d.allowed = false;
+    d.retry_after_seconds = std::max<std::int64_t>(1, (e.locked_until - now + 999'999) / 1'000'000);
+    return d;
+  }
+  // Free failures left for attempts running at once; once they are used up
+  // (the lock ran out), one attempt at a time.
+  const std::uint32_t room = e.failures < opts_.free_failures ? opts_.free_failures - e.failures : 1;
+  if (e.in_flight >= room) {
+    d.allowed = false;
+    d.retry_after_seconds = 1;  // the attempts in flight end within a hash's time
+    return d;
+  }
+  ++e.in_flight;
+  d.allowed = true;
+  d.remaining = static_cast<std::int64_t>(room - e.in_flight);
+  return d;
+}
+
+void failure_backoff::finish(std::string_view key, bool success, timestamp_us now) {
+  std::lock_guard lock(mu_);
+  auto it = index_.find(key);
+  if (it == index_.end()) return;  // cannot happen: an entry in flight is never forgotten
+  entry& e = *it->second;
+  if (e.in_flight > 0) --e.in_flight;
+  if (success) {
+    if (e.in_flight == 0) {
+      const auto node = it->second;
+      index_.erase(it);  // first: its key views the node's string
+      lru_.erase(node);
+    } else {
+      e.failures = 0;
+      e.locked_until = 0;
+    }
+    return;
+  }
+  ++e.failures;
+  if (e.failures >= opts_.free_failures) {
+    // The lock doubles with each failure past the free ones, up to the cap
+    // (the shift is bounded so it cannot overflow).
+    const std::uint32_t doublings = std::min<std::uint32_t>(e.failures - opts_.free_failures, 40);
+    std::int64_t lock_us = opts_.base_lock_us;
+    for (std::uint32_t i = 0; i < doublings && lock_us < opts_.max_lock_us; ++i) lock_us *= 2;
+    lock_us = std::min(lock_us, opts_.max_lock_us);
+    e.locked_until = std::max(e.locked_until, now + lock_us);
+  }
+}
+
+void failure_backoff::abandon(std::string_view key) {
+  std::lock_guard lock(mu_);
+  auto it = index_.find(key);
+  if (it != index_.end() && it->second->in_flight > 0) --it->second->in_flight;
+}
+
+std::size_t failure_backoff::tracked_keys() const {
+  std::lock_guard lock(mu_);
+  return lru_.size();
+}
+
 response too_many_requests(const request& req, const rate_decision& d) {
   std::int64_t after = std::max<std::int64_t>(1, d.retry_after_seconds);
   response r = problem(req, 429, "rate-limited", "Too Many Requests",

@@ -123,6 +123,12 @@ router::match_result router::match(method m, std::string_view path, bool want_al
 
 void router::dispatch(request& req, responder respond) const {
   match_result m = match(req.method, req.path);
+  if (m.outcome != match_result::kind::found && unmatched_gate_) {
+    if (auto refused = unmatched_gate_(req)) {
+      respond(std::move(*refused));
+      return;
+    }
+  }
   switch (m.outcome) {
     case match_result::kind::not_found:
       respond(problem(req, 404, "not-found", "Not Found", "no resource at this path"));

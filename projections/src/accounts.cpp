@@ -59,9 +59,15 @@ void accounts_model::apply(const decoded_event& e) {
     } else if (const auto* p = std::get_if<cd::password_changed>(ev)) {
       next->password_hash = p->password_hash;
       next->updated_at = p->at;
+      // A rehash is the same password at a new cost: tokens stay valid.
+      if (!p->rehash) ++next->token_version;
     } else if (const auto* rc = std::get_if<cd::role_changed>(ev)) {
       next->role = cd::to_string(rc->to);
       next->updated_at = rc->at;
+      ++next->token_version;
+    } else if (const auto* t = std::get_if<cd::tokens_revoked>(ev)) {
+      next->updated_at = t->at;
+      ++next->token_version;
     }
   }
   next->version = e.view->version;

@@ -58,6 +58,9 @@ class GatewayTest : public ::testing::Test {
     cfg_.set("auth.jwt_secret", kSecret, config_source::environment);
     cfg_.set("auth.password_ops_limit", "1");   // argon2id at its minimum cost: tests, not security
     cfg_.set("auth.password_mem_limit", "8KiB");
+    cfg_.set("auth.allow_weak_password_cost", "true");
+    cfg_.set("auth.login_rate_limit.burst", "100000");
+    cfg_.set("auth.login_rate_limit.per_minute", "6000000");
     cfg_.set("api.read_your_writes_wait", "300ms");
     cfg_.set("http.rate_limit.burst", "100000");
     cfg_.set("http.rate_limit.per_minute", "6000000");
@@ -72,6 +75,17 @@ class GatewayTest : public ::testing::Test {
     client_.reset();
     node_.reset();
   }
+  // Stops the node and starts it again on the same store with `settings`
+  // added (limits start afresh).
+  void restart(const std::vector<std::pair<std::string, std::string>>& settings) {
+    client_.reset();
+    node_.reset();
+    for (const auto& [k, v] : settings) cfg_.set(k, v);
+    auto n = node::start(cfg_);
+    ASSERT_TRUE(n) << n.error();
+    node_ = std::move(*n);
+    client_ = std::make_unique<http_client>(node_->http_port());
+  }
 
   agora::testing::client_response call(std::string_view method, std::string_view target, std::string body = {},
                                        const std::string& token = {}, hl headers = {}) {
@@ -85,7 +99,7 @@ class GatewayTest : public ::testing::Test {
   std::string customer(const std::string& email) {
     auto r = call("POST", "/api/auth/register",
                   R"({"email":")" + email + R"(","password":"password-1","name":"Cust"})");
-    EXPECT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(r.status, 202) << r.body;
     return login(email, "password-1");
   }
   std::string product(const std::string& sku, int stock, int price = 1000) {
@@ -121,14 +135,13 @@ TEST_F(GatewayTest, AuthRules) {
   EXPECT_EQ(login("ann@shop.test", "wrong-password"), "");
   EXPECT_EQ(call("POST", "/api/auth/login", R"({"email":"nobody@shop.test","password":"whatever1"})").status, 401);
   auto dup = call("POST", "/api/auth/register", R"({"email":"ANN@shop.test","password":"password-1","name":"A"})");
-  EXPECT_EQ(dup.status, 409) << dup.body;
+  EXPECT_EQ(dup.status, 202) << dup.body << ": a taken address is not confirmed";
 
   // A token signed with our key but expired.
   http::jwt_signer signer(kSecret, "agora", std::chrono::seconds(60));
   const auto old = signer.issue(http::principal{"u", "u@x.y", "customer"}, system_clock::instance().now() - 3'600'000'000);
   auto expired = call("GET", "/api/auth/me", {}, old);
   EXPECT_EQ(expired.status, 401);
-  EXPECT_NE(expired.body.find("expired"), std::string::npos) << expired.body;
 }
 
 TEST_F(GatewayTest, CatalogCacheEtagsAndIfMatch) {
@@ -386,6 +399,7 @@ TEST_F(GatewayTest, OpenApiMatchesTheRoutes) {
   // The contract of docs/API.md.
   const std::map<std::string, std::set<std::string>> contract = {
       {"/api/auth/register", {"post"}}, {"/api/auth/login", {"post"}}, {"/api/auth/me", {"get"}},
+      {"/api/auth/logout", {"post"}}, {"/api/auth/password", {"post"}}, {"/api/admin/customers/{id}/role", {"put"}},
       {"/api/products", {"get", "post"}}, {"/api/products/suggest", {"get"}},
       {"/api/products/{id}", {"get", "patch", "delete"}}, {"/api/categories", {"get"}},
       {"/api/inventory/{sku}", {"get"}}, {"/api/inventory/{sku}/adjustments", {"post"}}, {"/api/inventory", {"get"}},
@@ -471,6 +485,232 @@ TEST_F(GatewayTest, AnEncodedQueryCannotFillAnotherQuerysCacheEntry) {
   auto again = call("GET", "/api/products?limit=5&category=lighting");
   EXPECT_EQ(again.header("X-Cache-Status"), "HIT") << "the same query in another order shares the entry";
   EXPECT_EQ(count_items(again.body), 2u) << again.body;
+}
+
+// ---- issue 11: the login and token path ----------------------------------------
+
+std::string login_body(const std::string& email, const std::string& password) {
+  return R"({"email":")" + email + R"(","password":")" + password + R"("})";
+}
+
+TEST_F(GatewayTest, FailedLoginsLockTheAccountWithBackoff) {
+  restart({{"auth.login_lockout.failures", "3"}, {"auth.login_lockout.base_lock", "1s"},
+           {"auth.login_lockout.max_lock", "2s"}});
+  ASSERT_FALSE(customer("ann@shop.test").empty());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(call("POST", "/api/auth/login", login_body("ann@shop.test", "wrong-" + std::to_string(i))).status, 401);
+  }
+  auto locked = call("POST", "/api/auth/login", login_body("ann@shop.test", "wrong-3"));
+  EXPECT_EQ(locked.status, 429) << locked.body;
+  EXPECT_EQ(locked.header("Retry-After"), "1");
+  // Locked is locked: the right password too is refused (before any hash).
+  auto right = call("POST", "/api/auth/login", login_body("ANN@shop.test", "password-1"));
+  EXPECT_EQ(right.status, 429) << "the lock is per normalized address";
+  EXPECT_FALSE(login("admin@shop.test", "admin-password").empty()) << "another account is not locked";
+  // After the lock the real password works (bounded polling: the lock is 1 s).
+  std::string token;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (token.empty() && std::chrono::steady_clock::now() < deadline) {
+    auto r = call("POST", "/api/auth/login", login_body("ann@shop.test", "password-1"));
+    if (r.status == 200) {
+      token = str(r.body, "token");
+    } else {
+      ASSERT_EQ(r.status, 429) << r.body;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  EXPECT_FALSE(token.empty()) << "the right password works once the lock ends";
+  EXPECT_EQ(call("GET", "/api/auth/me", {}, token).status, 200);
+}
+
+TEST_F(GatewayTest, LoginsHaveTheirOwnStricterLimitPerIp) {
+  restart({{"auth.login_rate_limit.burst", "3"}, {"auth.login_rate_limit.per_minute", "1"}});
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(call("POST", "/api/auth/login", login_body("nobody" + std::to_string(i) + "@shop.test", "whatever1")).status,
+              401);
+  }
+  auto limited = call("POST", "/api/auth/login", login_body("nobody9@shop.test", "whatever1"));
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_FALSE(limited.header("Retry-After").empty());
+  auto reg = call("POST", "/api/auth/register", R"({"email":"zed@shop.test","password":"password-1","name":"Z"})");
+  EXPECT_EQ(reg.status, 429) << "registration hashes too: same bucket";
+  EXPECT_EQ(call("GET", "/api/products").status, 200) << "other routes have the general limit";
+}
+
+TEST_F(GatewayTest, PasswordChangeRoleChangeAndLogoutEndOlderTokens) {
+  const std::string t1 = customer("ann@shop.test");
+  const std::string bob = customer("bob@shop.test");
+  auto me = call("GET", "/api/auth/me", {}, t1);
+  ASSERT_EQ(me.status, 200);
+  const std::string id = str(me.body, "id");
+
+  // Password change: the current password is checked; the old token ends; the
+  // answer carries a new one.
+  EXPECT_EQ(call("POST", "/api/auth/password", R"({"current_password":"nope-nope","new_password":"password-2"})", t1)
+                .status,
+            403);
+  auto changed =
+      call("POST", "/api/auth/password", R"({"current_password":"password-1","new_password":"password-2"})", t1);
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  const std::string t2 = str(changed.body, "token");
+  EXPECT_EQ(call("GET", "/api/auth/me", {}, t1).status, 401) << "the token from before the change";
+  EXPECT_EQ(call("GET", "/api/auth/me", {}, t2).status, 200);
+  EXPECT_EQ(login("ann@shop.test", "password-1"), "");
+  const std::string t3 = login("ann@shop.test", "password-2");
+  ASSERT_FALSE(t3.empty());
+
+  // Role change (admins only): the account's tokens end; the role comes from
+  // the account, not from the token.
+  EXPECT_EQ(call("PUT", "/api/admin/customers/" + id + "/role", R"({"role":"admin"})", bob).status, 403);
+  EXPECT_EQ(call("PUT", "/api/admin/customers/" + id + "/role", R"({"role":"root"})", admin_).status, 400);
+  EXPECT_EQ(call("PUT", "/api/admin/customers/nobody/role", R"({"role":"admin"})", admin_).status, 404);
+  auto promoted = call("PUT", "/api/admin/customers/" + id + "/role", R"({"role":"admin"})", admin_);
+  ASSERT_EQ(promoted.status, 200) << promoted.body;
+  EXPECT_EQ(str(promoted.body, "role"), "admin");
+  EXPECT_EQ(call("GET", "/api/auth/me", {}, t2).status, 401);
+  EXPECT_EQ(call("GET", "/api/auth/me", {}, t3).status, 401);
+  const std::string t4 = login("ann@shop.test", "password-2");
+  ASSERT_FALSE(t4.empty());
+  EXPECT_EQ(call("GET", "/api/admin/stats", {}, t4).status, 200);
+
+  // Logout ends every token of the account; logging in again works.
+  const std::string t4b = login("ann@shop.test", "password-2");
+  auto out = call("POST", "/api/auth/logout", {}, t4);
+  EXPECT_EQ(out.status, 204) << out.body;
+  EXPECT_EQ(call("GET", "/api/auth/me", {}, t4).status, 401);
+  EXPECT_EQ(call("GET", "/api/auth/me", {}, t4b).status, 401) << "all of the account's tokens";
+  const std::string t5 = login("ann@shop.test", "password-2");
+  EXPECT_EQ(call("GET", "/api/auth/me", {}, t5).status, 200);
+  EXPECT_EQ(call("GET", "/api/auth/me", {}, bob).status, 200) << "other accounts keep theirs";
+}
+
+TEST_F(GatewayTest, TheRoleComesFromTheAccountNotTheToken) {
+  const std::string bob = customer("bob@shop.test");
+  const std::string id = str(call("GET", "/api/auth/me", {}, bob).body, "id");
+  // A token that says admin (signed with the key, at the account's token
+  // version) does not make a customer an admin.
+  http::jwt_signer signer(kSecret, "agora", std::chrono::seconds(3600));
+  const auto says_admin = signer.issue(http::principal{id, "bob@shop.test", "admin"}, system_clock::instance().now(), 0);
+  EXPECT_EQ(call("GET", "/api/admin/stats", {}, says_admin).status, 403);
+  auto me = call("GET", "/api/auth/me", {}, says_admin);
+  EXPECT_EQ(str(me.body, "role"), "customer");
+}
+
+TEST_F(GatewayTest, RefusedTokensDoNotSayWhichCheckFailed) {
+  http::jwt_signer signer(kSecret, "agora", std::chrono::seconds(60));
+  const auto expired = signer.issue(http::principal{"u", "u@x.y", "customer"}, system_clock::instance().now() - 3'600'000'000);
+  http::jwt_signer other(std::string(40, 'z'), "agora", std::chrono::seconds(60));
+  const auto forged = other.issue(http::principal{"u", "u@x.y", "customer"}, system_clock::instance().now());
+  for (const auto& token : {expired, forged, std::string("not.a.token")}) {
+    auto r = call("GET", "/api/auth/me", {}, token);
+    EXPECT_EQ(r.status, 401);
+    for (const char* reason : {"expired", "signature", "malformed", "issuer", "version"}) {
+      EXPECT_EQ(r.body.find(reason), std::string::npos) << reason << " in " << r.body;
+    }
+  }
+}
+
+TEST_F(GatewayTest, BadTokensAndUnknownPathsAreRateLimitedPerIp) {
+  restart({{"http.rate_limit.burst", "5"}, {"http.rate_limit.per_minute", "1"}});
+  auto flood = [this](const std::string& target, const std::string& token, int expected) {
+    for (int i = 0; i < 20; ++i) {
+      auto r = call("GET", target, {}, token);
+      if (r.status == 429) {
+        EXPECT_FALSE(r.header("Retry-After").empty()) << target;
+        return i;
+      }
+      EXPECT_EQ(r.status, expected) << target;
+    }
+    return -1;
+  };
+  EXPECT_EQ(flood("/api/auth/me", "bad.token.here", 401), 5) << "a flood of bad tokens is limited";
+  restart({});
+  EXPECT_EQ(flood("/api/no/such/thing", "", 404), 5) << "a flood of unknown paths is limited";
+}
+
+TEST_F(GatewayTest, RegistrationDoesNotSayWhetherTheAddressWasTaken) {
+  auto first = call("POST", "/api/auth/register", R"({"email":"ann@shop.test","password":"password-1","name":"Ann"})");
+  auto again = call("POST", "/api/auth/register", R"({"email":"ANN@shop.test","password":"password-9","name":"Other"})");
+  EXPECT_EQ(first.status, 202) << first.body;
+  EXPECT_EQ(again.status, 202) << again.body;
+  EXPECT_EQ(first.body, again.body);
+  EXPECT_EQ(first.header("X-Event-Position"), again.header("X-Event-Position"));
+  EXPECT_EQ(first.header("ETag"), again.header("ETag"));
+  EXPECT_FALSE(login("ann@shop.test", "password-1").empty()) << "the first registration made the account";
+  EXPECT_EQ(login("ann@shop.test", "password-9"), "") << "the second changed nothing";
+}
+
+TEST_F(GatewayTest, OutdatedHashesAreUpgradedOnLoginWithoutEndingTokens) {
+  const std::string before = customer("ann@shop.test");  // hashed at t=1
+  const std::string id = str(call("GET", "/api/auth/me", {}, before).body, "id");
+  ASSERT_FALSE(id.empty());
+  restart({{"auth.password_ops_limit", "2"}});
+  ASSERT_FALSE(login("ann@shop.test", "password-1").empty());
+  bool upgraded = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!upgraded && std::chrono::steady_clock::now() < deadline) {
+    auto events = node_->store().read_stream("customer-" + id, 1, 100);
+    ASSERT_TRUE(events);
+    for (const auto& e : *events) {
+      upgraded = upgraded || (e.type == "PasswordChanged" && e.data.find("\"rehash\":true") != std::string::npos &&
+                              e.data.find("t=2") != std::string::npos);
+    }
+    if (!upgraded) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(upgraded) << "the login rehashed at the configured cost";
+  ASSERT_TRUE(node_->projections().wait_for_position(node_->store().last_position(), std::chrono::seconds(10)));
+  EXPECT_EQ(call("GET", "/api/auth/me", {}, before).status, 200) << "a rehash is not a password change";
+  EXPECT_FALSE(login("ann@shop.test", "password-1").empty());
+}
+
+TEST_F(GatewayTest, PasswordCostBelowTheFloorIsRefusedAtStart) {
+  config weak;
+  weak.set("store.path", dir_.sub("weak"));
+  weak.set("http.port", "0");
+  weak.set("kafka.brokers", "off");
+  weak.set("auth.jwt_secret", kSecret);
+  weak.set("auth.password_ops_limit", "1");
+  weak.set("auth.password_mem_limit", "8KiB");
+  auto n = node::start(weak);
+  ASSERT_FALSE(n) << "a cost below libsodium's INTERACTIVE minimum starts only with auth.allow_weak_password_cost";
+  EXPECT_NE(n.error().find("auth.password_ops_limit"), std::string::npos) << n.error();
+}
+
+TEST_F(GatewayTest, TheDummyHashIsMadeAtStart) {
+  // No login of an unknown address has happened: the hash it would verify
+  // against is made anyway, on the hashing pool, as the gateway starts.
+  bool ready = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!ready && std::chrono::steady_clock::now() < deadline) {
+    ready = call("GET", "/metrics").body.find("\nagora_auth_dummy_hash_ready 1") != std::string::npos;
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(ready);
+  EXPECT_EQ(call("POST", "/api/auth/login", login_body("nobody@shop.test", "whatever1")).status, 401);
+}
+
+TEST_F(GatewayTest, AgoractlHashesAtTheConfiguredCost) {
+  client_.reset();
+  node_.reset();  // agoractl user add needs the store to itself
+  const std::string conf = dir_.sub("agora.conf");
+  {
+    std::ofstream f(conf);
+    f << "[auth]\npassword_ops_limit = 3\npassword_mem_limit = 8KiB\nallow_weak_password_cost = true\n";
+  }
+  const std::string cmd = "echo 'a-long-password' | " AGORACTL_PATH " user add --email ops@shop.test --store '" +
+                          dir_.sub("store") + "' --config '" + conf + "' > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  restart({});
+  auto events = node_->store().read_log(1, 100000);
+  ASSERT_TRUE(events);
+  bool found = false;
+  for (const auto& e : *events) {
+    if (e.type != "CustomerRegistered" || e.data.find("ops@shop.test") == std::string::npos) continue;
+    found = true;
+    EXPECT_NE(e.data.find("m=8,t=3"), std::string::npos) << "hashed at the configured cost";
+  }
+  EXPECT_TRUE(found);
+  EXPECT_FALSE(login("ops@shop.test", "a-long-password").empty());
 }
 
 }  // namespace

@@ -41,6 +41,23 @@ TEST(RequestBodies, RegisterAndLogin) {
   EXPECT_EQ(first_field(decode_login(R"({"email":"a@b.c"})")), "password");
 }
 
+TEST(RequestBodies, PasswordChangeAndRole) {
+  auto pw = decode_password_change(R"({"current_password":"old","new_password":"a-new-password"})");
+  ASSERT_TRUE(pw);
+  EXPECT_EQ(pw->current_password, "old");
+  EXPECT_EQ(pw->new_password, "a-new-password");
+  EXPECT_EQ(first_field(decode_password_change(R"({"new_password":"a-new-password"})")), "current_password");
+  EXPECT_EQ(first_field(decode_password_change(R"({"current_password":"old","new_password":"short"})")),
+            "new_password");
+  EXPECT_EQ(first_field(decode_password_change(R"({"current_password":"old"})")), "new_password");
+  auto role = decode_role(R"({"role":"admin"})");
+  ASSERT_TRUE(role);
+  EXPECT_EQ(role->role, "admin");
+  EXPECT_EQ(first_field(decode_role(R"({"role":"root"})")), "role");
+  EXPECT_EQ(first_field(decode_role(R"({"role":1})")), "role");
+  EXPECT_EQ(first_field(decode_role("{}")), "role");
+}
+
 TEST(RequestBodies, Product) {
   auto ok = decode_product(
       R"({"sku":"MUG-1","name":"Mug","description":"A mug","price":1299,"currency":"EUR","category":"kitchen",)"

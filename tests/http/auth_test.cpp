@@ -1,13 +1,16 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "common/config.hpp"
 #include "http/auth.hpp"
 #include "http/blocking_pool.hpp"
 
@@ -181,6 +184,113 @@ TEST(BlockingPool, RunsJobsAndBoundsTheQueue) {
     hold.unlock();
   }  // the destructor runs what was queued
   EXPECT_EQ(done.load(), 2);
+}
+
+}  // namespace
+}  // namespace agora::http
+
+namespace agora::http {
+namespace {
+
+// A gate a job waits on until the test opens it.
+struct gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  void wait() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return open; });
+  }
+  void release() {
+    {
+      std::lock_guard lock(mu);
+      open = true;
+    }
+    cv.notify_all();
+  }
+};
+
+TEST(BlockingPool, SourcesTakeTurnsSoAFloodDelaysOthersByOneJobAtMost) {
+  std::mutex order_mu;
+  std::vector<std::string> order;
+  auto record = [&](std::string what) {
+    std::lock_guard lock(order_mu);
+    order.push_back(std::move(what));
+  };
+  gate running;
+  {
+    blocking_pool pool(1, 64, 16);
+    // The only thread is busy with a job of the flooding source...
+    ASSERT_TRUE(pool.post("flood", [&] {
+      running.wait();
+      record("flood-0");
+    }));
+    while (pool.queued() != 0) std::this_thread::yield();  // taken by the thread
+    // ...which then fills its share of the queue...
+    for (int i = 1; i <= 16; ++i) ASSERT_TRUE(pool.post("flood", [&, i] { record("flood-" + std::to_string(i)); })) << i;
+    EXPECT_FALSE(pool.post("flood", [] {})) << "a source's share is bounded";
+    EXPECT_EQ(pool.queued("flood"), 16u);
+    // ...and another source still gets in, and runs after one more flood job,
+    // not after all sixteen.
+    ASSERT_TRUE(pool.post("victim", [&] { record("victim"); }));
+    running.release();
+  }  // the destructor runs everything queued
+  ASSERT_EQ(order.size(), 18u);
+  EXPECT_EQ(order[0], "flood-0");
+  EXPECT_EQ(order[1], "flood-1");
+  EXPECT_EQ(order[2], "victim");
+  EXPECT_EQ(order[3], "flood-2");
+}
+
+TEST(BlockingPool, TotalBoundHoldsAcrossSources) {
+  gate running;
+  blocking_pool pool(1, 3, 2);
+  ASSERT_TRUE(pool.post("a", [&] { running.wait(); }));
+  while (pool.queued() != 0) std::this_thread::yield();
+  EXPECT_TRUE(pool.post("a", [] {}));
+  EXPECT_TRUE(pool.post("a", [] {}));
+  EXPECT_FALSE(pool.post("a", [] {}));  // a's share
+  EXPECT_TRUE(pool.post("b", [] {}));
+  EXPECT_FALSE(pool.post("c", [] {}));  // the whole queue
+  running.release();
+}
+
+TEST(Jwt, CarriesTheTokenVersion) {
+  auto s = signer();
+  auto c = s.verify_claims(s.issue(kAlice, kNow, 7), kNow);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->token_version, 7u);
+  EXPECT_EQ(c->who, kAlice);
+  auto zero = s.verify_claims(s.issue(kAlice, kNow), kNow);
+  ASSERT_TRUE(zero);
+  EXPECT_EQ(zero->token_version, 0u);
+}
+
+TEST(Password, CostBelowInteractiveIsRefusedOutsideTests) {
+  EXPECT_EQ(check_password_cost(password_cost::interactive(), false), "");
+  const auto weak = check_password_cost(password_cost::minimum(), false);
+  EXPECT_NE(weak.find("auth.password_ops_limit"), std::string::npos) << weak;
+  EXPECT_EQ(check_password_cost(password_cost::minimum(), true), "");
+  password_cost low_mem = password_cost::interactive();
+  low_mem.mem_limit = 1u << 20;
+  EXPECT_NE(check_password_cost(low_mem, false).find("auth.password_mem_limit"), std::string::npos);
+  password_cost below_min = password_cost::minimum();
+  below_min.mem_limit = 1024;
+  EXPECT_NE(check_password_cost(below_min, true).find("auth.password_mem_limit"), std::string::npos)
+      << "never below libsodium's own minimum";
+
+  config cfg;
+  cfg.set("auth.password_ops_limit", "1");
+  cfg.set("auth.password_mem_limit", "8KiB");
+  std::string error;
+  (void)password_cost::from_config(cfg, &error);
+  EXPECT_NE(error.find("auth.password_ops_limit"), std::string::npos) << error;
+  cfg.set("auth.allow_weak_password_cost", "true");
+  error.clear();
+  const auto c = password_cost::from_config(cfg, &error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(c.ops_limit, 1u);
+  EXPECT_EQ(c.mem_limit, 8192u);
 }
 
 }  // namespace

@@ -92,3 +92,77 @@ TEST(RateLimiter, TooManyRequestsProblem) {
 
 }  // namespace
 }  // namespace agora::http
+
+namespace agora::http {
+namespace {
+
+failure_backoff_options lockout(std::uint32_t free, std::int64_t base_s, std::int64_t max_s) {
+  failure_backoff_options o;
+  o.free_failures = free;
+  o.base_lock_us = base_s * 1'000'000;
+  o.max_lock_us = max_s * 1'000'000;
+  return o;
+}
+
+// One attempt that fails (or succeeds) at the clock's time.
+bool attempt(failure_backoff& b, const manual_clock& clk, bool success) {
+  if (!b.begin("ann@shop.test", clk.now()).allowed) return false;
+  b.finish("ann@shop.test", success, clk.now());
+  return true;
+}
+
+TEST(FailureBackoff, LocksAfterFreeFailuresDoublingUpToTheCap) {
+  failure_backoff b(lockout(3, 10, 35));
+  manual_clock clk(1000 * 1'000'000LL);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(attempt(b, clk, false)) << i;
+  auto refused = b.begin("ann@shop.test", clk.now());
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retry_after_seconds, 10);
+  EXPECT_TRUE(b.begin("bob@shop.test", clk.now()).allowed) << "another account is not locked";
+  b.finish("bob@shop.test", true, clk.now());
+
+  clk.advance(9'500'000);
+  EXPECT_EQ(b.begin("ann@shop.test", clk.now()).retry_after_seconds, 1);
+  clk.advance(500'000);
+  ASSERT_TRUE(attempt(b, clk, false)) << "the lock ended: one more try";
+  EXPECT_EQ(b.begin("ann@shop.test", clk.now()).retry_after_seconds, 20) << "doubled";
+  clk.advance(20'000'000);
+  ASSERT_TRUE(attempt(b, clk, false));
+  EXPECT_EQ(b.begin("ann@shop.test", clk.now()).retry_after_seconds, 35) << "capped";
+  clk.advance(35'000'000);
+  ASSERT_TRUE(attempt(b, clk, true)) << "the right password after the lock";
+  // A success forgets the failures: three free ones again.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(attempt(b, clk, false)) << i;
+  EXPECT_FALSE(b.begin("ann@shop.test", clk.now()).allowed);
+}
+
+TEST(FailureBackoff, AttemptsInFlightCountSoParallelGuessesCannotOvershoot) {
+  failure_backoff b(lockout(3, 10, 60));
+  manual_clock clk(1'000'000);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(b.begin("k", clk.now()).allowed) << i;
+  auto busy = b.begin("k", clk.now());
+  EXPECT_FALSE(busy.allowed) << "three in flight use up the free failures";
+  EXPECT_EQ(busy.retry_after_seconds, 1);
+  b.abandon("k");  // one never ran (e.g. the hashing queue was full)
+  EXPECT_TRUE(b.begin("k", clk.now()).allowed);
+  for (int i = 0; i < 3; ++i) b.finish("k", false, clk.now());
+  EXPECT_FALSE(b.begin("k", clk.now()).allowed) << "locked";
+  clk.advance(10'000'000);
+  EXPECT_TRUE(b.begin("k", clk.now()).allowed);
+  EXPECT_FALSE(b.begin("k", clk.now()).allowed) << "after a lock, one attempt at a time";
+}
+
+TEST(FailureBackoff, MemoryIsBounded) {
+  auto o = lockout(3, 10, 60);
+  o.max_keys = 8;
+  failure_backoff b(o);
+  for (int i = 0; i < 100; ++i) {
+    const std::string k = "k" + std::to_string(i);
+    ASSERT_TRUE(b.begin(k, 1).allowed);
+    b.finish(k, false, 1);
+  }
+  EXPECT_LE(b.tracked_keys(), 8u);
+}
+
+}  // namespace
+}  // namespace agora::http

@@ -7,8 +7,11 @@
 //   agoractl log read       [--store DIR] [--from POS] [--limit N] [--raw]
 //   agoractl stream read ID [--store DIR] [--from VERSION] [--limit N] [--raw]
 //   agoractl checkpoint get NAME [--store DIR]
-//   agoractl user add --email E [--name N] [--admin] [--store DIR]
-//                                   (password from standard input; node stopped)
+//   agoractl user add --email E [--name N] [--admin] [--store DIR] [--config FILE]
+//                                   (password from standard input; node stopped;
+//                                    hashed at agorad's configured cost: the
+//                                    auth.password_* keys of FILE, $AGORA_CONFIG
+//                                    or ./agora.conf, and AGORA_AUTH_* variables)
 //
 // Output is JSON (one event per line for reads). Reads leave out the secret
 // fields of events (password hashes; domain/redaction.hpp) unless --raw asks
@@ -19,6 +22,8 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -27,11 +32,14 @@
 
 #include "actors/command_service.hpp"
 #include "actors/domain/redaction.hpp"
+#include "common/config.hpp"
 #include "common/json_writer.hpp"
 #include "common/uuid.hpp"
 #include "http/auth.hpp"
 #include "eventstore/event_json.hpp"
 #include "eventstore/event_store.hpp"
+
+extern char** environ;
 
 namespace es = agora::eventstore;
 
@@ -40,6 +48,30 @@ namespace {
 int fail(const std::string& msg, int code = 1) {
   std::fprintf(stderr, "agoractl: %s\n", msg.c_str());
   return code;
+}
+
+// The argon2id cost agorad would use: the same keys (auth.password_ops_limit,
+// auth.password_mem_limit, auth.allow_weak_password_cost), from the same
+// places (the config file as agorad finds it, then AGORA_* variables, which
+// win), with the same floor.
+agora::expected<agora::http::password_cost, std::string> configured_cost(std::string config_file) {
+  agora::config cfg;
+  cfg.load_environment(environ);
+  if (config_file.empty()) {
+    if (const char* env = std::getenv("AGORA_CONFIG"); env && *env) {
+      config_file = env;
+    } else if (std::filesystem::exists("agora.conf")) {
+      config_file = "agora.conf";
+    }
+  }
+  if (!config_file.empty()) {
+    if (auto err = cfg.load_file(config_file)) return agora::unexpected{*err};
+  }
+  std::string error;
+  const auto cost = agora::http::password_cost::from_config(cfg, &error);
+  for (const auto& e : cfg.errors()) error += (error.empty() ? "" : "; ") + e;
+  if (!error.empty()) return agora::unexpected{"config: " + error};
+  return cost;
 }
 
 agora::expected<std::unique_ptr<es::event_store>, std::string> open_store(const std::string& path) {
@@ -103,6 +135,9 @@ int main(int argc, char** argv) {
   user_add->add_option("--email", user_email, "e-mail address")->required();
   user_add->add_option("--name", user_name, "display name")->capture_default_str();
   user_add->add_flag("--admin", user_admin, "give the account the admin role");
+  std::string config_file;
+  user_add->add_option("--config", config_file,
+                       "agorad's config file, for the password cost (default: $AGORA_CONFIG, or ./agora.conf)");
 
   try {
     app.parse(argc, argv);
@@ -116,7 +151,9 @@ int main(int argc, char** argv) {
     if (password.size() < 8 || password.size() > 128) return fail("the password must be 8..128 bytes", 2);
     auto email = agora::domain::customer::normalize_email(user_email);
     if (!email) return fail("--email: " + email.error().message, 2);
-    auto hash = agora::http::hash_password(password);
+    auto cost = configured_cost(config_file);
+    if (!cost) return fail(cost.error(), 2);
+    auto hash = agora::http::hash_password(password, *cost);
     if (!hash) return fail("cannot hash the password");
     es::store_options o;
     o.path = store_path;

@@ -144,6 +144,11 @@ TEST(CustomerDecide, Commands) {
       accepts<A>("promote", reg, change_role{role::admin, T}, {role_changed{role::customer, role::admin, T}}),
       accepts<A>("same role", reg, change_role{role::customer, T}, {}),
       rejects<A>("role of unknown", {}, change_role{role::admin, T}, domain_errc::not_found),
+      accepts<A>("rehash of the current hash", reg, change_password{"h1b", T, true, "h1"},
+                 {password_changed{"h1b", T, true}}),
+      accepts<A>("stale rehash after a password change", reg, change_password{"h1b", T, true, "h0"}, {}),
+      accepts<A>("logout", reg, revoke_tokens{T}, {tokens_revoked{T}}),
+      rejects<A>("logout of unknown", {}, revoke_tokens{T}, domain_errc::not_found),
   });
   auto s = fold<A>(with(reg, {role_changed{role::customer, role::admin, T}, password_changed{"h9", T}}));
   EXPECT_EQ(s.account_role, role::admin);

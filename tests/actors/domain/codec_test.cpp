@@ -65,6 +65,7 @@ TEST(Codec, ProductClaimCustomerEventsRoundTrip) {
   round_trip_all<customer_agg>({
       customer_registered{"u1", "a@b.c", "$argon2id$v=19$...", "Ann", role::admin, T},
       customer_name_changed{"Anne", T}, password_changed{"h2", T}, role_changed{role::admin, role::customer, T},
+      password_changed{"h3", T, true}, tokens_revoked{T},
   });
 }
 
@@ -176,6 +177,11 @@ TEST(Codec, DecodeRejectsBadNestedFieldsInEveryAggregate) {
   auto u = customer::decode("RoleChanged", 1, R"({"from":"customer","to":"root","at":1})");
   ASSERT_FALSE(u.has_value());
   EXPECT_NE(u.error().message.find("unknown role 'root'"), std::string::npos);
+  // A PasswordChanged from before rehashes existed is a password change.
+  auto pc = customer::decode("PasswordChanged", 1, R"({"password_hash":"h","at":1})");
+  ASSERT_TRUE(pc.has_value());
+  EXPECT_FALSE(std::get<customer::password_changed>(*pc).rehash);
+  EXPECT_EQ(customer::encode(customer::password_changed{"h", 1}).data.find("rehash"), std::string::npos);
   auto v = customer::decode("RoleChanged", 2, R"({"from":"customer","to":"admin","at":1})");
   ASSERT_FALSE(v.has_value());
   EXPECT_NE(v.error().message.find("unsupported schema version 2"), std::string::npos);
