@@ -272,8 +272,10 @@ void node::declare_config(config& cfg) {
   (void)eventstore::store_options::from_config(cfg);
   (void)bus::relay_options::from_config(cfg);
   if (auto auth = auth_settings::from_config(cfg); !auth.error.empty()) cfg.report_error(auth.error);
-  (void)api::gateway_options::from_config(cfg);
-  (void)http::server_options::from_config(cfg);
+  // Refused here too, so that --check-config (and a start) fails at once
+  // rather than after the projections' replay.
+  if (auto gw = api::gateway_options::from_config(cfg); !gw.error.empty()) cfg.report_error(gw.error);
+  if (auto valid = http::server_options::from_config(cfg).validate(); !valid) cfg.report_error(valid.error());
   (void)cfg.get_int("http.cache.max_entries", 10000, "cached responses at most");
   (void)cfg.get_bytes("http.cache.max_bytes", 64u << 20, "bytes of cached responses at most");
   http::rate_limit_options rl_defaults;

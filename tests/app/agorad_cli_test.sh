@@ -25,6 +25,12 @@ check "unknown key is named" grep -q "unknown key 'store.pth'" <<<"$out"
 out=$(AGORA_STORE_SYNC=perhaps "$agorad" --check-config 2>&1); rc=$?
 check "bad env value exits 2" test "$rc" -eq 2
 check "bad env value is named" grep -q "store.sync" <<<"$out"
+out=$("$agorad" --check-config --http.trusted_proxies=10.0.0.0/99 2>&1); rc=$?
+check "bad trusted proxy exits 2" test "$rc" -eq 2
+check "bad trusted proxy is named" grep -q "http.trusted_proxies" <<<"$out"
+out=$("$agorad" --check-config --auth.password_ops_limit=1 2>&1); rc=$?
+check "weak password cost exits 2" test "$rc" -eq 2
+check "weak password cost is named" grep -q "auth.password_ops_limit" <<<"$out"
 out=$("$agorad" --bogus 2>&1); rc=$?
 check "unknown argument exits 2" test "$rc" -eq 2
 out=$("$agorad" --print-config --store.path=/srv/x 2>&1); rc=$?
