@@ -129,4 +129,9 @@ class config {
   std::vector<std::string> errors_;
 };
 
+/// The configuration file to load: `given` when not empty, else $AGORA_CONFIG
+/// when set, else ./agora.conf when it exists, else "" (no file). agorad and
+/// agoractl find it the same way.
+std::string find_config_file(std::string given);
+
 }  // namespace agora

@@ -22,6 +22,8 @@ method parse_method(std::string_view token) noexcept;
 
 /// ASCII case-insensitive equality (header names, tokens).
 bool iequals(std::string_view a, std::string_view b) noexcept;
+/// `s` without leading and trailing optional white space (RFC 9110 OWS: spaces and tabs).
+std::string_view trim_ows(std::string_view s) noexcept;
 
 /// Header fields in arrival order with case-insensitive lookup. Small (tens of
 /// fields), so a vector and a linear scan beat any map.

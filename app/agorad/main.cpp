@@ -13,7 +13,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -90,13 +89,7 @@ int main(int argc, char** argv) {
       return fail("unknown argument '" + a + "' (see --help)");
     }
   }
-  if (config_file.empty()) {
-    if (const char* env = std::getenv("AGORA_CONFIG"); env && *env) {
-      config_file = env;
-    } else if (std::filesystem::exists("agora.conf")) {
-      config_file = "agora.conf";
-    }
-  }
+  config_file = agora::find_config_file(std::move(config_file));
   if (!config_file.empty()) {
     if (auto err = cfg.load_file(config_file)) return fail(*err);
   }

@@ -1,6 +1,8 @@
 #include "common/config.hpp"
 
 #include <cerrno>
+#include <cstdlib>
+#include <filesystem>
 #include <charconv>
 #include <fstream>
 #include <limits>
@@ -607,6 +609,13 @@ std::string config::print() const {
     out += '\n';
   }
   return out;
+}
+
+std::string find_config_file(std::string given) {
+  if (!given.empty()) return given;
+  if (const char* env = std::getenv("AGORA_CONFIG"); env && *env) return env;
+  if (std::filesystem::exists("agora.conf")) return "agora.conf";
+  return {};
 }
 
 }  // namespace agora

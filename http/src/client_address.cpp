@@ -5,22 +5,18 @@
 #include <charconv>
 #include <cstring>
 
+#include "http/request.hpp"
+
 namespace agora::http {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Calls f(item) for each comma-separated item, trimmed; empty items skipped.
 template <class F>
 void for_each_item(std::string_view list, F&& f) {
   while (true) {
     const std::size_t c = list.find(',');
-    const std::string_view item = trim(list.substr(0, c));
+    const std::string_view item = trim_ows(list.substr(0, c));
     if (!item.empty()) f(item);
     if (c == std::string_view::npos) return;
     list.remove_prefix(c + 1);
@@ -103,7 +99,7 @@ expected<address_set, std::string> address_set::parse(std::string_view list) {
   for_each_item(list, [&](std::string_view item) {
     if (!bad.empty()) return;
     const std::size_t slash = item.find('/');
-    const std::string_view addr = trim(item.substr(0, slash));
+    const std::string_view addr = trim_ows(item.substr(0, slash));
     auto a = ip_address::parse(addr);
     // The prefix counts bits of the address as written: "::ffff:10.0.0.0/104"
     // is an IPv6 network (that happens to hold IPv4-mapped addresses).
@@ -114,7 +110,7 @@ expected<address_set, std::string> address_set::parse(std::string_view list) {
     }
     int prefix = 128;
     if (slash != std::string_view::npos) {
-      const std::string_view p = trim(item.substr(slash + 1));
+      const std::string_view p = trim_ows(item.substr(slash + 1));
       int bits = -1;
       const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), bits);
       if (p.empty() || ec != std::errc() || end != p.data() + p.size() || bits < 0 || bits > (written_v4 ? 32 : 128)) {

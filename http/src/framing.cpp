@@ -6,12 +6,6 @@ namespace agora::http {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Shown in a Problem detail: printable ASCII only, and short.
 std::string printable(std::string_view s) {
   std::string out;
@@ -36,7 +30,7 @@ std::optional<framing_problem> check_request_head(const request_head_facts& head
   for (auto value : head.transfer_encoding) {
     while (true) {
       const std::size_t c = value.find(',');
-      const std::string_view item = trim(value.substr(0, c));
+      const std::string_view item = trim_ows(value.substr(0, c));
       if (!item.empty()) codings.push_back(item);
       if (c == std::string_view::npos) break;
       value.remove_prefix(c + 1);

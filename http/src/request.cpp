@@ -37,12 +37,13 @@ int hex_value(char c) noexcept {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-std::string_view trim(std::string_view s) noexcept {
+}  // namespace
+
+std::string_view trim_ows(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
-}  // namespace
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
@@ -96,9 +97,9 @@ std::optional<std::string_view> request::path_param(std::string_view name) const
 std::optional<std::string_view> request::bearer_token() const {
   auto h = headers.get("Authorization");
   if (!h) return std::nullopt;
-  std::string_view v = trim(*h);
+  std::string_view v = trim_ows(*h);
   if (v.size() < 7 || !iequals(v.substr(0, 7), "Bearer ")) return std::nullopt;
-  v = trim(v.substr(7));
+  v = trim_ows(v.substr(7));
   if (v.empty()) return std::nullopt;
   return v;
 }
@@ -107,7 +108,7 @@ bool request::has_json_body() const {
   auto ct = headers.get("Content-Type");
   if (!ct) return false;
   std::string_view v = *ct;
-  v = trim(v.substr(0, v.find(';')));
+  v = trim_ows(v.substr(0, v.find(';')));
   if (iequals(v, "application/json")) return true;
   // application/<something>+json (e.g. application/merge-patch+json)
   if (v.size() > 17 && iequals(v.substr(0, 12), "application/") && iequals(v.substr(v.size() - 5), "+json")) {

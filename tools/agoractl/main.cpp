@@ -23,7 +23,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -57,13 +56,7 @@ int fail(const std::string& msg, int code = 1) {
 agora::expected<agora::http::password_cost, std::string> configured_cost(std::string config_file) {
   agora::config cfg;
   cfg.load_environment(environ);
-  if (config_file.empty()) {
-    if (const char* env = std::getenv("AGORA_CONFIG"); env && *env) {
-      config_file = env;
-    } else if (std::filesystem::exists("agora.conf")) {
-      config_file = "agora.conf";
-    }
-  }
+  config_file = agora::find_config_file(std::move(config_file));
   if (!config_file.empty()) {
     if (auto err = cfg.load_file(config_file)) return agora::unexpected{*err};
   }
