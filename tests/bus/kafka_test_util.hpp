@@ -11,9 +11,22 @@
 #include <string>
 #include <vector>
 
+#include "bus/embedded_broker.hpp"
+#include "bus/relay_options.hpp"
 #include "eventstore/event_store.hpp"
 
 namespace agora::bus::testing {
+
+/// Relay options for a test against `broker`: short linger and checkpoint
+/// interval, so that tests see deliveries and checkpoints quickly.
+inline relay_options test_relay_options(const embedded_broker& broker) {
+  relay_options o;
+  o.mode = broker_mode::embedded;
+  o.bootstrap_servers = broker.bootstrap_servers();
+  o.linger_ms = 2;
+  o.checkpoint_interval_ms = 50;
+  return o;
+}
 
 /// One consumed message.
 struct consumed {

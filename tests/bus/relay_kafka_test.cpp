@@ -47,14 +47,7 @@ struct fixture {
     broker = std::move(*b);
   }
 
-  relay_options options() const {
-    relay_options o;
-    o.mode = broker_mode::embedded;
-    o.bootstrap_servers = broker->bootstrap_servers();
-    o.linger_ms = 2;
-    o.checkpoint_interval_ms = 50;
-    return o;
-  }
+  relay_options options() const { return testing::test_relay_options(*broker); }
 
   std::vector<recorded_event> log() const {
     auto r = store->read_log(1, 1000000);

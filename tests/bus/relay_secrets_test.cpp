@@ -78,14 +78,7 @@ struct fixture {
     ASSERT_TRUE(store->append("order-o1", eventstore::expected_version::any(), std::move(batch)));
   }
 
-  relay_options options() const {
-    relay_options o;
-    o.mode = broker_mode::embedded;
-    o.bootstrap_servers = broker->bootstrap_servers();
-    o.linger_ms = 2;
-    o.checkpoint_interval_ms = 50;
-    return o;
-  }
+  relay_options options() const { return testing::test_relay_options(*broker); }
 
   // Every topic the broker knows, whoever created it.
   std::vector<std::string> all_topics() const {
