@@ -144,7 +144,7 @@ result decide_cmd(const state& s, const record_payment& c) {
                                c.payment_id) != s.declined_payment_ids.end()) {
     return none();
   }
-  if (s.current != status::confirmed) {
+  if (!can_pay(s.current)) {
     return illegal(s.current, c.approved ? status::paid : status::confirmed, "record a payment");
   }
   if (c.approved) {
@@ -163,30 +163,16 @@ result decide_cmd(const state& s, const record_payment& c) {
 result decide_cmd(const state& s, const change_status& c) {
   AGORA_DOMAIN_TRY(require_exists(s));
   if (c.to == s.current) return none();
-  const bool allowed = (s.current == status::paid && c.to == status::processing) ||
-                       (s.current == status::processing && c.to == status::shipped) ||
-                       (s.current == status::shipped && c.to == status::delivered);
-  if (!allowed) return illegal(s.current, c.to, "change status");
+  if (!next_status_allowed(s.current, c.to)) return illegal(s.current, c.to, "change status");
   return std::vector<event>{order_status_changed{s.current, c.to, c.now}};
 }
 
 result decide_cmd(const state& s, const cancel& c) {
   AGORA_DOMAIN_TRY(require_exists(s));
   AGORA_DOMAIN_TRY(validate_length(c.reason, 0, 500, "reason"));
-  switch (s.current) {
-    case status::cancelled:
-      return none();
-    case status::pending:
-    case status::confirmed:
-    case status::paid:
-    case status::processing:
-      return std::vector<event>{order_cancelled{c.reason, s.current, c.now}};
-    case status::rejected:
-    case status::shipped:
-    case status::delivered:
-      break;
-  }
-  return illegal(s.current, status::cancelled, "cancel");
+  if (s.current == status::cancelled) return none();
+  if (!can_cancel(s.current)) return illegal(s.current, status::cancelled, "cancel");
+  return std::vector<event>{order_cancelled{c.reason, s.current, c.now}};
 }
 
 result decide_cmd(const state& s, const record_refund& c) {
@@ -451,6 +437,42 @@ const char* to_string(line_status s) noexcept {
     case line_status::failed: return "failed";
   }
   return "unknown";
+}
+
+bool can_pay(status s) noexcept { return s == status::confirmed; }
+
+bool can_cancel(status s) noexcept {
+  switch (s) {
+    case status::pending:
+    case status::confirmed:
+    case status::paid:
+    case status::processing:
+      return true;
+    case status::rejected:
+    case status::shipped:
+    case status::delivered:
+    case status::cancelled:
+      return false;
+  }
+  return false;
+}
+
+bool next_status_allowed(status from, status to) noexcept {
+  return (from == status::paid && to == status::processing) ||
+         (from == status::processing && to == status::shipped) ||
+         (from == status::shipped && to == status::delivered);
+}
+
+std::optional<domain_error> payment_refusal(const state& s, timestamp_us now) {
+  if (!s.exists) return make_error(domain_errc::not_found, "order not found");
+  // Not charged once the deadline has come, even if the actor's timer has not
+  // run yet: the order is about to be cancelled and its stock released.
+  if (s.payment_overdue_at(now)) {
+    return make_error(domain_errc::expired,
+                      "the payment deadline of this order has passed; it is being cancelled and its stock released");
+  }
+  if (!can_pay(s.current)) return illegal(s.current, status::paid, "record a payment").error();
+  return std::nullopt;
 }
 
 const order_line* state::find_line(std::string_view sku) const noexcept {

@@ -261,6 +261,23 @@ struct state {
   std::optional<timestamp_us> pending_payment_deadline() const noexcept;
 };
 
+// ---- policy: the table above as questions, for decide and the actor ---------
+
+/// True when an order in status `s` can be paid: only a confirmed one.
+bool can_pay(status s) noexcept;
+/// True when cancel takes an order in status `s` to cancelled: pending,
+/// confirmed, paid or processing (a cancelled one records nothing).
+bool can_cancel(status s) noexcept;
+/// True when change_status may take an order from `from` to `to`: one
+/// fulfilment step, paid -> processing -> shipped -> delivered.
+bool next_status_allowed(status from, status to) noexcept;
+/// Why order `s` must not be charged at `now`: not found, its payment deadline
+/// has come (expired; it is about to be cancelled), or its status cannot be
+/// paid (illegal_transition, the error record_payment would give); nullopt when
+/// it may. The actor asks this before charging anyone, so a refused payment
+/// never reaches the payment provider.
+std::optional<domain_error> payment_refusal(const state& s, timestamp_us now);
+
 /// Decides what `cmd` records given `s`. Pure.
 decision<event> decide(const state& s, const command& cmd);
 /// Folds one event into `s`.

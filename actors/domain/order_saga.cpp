@@ -23,6 +23,20 @@ std::vector<std::string> compensations(const order::state& s) {
   return out;
 }
 
+bool collecting_outcomes(const order::state& s) noexcept {
+  return s.exists && s.current == order::status::pending;
+}
+
+std::int64_t refund_due(const order::state& s) noexcept {
+  if (!s.exists || s.current != order::status::cancelled || !s.payment_id) return 0;
+  return s.refunded_minor < s.paid.minor ? s.paid.minor - s.refunded_minor : 0;
+}
+
+bool commits_reservations(const order::event& e) noexcept {
+  const auto* c = std::get_if<order::order_status_changed>(&e);
+  return c != nullptr && c->to == order::status::shipped;
+}
+
 inventory::command reservation_command(const reservation_request& r, timestamp_us now,
                                        std::int64_t max_units_per_customer) {
   return inventory::reserve_for_order{r.order_id, r.quantity, r.from_cart_id, now, r.customer_id,

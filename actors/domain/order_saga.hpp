@@ -18,11 +18,16 @@
 //   4a. A confirmed order not paid by its payment_due_at is cancelled
 //      (order::expire_payment, reason "payment_deadline"), and step 5 gives its
 //      stock back like any cancellation's.
+//   4b. Payment: the actor charges only an order that order::payment_refusal() lets
+//      through (order::can_pay), then records the outcome (record_payment).
 //   5. Compensation: for a rejected order, every line in compensations(order) has
 //      its reservation released; for a cancelled order, restored (released if
 //      still reserved, put back on hand if already shipped): compensation_command.
 //      A line outcome recorded after a cancel shows up in compensations() too.
 //      Inventory's per-order tracking makes a repeated compensation a no-op.
+//   6. A cancelled order that was paid is refunded (refund_due) through the
+//      payment port, recorded as record_refund; shipping (commits_reservations)
+//      commits the lines' reservations.
 
 #include <cstdint>
 #include <optional>
@@ -49,6 +54,17 @@ std::vector<reservation_request> pending_reservations(const order::state& s);
 /// SKUs whose stock must be given back: lines recorded as reserved on a rejected
 /// or cancelled order (empty for any other status).
 std::vector<std::string> compensations(const order::state& s);
+
+/// True while the saga collects reservation outcomes: the order is pending.
+/// The actor keeps such an order in memory and its wake-up set.
+bool collecting_outcomes(const order::state& s) noexcept;
+
+/// Minor units of a cancelled, paid order still to refund (0: nothing to refund).
+std::int64_t refund_due(const order::state& s) noexcept;
+
+/// True when `e` ships the order: its reservations then leave the warehouse
+/// (inventory::commit_reservation for every line).
+bool commits_reservations(const order::event& e) noexcept;
 
 /// The inventory command for a request; `max_units_per_customer` (0: none) is
 /// the per-customer limit of units held or reserved per SKU.

@@ -422,7 +422,6 @@ struct extra_state<order_kind> {
 template <>
 struct hooks<order_kind> : default_hooks {
   using self_t = agg_actor<order_kind>;
-  using status = domain::order::status;
 
   static order_saga_state& saga(self_t* self) {
     auto& x = self->state.extra.saga;
@@ -431,20 +430,17 @@ struct hooks<order_kind> : default_hooks {
   }
 
   static bool needs_compensation(self_t* self) {
-    const auto& s = self->state.s;
-    const bool over = s.current == status::rejected || s.current == status::cancelled;
     const bool done = self->state.extra.saga && self->state.extra.saga->compensated;
-    return over && !done && !domain::order_saga::compensations(s).empty();
+    return !done && !domain::order_saga::compensations(self->state.s).empty();
   }
-  static bool needs_refund(self_t* self) {
-    const auto& s = self->state.s;
-    return s.current == status::cancelled && s.payment_id && s.refunded_minor < s.paid.minor;
-  }
+  static bool needs_refund(self_t* self) { return domain::order_saga::refund_due(self->state.s) > 0; }
 
   static std::optional<timestamp_us> wakeup(self_t* self) {
     const auto& s = self->state.s;
     if (!s.exists) return std::nullopt;
-    if (s.current == status::pending || needs_compensation(self) || needs_refund(self)) return timestamp_us{0};
+    if (domain::order_saga::collecting_outcomes(s) || needs_compensation(self) || needs_refund(self)) {
+      return timestamp_us{0};
+    }
     return s.pending_payment_deadline();  // a confirmed order: cancelled unpaid then
   }
 
@@ -456,14 +452,14 @@ struct hooks<order_kind> : default_hooks {
 
   static bool keeps_alive(self_t* self) {
     const auto& x = self->state.extra.saga;
-    if (self->state.s.exists && self->state.s.current == status::pending) return true;
+    if (domain::order_saga::collecting_outcomes(self->state.s)) return true;
     return x && (x->place_waiting || !x->reserving.empty() || x->compensating || x->paying || x->refunding);
   }
 
   static bool after_commit(self_t* self, pending<order_kind>& p, const std::vector<order_kind::event>& events,
                            command_ack& ack) {
     auto& st = self->state;
-    if (std::holds_alternative<domain::order::place>(p.cmd) && st.s.current == status::pending) {
+    if (std::holds_alternative<domain::order::place>(p.cmd) && domain::order_saga::collecting_outcomes(st.s)) {
       auto& x = saga(self);
       x.place_waiting = true;
       x.place_rp = std::move(p.rp);
@@ -479,9 +475,7 @@ struct hooks<order_kind> : default_hooks {
       x.last_position = ack.last_position;
     }
     for (const auto& e : events) {
-      if (const auto* c = std::get_if<domain::order::order_status_changed>(&e); c && c->to == status::shipped) {
-        commit_reservations(self);
-      }
+      if (domain::order_saga::commits_reservations(e)) commit_reservations(self);
     }
     return false;
   }
@@ -510,7 +504,7 @@ struct hooks<order_kind> : default_hooks {
     const auto now = st.rt->now();
     command_context ctx{s.order_id, {}, false, std::nullopt};
 
-    if (s.current == status::pending) {
+    if (domain::order_saga::collecting_outcomes(s)) {
       // Ask for every line without an outcome; after a restart that is exactly
       // what was not yet recorded, and inventory reserves at most once per order.
       for (const auto& r : domain::order_saga::pending_reservations(s)) {
@@ -587,7 +581,7 @@ struct hooks<order_kind> : default_hooks {
     auto& x = saga(self);
     const auto& s = self->state.s;
     x.refunding = true;
-    const std::int64_t amount = s.paid.minor - s.refunded_minor;
+    const std::int64_t amount = domain::order_saga::refund_due(s);
     const std::string currency = s.paid.currency;
     auto handle = caf::actor_cast<caf::actor>(self);
     self->state.rt->payments->refund(*s.payment_id, amount, [self, handle, amount, currency](payment_outcome o) {
@@ -636,18 +630,11 @@ struct hooks<order_kind> : default_hooks {
       saga(self).deferred_pays.push_back(order_saga_state::deferred_pay{std::move(req), std::move(ctx), rp});
       return;
     }
-    if (!s.exists) return refuse(domain::domain_errc::not_found, "order not found");
+    // (Only an existing order is ever paying.)
     if (saga(self).paying) return refuse(domain::domain_errc::conflict, "a payment for this order is in progress");
-    // Not charged once the deadline has come, even if its timer has not run
-    // yet (the order is then cancelled and its stock released).
-    if (s.payment_overdue_at(st.rt->now())) {
-      return refuse(domain::domain_errc::expired,
-                    "the payment deadline of this order has passed; it is being cancelled and its stock released");
-    }
-    // Ask the domain before charging anyone: only a confirmed order can be paid.
-    domain::order::record_payment probe{true, "probe", s.total, "", st.rt->now()};
-    if (auto d = order_kind::decide(s, domain::order::command{probe}); !d) {
-      return rp.deliver(command_reply{agora::unexpected{rejected(std::move(d).error())}});
+    // Ask the domain before charging anyone.
+    if (auto why = domain::order::payment_refusal(s, st.rt->now())) {
+      return rp.deliver(command_reply{agora::unexpected{rejected(std::move(*why))}});
     }
     saga(self).paying = true;
     payment_request pr{s.order_id, s.total.minor, s.total.currency, req.method};

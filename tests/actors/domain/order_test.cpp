@@ -241,6 +241,100 @@ TEST(OrderState, HistoryAndLineStatus) {
   EXPECT_FALSE(parse_status("lost").has_value());
 }
 
+// The policy table: which status can be paid, cancelled, or take a
+// fulfilment step, for every status; and decide agrees with it.
+TEST(OrderPolicy, WhatEachStatusAllows) {
+  struct row {
+    status st;
+    evs history;
+    bool pay, cancel;
+    std::optional<status> next;  // the one fulfilment step allowed from here
+  };
+  const std::vector<row> table = {
+      {status::pending, pending(), false, true, std::nullopt},
+      {status::confirmed, confirmed(), true, true, std::nullopt},
+      {status::rejected, rejected(), false, false, std::nullopt},
+      {status::paid, paid(), false, true, status::processing},
+      {status::processing, processing(), false, true, status::shipped},
+      {status::shipped, shipped(), false, false, status::delivered},
+      {status::delivered, delivered(), false, false, std::nullopt},
+      {status::cancelled, cancelled_paid(), false, false, std::nullopt},
+  };
+  const std::vector<status> all = {status::pending, status::confirmed, status::rejected, status::paid,
+                                   status::processing, status::shipped, status::delivered, status::cancelled};
+  ASSERT_EQ(table.size(), all.size());
+  for (const auto& r : table) {
+    SCOPED_TRACE(to_string(r.st));
+    EXPECT_EQ(can_pay(r.st), r.pay);
+    EXPECT_EQ(can_cancel(r.st), r.cancel);
+    for (auto to : all) EXPECT_EQ(next_status_allowed(r.st, to), r.next == to) << "to " << to_string(to);
+
+    // decide says the same thing.
+    const auto s = fold<A>(r.history);
+    ASSERT_EQ(s.current, r.st);
+    auto cancelled = decide(s, cancel{"why", T});
+    EXPECT_EQ(cancelled.has_value() && !cancelled->empty(), r.cancel);
+    if (!r.cancel && r.st != status::cancelled) {
+      ASSERT_FALSE(cancelled.has_value());
+      EXPECT_EQ(cancelled.error().code, domain_errc::illegal_transition);
+    }
+    auto payment = decide(s, record_payment{true, "pay-9", s.total, "", T});
+    EXPECT_EQ(payment.has_value(), r.pay) << (payment ? "" : payment.error().message);
+    EXPECT_EQ(!payment_refusal(s, T).has_value(), r.pay);
+    for (auto to : {status::processing, status::shipped, status::delivered}) {
+      if (to == r.st) continue;  // a repeat records nothing
+      EXPECT_EQ(decide(s, change_status{to, T}).has_value(), r.next == to) << "to " << to_string(to);
+    }
+  }
+}
+
+// What the actor asks before charging: the probe's answers, without a probe.
+TEST(OrderPolicy, PaymentRefusal) {
+  const timestamp_us due = T + 600 * sec;
+  const evs due_confirmed =
+      with(pending(), {line_reserved{"SKU-A", T}, line_reserved{"SKU-B", T}, order_confirmed{T, due}});
+  EXPECT_FALSE(payment_refusal(fold<A>(confirmed()), T).has_value());
+  EXPECT_FALSE(payment_refusal(fold<A>(due_confirmed), due - 1).has_value());
+
+  auto missing = payment_refusal(order::state{}, T);
+  ASSERT_TRUE(missing.has_value());
+  EXPECT_EQ(missing->code, domain_errc::not_found);
+
+  auto overdue = payment_refusal(fold<A>(due_confirmed), due);
+  ASSERT_TRUE(overdue.has_value());
+  EXPECT_EQ(overdue->code, domain_errc::expired);
+  EXPECT_NE(overdue->message.find("payment deadline"), std::string::npos) << overdue->message;
+
+  auto twice = payment_refusal(fold<A>(paid()), T);
+  ASSERT_TRUE(twice.has_value());
+  EXPECT_EQ(twice->code, domain_errc::illegal_transition);
+  // The same words record_payment would answer with.
+  auto decided = decide(fold<A>(paid()), record_payment{true, "pay-9", eur(1250), "", T});
+  ASSERT_FALSE(decided.has_value());
+  EXPECT_EQ(twice->message, decided.error().message);
+  EXPECT_EQ(twice->message, "cannot record a payment: illegal transition from paid to paid");
+}
+
+TEST(OrderSaga, WhatTheActorKeepsDoing) {
+  EXPECT_TRUE(order_saga::collecting_outcomes(fold<A>(pending())));
+  EXPECT_TRUE(order_saga::collecting_outcomes(fold<A>(with(pending(), {line_reserved{"SKU-A", T}}))));
+  EXPECT_FALSE(order_saga::collecting_outcomes(order::state{}));
+  EXPECT_FALSE(order_saga::collecting_outcomes(fold<A>(confirmed())));
+  EXPECT_FALSE(order_saga::collecting_outcomes(fold<A>(rejected())));
+
+  EXPECT_EQ(order_saga::refund_due(fold<A>(cancelled_paid())), 1250);
+  EXPECT_EQ(order_saga::refund_due(fold<A>(with(cancelled_paid(), {refund_recorded{"r1", eur(250), T}}))), 1000);
+  EXPECT_EQ(order_saga::refund_due(fold<A>(with(cancelled_paid(), {refund_recorded{"r1", eur(1250), T}}))), 0);
+  EXPECT_EQ(order_saga::refund_due(fold<A>(paid())), 0) << "paid, not cancelled";
+  EXPECT_EQ(order_saga::refund_due(fold<A>(with(confirmed(), {order_cancelled{"", status::confirmed, T}}))), 0)
+      << "cancelled, never paid";
+
+  EXPECT_TRUE(order_saga::commits_reservations(order_status_changed{status::processing, status::shipped, T}));
+  EXPECT_FALSE(order_saga::commits_reservations(order_status_changed{status::paid, status::processing, T}));
+  EXPECT_FALSE(order_saga::commits_reservations(order_status_changed{status::shipped, status::delivered, T}));
+  EXPECT_FALSE(order_saga::commits_reservations(order_paid{"pay-1", eur(1250), T}));
+}
+
 TEST(OrderSaga, PendingReservationsAreTheLinesWithoutOutcome) {
   auto s = fold<A>(pending());
   auto reqs = order_saga::pending_reservations(s);
