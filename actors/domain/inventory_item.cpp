@@ -25,64 +25,85 @@ result fail(domain_errc code, std::string message, std::string field = {}) {
 
 result none() { return std::vector<event>{}; }
 
-// The quantities a decision moves, tracked without copying the per-order maps so
-// the low-stock check stays O(events) however long the item's history is.
-struct counts {
-  std::int64_t on_hand = 0;
-  std::int64_t reserved = 0;
-  std::int64_t held = 0;
-  std::int64_t threshold = 0;
-  std::int64_t available() const { return on_hand - reserved - held; }
-};
+// How one event moves the figures. The quantities are the ones the event
+// carries: the aggregate decided them (a release or commit names the reserved
+// quantity, a hold's release the hold's), so the figures follow from the
+// events alone; only StockHeld, which replaces a cart's hold, needs the hold
+// it replaces.
+template <class E>
+void fold_one(figures& f, const E& ev, std::int64_t prior_hold) noexcept {
+  if constexpr (std::is_same_v<E, item_registered>) {
+    f.on_hand = ev.on_hand;
+    f.low_stock_threshold = ev.low_stock_threshold;
+  } else if constexpr (std::is_same_v<E, stock_received>) {
+    f.on_hand += ev.quantity;
+  } else if constexpr (std::is_same_v<E, stock_adjusted>) {
+    f.on_hand += ev.delta;
+  } else if constexpr (std::is_same_v<E, low_stock_threshold_set>) {
+    f.low_stock_threshold = ev.threshold;
+  } else if constexpr (std::is_same_v<E, stock_reserved>) {
+    f.reserved += ev.quantity;
+  } else if constexpr (std::is_same_v<E, stock_held>) {
+    f.held += ev.quantity - prior_hold;
+  } else if constexpr (std::is_same_v<E, hold_released> || std::is_same_v<E, hold_expired>) {
+    f.held -= prior_hold;
+  } else if constexpr (std::is_same_v<E, reservation_released>) {
+    // The reserved quantity when a reservation is given up; 0 for the
+    // tombstone of an order never reserved for.
+    f.reserved -= ev.quantity;
+  } else if constexpr (std::is_same_v<E, reservation_committed>) {
+    f.reserved -= ev.quantity;
+    f.on_hand -= ev.quantity;
+  } else if constexpr (std::is_same_v<E, stock_restored>) {
+    f.on_hand += ev.quantity;
+  } else {
+    // Signals and bookkeeping: no quantity moves.
+    static_assert(std::is_same_v<E, low_stock_reached> || std::is_same_v<E, back_in_stock> ||
+                      std::is_same_v<E, reservations_forgotten>,
+                  "a new inventory event: say what it does to the figures");
+  }
+}
 
-// Within one decision every cart and order is touched at most once, so the prior
-// hold is always the one in `s`.
-void apply(const state& s, counts& c, const event& e) {
-  std::visit(
-      [&](const auto& ev) {
-        using T = std::decay_t<decltype(ev)>;
-        if constexpr (std::is_same_v<T, item_registered>) {
-          c = counts{ev.on_hand, 0, 0, ev.low_stock_threshold};
-        } else if constexpr (std::is_same_v<T, stock_received>) {
-          c.on_hand += ev.quantity;
-        } else if constexpr (std::is_same_v<T, stock_adjusted>) {
-          c.on_hand += ev.delta;
-        } else if constexpr (std::is_same_v<T, low_stock_threshold_set>) {
-          c.threshold = ev.threshold;
-        } else if constexpr (std::is_same_v<T, stock_reserved>) {
-          c.reserved += ev.quantity;
-        } else if constexpr (std::is_same_v<T, stock_held>) {
-          auto it = s.holds.find(ev.cart_id);
-          c.held += ev.quantity - (it != s.holds.end() ? it->second.quantity : 0);
-        } else if constexpr (std::is_same_v<T, hold_released> || std::is_same_v<T, hold_expired>) {
-          c.held -= ev.quantity;
-        } else if constexpr (std::is_same_v<T, reservation_released>) {
-          c.reserved -= ev.quantity;
-        } else if constexpr (std::is_same_v<T, reservation_committed>) {
-          c.reserved -= ev.quantity;
-          c.on_hand -= ev.quantity;
-        } else if constexpr (std::is_same_v<T, stock_restored>) {
-          c.on_hand += ev.quantity;
-        }
-      },
-      e);
+// The cart whose hold `e` sets or removes, or nullptr.
+template <class E>
+const std::string* cart_of(const E& e) noexcept {
+  if constexpr (std::is_same_v<E, stock_held> || std::is_same_v<E, hold_released> ||
+                std::is_same_v<E, hold_expired>) {
+    return &e.cart_id;
+  } else {
+    return nullptr;
+  }
+}
+
+// The quantity the event's cart held before it in `s` (0 for none).
+template <class E>
+std::int64_t prior_hold_in(const state& s, const E& e) noexcept {
+  const std::string* cart = cart_of(e);
+  if (cart == nullptr) return 0;
+  auto it = s.holds.find(*cart);
+  return it != s.holds.end() ? it->second.quantity : 0;
 }
 
 // Appends LowStockReached / BackInStock when the decision crosses the threshold.
 result with_stock_signals(const state& s, std::vector<event> events, timestamp_us at) {
-  counts before{s.on_hand, s.reserved, s.held, s.low_stock_threshold};
-  counts after = before;
-  for (const auto& e : events) apply(s, after, e);
+  // Within one decision every cart and order is touched at most once, so the
+  // prior hold is always the one in `s`; the per-order maps are not copied, so
+  // the check stays O(events) however long the item's history is.
+  const figures& before = s;
+  figures after = before;
+  for (const auto& e : events) {
+    std::visit([&](const auto& ev) { fold_one(after, ev, prior_hold_in(s, ev)); }, e);
+  }
   // Before registration the item is "not low", so registering an item at or below
   // its threshold raises LowStockReached at once.
-  const bool was_low = s.registered && before.available() <= before.threshold;
-  const bool is_low = after.available() <= after.threshold;
+  const bool was_low = s.registered && before.available() <= before.low_stock_threshold;
+  const bool is_low = after.available() <= after.low_stock_threshold;
   const std::string& sku =
       s.registered ? s.sku : std::get<item_registered>(events.front()).sku;
   if (!was_low && is_low) {
-    events.push_back(low_stock_reached{sku, after.available(), after.threshold, at});
+    events.push_back(low_stock_reached{sku, after.available(), after.low_stock_threshold, at});
   } else if (was_low && !is_low) {
-    events.push_back(back_in_stock{sku, after.available(), after.threshold, at});
+    events.push_back(back_in_stock{sku, after.available(), after.low_stock_threshold, at});
   }
   return events;
 }
@@ -315,16 +336,16 @@ result decide_cmd(const state& s, const forget_settled& c) {
   return std::vector<event>{std::move(e)};
 }
 
-void evolve_one(state& s, const item_registered& e) {
+// What each event does beyond the figures: the per-order and per-cart records
+// and each customer's units.
+void track(state& s, const item_registered& e) {
   s.registered = true;
   s.sku = e.sku;
-  s.on_hand = e.on_hand;
-  s.low_stock_threshold = e.low_stock_threshold;
   s.created_at = e.at;
 }
-void evolve_one(state& s, const stock_received& e) { s.on_hand += e.quantity; }
-void evolve_one(state& s, const stock_adjusted& e) { s.on_hand += e.delta; }
-void evolve_one(state& s, const low_stock_threshold_set& e) { s.low_stock_threshold = e.threshold; }
+void track(state&, const stock_received&) {}
+void track(state&, const stock_adjusted&) {}
+void track(state&, const low_stock_threshold_set&) {}
 // Moves `customer`'s count by `delta` (customers at 0 are dropped).
 void add_units(state& s, const std::string& customer, std::int64_t delta) {
   if (customer.empty() || delta == 0) return;
@@ -332,14 +353,12 @@ void add_units(state& s, const std::string& customer, std::int64_t delta) {
   it->second += delta;
   if (it->second <= 0) s.units_by_customer.erase(it);
 }
-void evolve_one(state& s, const stock_reserved& e) {
+void track(state& s, const stock_reserved& e) {
   s.orders[e.order_id] = reservation{e.quantity, reservation_status::reserved, 0, e.customer_id};
-  s.reserved += e.quantity;
   add_units(s, e.customer_id, e.quantity);
 }
-void evolve_one(state& s, const stock_held& e) {
+void track(state& s, const stock_held& e) {
   auto& h = s.holds[e.cart_id];
-  s.held += e.quantity - h.quantity;
   add_units(s, h.customer_id, -h.quantity);
   h = hold{e.quantity, e.expires_at, e.customer_id};
   add_units(s, h.customer_id, h.quantity);
@@ -347,43 +366,36 @@ void evolve_one(state& s, const stock_held& e) {
 void drop_hold(state& s, const std::string& cart_id) {
   auto it = s.holds.find(cart_id);
   if (it == s.holds.end()) return;
-  s.held -= it->second.quantity;
   add_units(s, it->second.customer_id, -it->second.quantity);
   s.holds.erase(it);
 }
-void evolve_one(state& s, const hold_released& e) { drop_hold(s, e.cart_id); }
-void evolve_one(state& s, const hold_expired& e) { drop_hold(s, e.cart_id); }
+void track(state& s, const hold_released& e) { drop_hold(s, e.cart_id); }
+void track(state& s, const hold_expired& e) { drop_hold(s, e.cart_id); }
 // Moves order `id` (settled at `at`) into the settled index.
 void settle(state& s, const std::string& id, reservation& r, timestamp_us at) {
   if (r.status != reservation_status::reserved) s.settled.erase({r.settled_at, id});
   r.settled_at = at;
   s.settled.emplace(at, id);
 }
-void evolve_one(state& s, const reservation_released& e) {
+void track(state& s, const reservation_released& e) {
   auto& r = s.orders[e.order_id];  // creates the tombstone for an unknown order (as "reserved" of 0)
-  if (r.status == reservation_status::reserved) {
-    s.reserved -= r.quantity;
-    add_units(s, r.customer_id, -r.quantity);
-  }
+  if (r.status == reservation_status::reserved) add_units(s, r.customer_id, -r.quantity);
   settle(s, e.order_id, r, e.at);
   r.quantity = e.quantity;
   r.status = reservation_status::released;
 }
-void evolve_one(state& s, const reservation_committed& e) {
+void track(state& s, const reservation_committed& e) {
   auto& r = s.orders[e.order_id];
-  s.reserved -= r.quantity;
-  s.on_hand -= r.quantity;
   add_units(s, r.customer_id, -r.quantity);  // shipped: no longer held back
   settle(s, e.order_id, r, e.at);
   r.status = reservation_status::committed;
 }
-void evolve_one(state& s, const stock_restored& e) {
+void track(state& s, const stock_restored& e) {
   auto& r = s.orders[e.order_id];
-  s.on_hand += e.quantity;
   settle(s, e.order_id, r, e.at);
   r.status = reservation_status::restored;
 }
-void evolve_one(state& s, const reservations_forgotten& e) {
+void track(state& s, const reservations_forgotten& e) {
   for (const auto& id : e.order_ids) {
     auto it = s.orders.find(id);
     // Only settled orders are forgotten (decide picks no other); a reserved
@@ -393,8 +405,15 @@ void evolve_one(state& s, const reservations_forgotten& e) {
     s.orders.erase(it);
   }
 }
-void evolve_one(state&, const low_stock_reached&) {}
-void evolve_one(state&, const back_in_stock&) {}
+void track(state&, const low_stock_reached&) {}
+void track(state&, const back_in_stock&) {}
+
+// The quantities first (they read the cart's hold before track replaces it).
+template <class E>
+void evolve_one(state& s, const E& e) {
+  fold_one(s, e, prior_hold_in(s, e));
+  track(s, e);
+}
 
 // ---- codec ------------------------------------------------------------------
 
@@ -526,6 +545,14 @@ std::optional<reservation_status> parse_status(std::string_view s) {
 }
 
 }  // namespace
+
+void fold_figures(figures& f, const event& e, std::int64_t prior_hold) noexcept {
+  std::visit([&](const auto& ev) { fold_one(f, ev, prior_hold); }, e);
+}
+
+const std::string* hold_cart_of(const event& e) noexcept {
+  return std::visit([](const auto& ev) { return cart_of(ev); }, e);
+}
 
 const char* to_string(reservation_status s) noexcept {
   switch (s) {

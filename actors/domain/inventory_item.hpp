@@ -245,6 +245,31 @@ using event = std::variant<item_registered, stock_received, stock_adjusted, low_
                            reservation_released, reservation_committed, stock_restored,
                            low_stock_reached, back_in_stock, reservations_forgotten>;
 
+// ---- figures ----------------------------------------------------------------
+
+/// An item's quantities: what the aggregate decides with (the low-stock check)
+/// and what the read models show.
+struct figures {
+  std::int64_t on_hand = 0;
+  std::int64_t reserved = 0;
+  std::int64_t held = 0;
+  std::int64_t low_stock_threshold = 0;
+
+  /// on_hand - reserved - held.
+  std::int64_t available() const noexcept { return on_hand - reserved - held; }
+};
+
+/// Folds `e` into `f`: the one place that says how each event moves the
+/// quantities (the aggregate's evolve and decide, and the read models, all use
+/// it). `prior_hold` is the quantity the event's cart held before `e` (0 for
+/// none; ignored by events without a cart): StockHeld replaces it, HoldReleased
+/// and HoldExpired remove it. Every event kind is handled; a new one does not
+/// compile until it says what it does to the figures.
+void fold_figures(figures& f, const event& e, std::int64_t prior_hold) noexcept;
+/// The cart whose hold `e` sets or removes (StockHeld, HoldReleased,
+/// HoldExpired), or nullptr: whose prior hold fold_figures needs.
+const std::string* hold_cart_of(const event& e) noexcept;
+
 // ---- state ------------------------------------------------------------------
 
 enum class reservation_status { reserved, committed, released, restored };
@@ -267,15 +292,12 @@ struct hold {
   std::string customer_id{};
 };
 
-/// The folded state. `reserved` and `held` are kept equal to the sums over
-/// `orders` (status reserved) and `holds` by evolve.
-struct state {
+/// The folded state: the figures (fold_figures) and what decisions need beyond
+/// them. `reserved` and `held` stay equal to the sums over `orders` (status
+/// reserved) and `holds`.
+struct state : figures {
   bool registered = false;
   std::string sku;
-  std::int64_t on_hand = 0;
-  std::int64_t reserved = 0;
-  std::int64_t held = 0;
-  std::int64_t low_stock_threshold = 0;
   std::map<std::string, reservation> orders;  // by order id; settled ones until forgotten
   /// The settled entries of `orders` by (settled_at, order id): what
   /// forget_settled takes, oldest first, without scanning every order. Derived
@@ -289,8 +311,6 @@ struct state {
   timestamp_us created_at = 0;
   timestamp_us updated_at = 0;
 
-  /// on_hand - reserved - held.
-  std::int64_t available() const noexcept { return on_hand - reserved - held; }
   /// units_by_customer[customer_id], 0 when absent.
   std::int64_t units_of(const std::string& customer_id) const noexcept;
   /// The earliest hold expiry (for the actor's timer), or nullopt without holds.

@@ -399,6 +399,109 @@ command random_command(std::mt19937_64& rng, const state& s, timestamp_us now) {
   }
 }
 
+// fold_figures, event by event: what each kind does to the quantities.
+TEST(InventoryFigures, EachEventMovesTheQuantities) {
+  struct row {
+    std::string name;
+    event e;
+    std::int64_t prior_hold;
+    figures after;  // from {on_hand 10, reserved 3, held 2, threshold 4}
+  };
+  const figures start{10, 3, 2, 4};
+  const std::vector<row> rows = {
+      {"registered", item_registered{"SKU-1", 7, 1, T}, 0, {7, 3, 2, 1}},
+      {"received", stock_received{5, T}, 0, {15, 3, 2, 4}},
+      {"adjusted", stock_adjusted{-4, "count", T}, 0, {6, 3, 2, 4}},
+      {"threshold", low_stock_threshold_set{9, T}, 0, {10, 3, 2, 9}},
+      {"reserved", stock_reserved{"o1", 2, T}, 0, {10, 5, 2, 4}},
+      {"a new hold", stock_held{"c1", 2, later, T}, 0, {10, 3, 4, 4}},
+      {"a hold replaced", stock_held{"c1", 1, later, T}, 2, {10, 3, 1, 4}},
+      {"hold released", hold_released{"c1", 2, T}, 2, {10, 3, 0, 4}},
+      {"hold expired", hold_expired{"c1", 2, T}, 2, {10, 3, 0, 4}},
+      {"a release of an unknown hold", hold_released{"c9", 0, T}, 0, {10, 3, 2, 4}},
+      {"reservation released", reservation_released{"o1", 3, "rejected", T}, 0, {10, 0, 2, 4}},
+      {"tombstone", reservation_released{"o9", 0, "rejected", T}, 0, {10, 3, 2, 4}},
+      {"committed", reservation_committed{"o1", 3, T}, 0, {7, 0, 2, 4}},
+      {"restored", stock_restored{"o1", 3, T}, 0, {13, 3, 2, 4}},
+      {"low stock", low_stock_reached{"SKU-1", 1, 4, T}, 0, start},
+      {"back in stock", back_in_stock{"SKU-1", 5, 4, T}, 0, start},
+      {"forgotten", reservations_forgotten{{"o1"}, T}, 0, start},
+  };
+  for (const auto& r : rows) {
+    SCOPED_TRACE(r.name);
+    figures f = start;
+    fold_figures(f, r.e, r.prior_hold);
+    EXPECT_EQ(f.on_hand, r.after.on_hand);
+    EXPECT_EQ(f.reserved, r.after.reserved);
+    EXPECT_EQ(f.held, r.after.held);
+    EXPECT_EQ(f.low_stock_threshold, r.after.low_stock_threshold);
+    EXPECT_EQ(f.available(), r.after.on_hand - r.after.reserved - r.after.held);
+  }
+  const event held = stock_held{"c1", 1, later, T};
+  ASSERT_NE(hold_cart_of(held), nullptr);
+  EXPECT_EQ(*hold_cart_of(held), "c1");
+  const event expired = hold_expired{"c2", 1, T};
+  ASSERT_NE(hold_cart_of(expired), nullptr);
+  EXPECT_EQ(*hold_cart_of(expired), "c2");
+  EXPECT_EQ(hold_cart_of(event{stock_reserved{"o1", 2, T}}), nullptr);
+}
+
+// The figures follow from the events alone (what the read models keep: the
+// figures and the live holds), through any decided history, and match the
+// aggregate's state, whose per-order and per-cart records are kept apart.
+TEST(InventoryFigures, FoldedFromEventsAloneFollowTheStateThroughAnyDecidedHistory) {
+  for (unsigned seed = 1; seed <= 20; ++seed) {
+    std::mt19937 rng(seed);
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+    state truth;
+    figures f;
+    std::map<std::string, std::int64_t> holds;  // cart id -> held quantity
+    timestamp_us now = t0;
+    auto run = [&](const command& c) {
+      auto d = decide(truth, c);
+      if (!d) return;  // refused: nothing recorded
+      for (const auto& e : *d) {
+        evolve(truth, e);
+        const std::string* cart = hold_cart_of(e);
+        fold_figures(f, e, cart != nullptr && holds.count(*cart) ? holds[*cart] : 0);
+        if (cart == nullptr) continue;
+        if (std::holds_alternative<stock_held>(e)) {
+          holds[*cart] = std::get<stock_held>(e).quantity;
+        } else {
+          holds.erase(*cart);
+        }
+      }
+    };
+    run(register_item{"SKU-1", 50, 5, now});
+    for (int step = 0; step < 3000; ++step) {
+      now += 1000;
+      const std::string order = "o-" + std::to_string(pick(40));
+      const std::string cart = "c-" + std::to_string(pick(8));
+      switch (pick(11)) {
+        case 0: run(receive_stock{1 + pick(20), now}); break;
+        case 1: run(adjust{pick(11) - 5, "count", now}); break;
+        case 2: run(set_low_stock_threshold{pick(10), now}); break;
+        case 3:
+        case 4: run(reserve_for_order{order, 1 + pick(4), std::nullopt, now}); break;
+        case 5: run(hold_for_cart{cart, 1 + pick(4), now + 5000 + pick(20000), now}); break;
+        case 6: run(release_hold{cart, now}); break;
+        case 7: run(release_reservation{order, "cancelled", now}); break;
+        case 8: run(pick(2) ? command{commit_reservation{order, now}} : command{restore{order, now}}); break;
+        case 9: run(forget_settled{now - 50'000, now}); break;
+        default: run(expire_holds{now}); break;
+      }
+      ASSERT_EQ(f.on_hand, truth.on_hand) << "seed " << seed << " step " << step;
+      ASSERT_EQ(f.reserved, truth.reserved) << "seed " << seed << " step " << step;
+      ASSERT_EQ(f.held, truth.held) << "seed " << seed << " step " << step;
+      ASSERT_EQ(f.available(), truth.available());
+      ASSERT_EQ(f.low_stock_threshold, truth.low_stock_threshold);
+      ASSERT_EQ(holds.size(), truth.holds.size());
+      ASSERT_NO_FATAL_FAILURE(expect_invariants(truth));
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+}
+
 TEST(InventoryProperty, RandomCommandsKeepInvariantsAndSignalCrossings) {
   std::mt19937_64 rng(20240611);
   state s;
