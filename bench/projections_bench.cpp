@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "actors/domain/inventory_item.hpp"
+#include "actors/domain/inventory.hpp"
 #include "actors/domain/order.hpp"
 #include "actors/domain/product.hpp"
 #include "eventstore/event_store.hpp"

@@ -1,6 +1,6 @@
 #pragma once
 // Customer: an account. Stream `customer-<customer_id>`. E-mail uniqueness is
-// decided by a `claim-email:<normalized email>` stream (unique_claim.hpp); use
+// decided by a `claim-email:<normalized email>` stream (claim.hpp); use
 // normalize_email() to derive that key exactly as register_customer stores it.
 // Passwords are hashed outside the domain; only the hash arrives here.
 

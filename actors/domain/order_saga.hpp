@@ -34,7 +34,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/domain/inventory_item.hpp"
+#include "actors/domain/inventory.hpp"
 #include "actors/domain/order.hpp"
 
 namespace agora::domain::order_saga {

@@ -6,7 +6,7 @@
 //                      further command is illegal_transition)
 //
 // SKU uniqueness across products is not decidable inside one product stream: the
-// actor claims `claim-sku:<sku>` (see unique_claim.hpp) before sending create.
+// actor claims `claim-sku:<sku>` (see claim.hpp) before sending create.
 
 #include <cstdint>
 #include <optional>

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "actors/domain/inventory_item.hpp"
+#include "actors/domain/inventory.hpp"
 #include "actors/domain/product.hpp"
 #include "api/src/gateway_impl.hpp"
 #include "common/json_writer.hpp"

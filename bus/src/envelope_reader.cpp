@@ -140,7 +140,7 @@ void envelope_reader::run() {
 
 bool envelope_reader::encode(encoded_batch& batch, eventstore::log_position from) {
   auto scanned = store_.scan_log(from, opts_.scan_batch, [&](const eventstore::event_view& e) {
-    encoded_event out;
+    kafka_record out;
     out.position = e.position;
     const domain::redaction_policy policy{opts_.publish_personal_data};
     auto topic = topics_.topic_for(e.stream);

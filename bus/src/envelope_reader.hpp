@@ -40,8 +40,9 @@ class event_store;
 
 namespace agora::bus::detail {
 
-/// One event, ready to produce. Offsets point into the batch's `bytes`.
-struct encoded_event {
+/// One log event as a Kafka record, ready to produce (not domain::encoded_event,
+/// an event's stored form). Offsets point into the batch's `bytes`.
+struct kafka_record {
   eventstore::log_position position = 0;
   /// Topic name (a view into the relay's topic map); empty when the event is
   /// not published and only moves the checkpoint.
@@ -58,7 +59,7 @@ struct encoded_event {
 struct encoded_batch {
   std::uint64_t generation = 0;
   std::string bytes;
-  std::vector<encoded_event> events;
+  std::vector<kafka_record> events;
   /// How many of `events` the producer has handed to Kafka so far.
   std::size_t produced = 0;
 

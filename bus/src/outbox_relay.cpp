@@ -286,7 +286,7 @@ void outbox_relay::impl::produce_batch() {
   detail::encoded_batch& b = *batch_;
   while (b.produced < b.events.size()) {
     if (tracker_.in_flight() >= opts_.max_in_flight_events) return;  // wait for confirmations
-    const detail::encoded_event& e = b.events[b.produced];
+    const detail::kafka_record& e = b.events[b.produced];
     if (e.position != tracker_.next()) {
       // The reader hands over consecutive positions; anything else would skip
       // or repeat events, so start over from the checkpoint instead.

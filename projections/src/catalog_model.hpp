@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/domain/inventory_item.hpp"
+#include "actors/domain/inventory.hpp"
 #include "projections/catalog.hpp"
 #include "projections/src/cow_map.hpp"
 #include "projections/src/model.hpp"

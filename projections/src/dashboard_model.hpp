@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/domain/inventory_item.hpp"
+#include "actors/domain/inventory.hpp"
 #include "projections/dashboard.hpp"
 #include "projections/src/model.hpp"
 #include "projections/src/stock_figures.hpp"

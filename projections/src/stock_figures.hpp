@@ -14,7 +14,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "actors/domain/inventory_item.hpp"
+#include "actors/domain/inventory.hpp"
 #include "common/clock.hpp"
 
 namespace agora::projections::detail {

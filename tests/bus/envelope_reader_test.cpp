@@ -45,8 +45,8 @@ class EnvelopeReader : public ::testing::Test {
   }
 
   // Pops batches until `until` is reached or `deadline` passes.
-  std::vector<encoded_event> drain(envelope_reader& r, log_position until, std::vector<std::string>* values = nullptr) {
-    std::vector<encoded_event> out;
+  std::vector<kafka_record> drain(envelope_reader& r, log_position until, std::vector<std::string>* values = nullptr) {
+    std::vector<kafka_record> out;
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while ((out.empty() || out.back().position < until) && std::chrono::steady_clock::now() < deadline) {
       auto b = r.pop(50ms);

@@ -10,7 +10,7 @@
 #include <set>
 
 #include "actors/domain/customer.hpp"
-#include "actors/domain/unique_claim.hpp"
+#include "actors/domain/claim.hpp"
 #include "bus/embedded_broker.hpp"
 #include "bus/outbox_relay.hpp"
 #include "eventstore/event_store.hpp"

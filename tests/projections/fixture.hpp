@@ -12,7 +12,7 @@
 
 #include "actors/domain/cart.hpp"
 #include "actors/domain/customer.hpp"
-#include "actors/domain/inventory_item.hpp"
+#include "actors/domain/inventory.hpp"
 #include "actors/domain/order.hpp"
 #include "actors/domain/product.hpp"
 #include "eventstore/event_store.hpp"

@@ -1,4 +1,4 @@
-// Product, unique_claim and customer decide tables.
+// Product, claim and customer decide tables.
 
 #include "test_support.hpp"
 
@@ -88,7 +88,7 @@ TEST(ProductDecide, Commands) {
   EXPECT_EQ(s.updated_at, T + 2);
 }
 
-// ---- unique_claim -------------------------------------------------------------
+// ---- claim -------------------------------------------------------------------
 
 TEST(ClaimDecide, Commands) {
   using namespace claim;

@@ -1,4 +1,4 @@
-#include "actors/domain/unique_claim.hpp"
+#include "actors/domain/claim.hpp"
 
 #include "actors/domain/detail/aggregate_glue.hpp"
 

@@ -1,4 +1,4 @@
-#include "actors/domain/inventory_item.hpp"
+#include "actors/domain/inventory.hpp"
 
 #include "actors/domain/detail/aggregate_glue.hpp"
 

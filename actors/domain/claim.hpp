@@ -1,5 +1,5 @@
 #pragma once
-// unique_claim: ownership of one unique key (a SKU, an e-mail address). Event
+// claim: ownership of one unique key (a SKU, an e-mail address). Event
 // streams are per aggregate, so uniqueness across aggregates is decided by a
 // stream per key: the actor layer keeps `claim-sku:<SKU>` and
 // `claim-email:<normalized email>` and claims the key before creating the owner
