@@ -1,6 +1,7 @@
 #pragma once
 // Options of the actor layer (aggregate actors, registries, the order saga).
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -32,31 +33,31 @@ struct actor_options {
   std::size_t io_queue_limit = 100000;
   /// An aggregate with no command for this long is passivated (its actor
   /// stops; the next command activates it again from snapshot + events).
-  std::int64_t idle_timeout_ms = 120000;
+  std::chrono::milliseconds idle_timeout{120'000};
   /// Live aggregates of one kind at most (split evenly over its registry
   /// shards). Beyond it the least recently used ones are passivated, idle or
   /// not: memory stays bounded however fast new aggregates (orders) come.
   std::size_t max_resident = 100000;
   /// How often registries look for idle aggregates.
-  std::int64_t passivation_sweep_ms = 10000;
+  std::chrono::milliseconds passivation_sweep{10'000};
   /// A snapshot is written after this many events since the last one.
   std::uint32_t snapshot_every = 100;
   /// Commands waiting inside one aggregate at most (beyond it: overloaded).
   std::size_t max_queued_commands = 1000;
   /// How long a caller waits for a command's answer.
-  std::int64_t command_timeout_ms = 10000;
+  std::chrono::milliseconds command_timeout{10'000};
   /// How long the order saga waits for one inventory answer before it counts
   /// the line as failed (and compensates, in case the reservation happened).
-  std::int64_t saga_step_timeout_ms = 5000;
+  std::chrono::milliseconds saga_step_timeout{5'000};
   /// Cart holds last this long after the cart's last change.
-  std::int64_t cart_hold_ttl_ms = 15 * 60 * 1000;
+  std::chrono::milliseconds cart_hold_ttl = std::chrono::minutes(15);
   /// Registries per aggregate kind (ids are spread over them by hash).
   int registry_shards = 2;
   /// An inventory item remembers an order whose reservation has settled
   /// (committed, released, restored) this long, to recognise late repeats
   /// (they come within command timeouts); then it forgets it, so the item's
   /// state does not grow with every order ever placed. 0: remember forever.
-  std::int64_t reservation_retention_ms = 60 * 60 * 1000;
+  std::chrono::milliseconds reservation_retention = std::chrono::hours(1);
 
   // ---- anti-hoarding limits (docs/OPERATIONS.md, "Stock hoarding") ----------
   /// Units of one SKU one customer may have held by its carts plus reserved by
@@ -73,7 +74,7 @@ struct actor_options {
   /// A confirmed order not paid within this is cancelled (reason
   /// "payment_deadline") and its stock released (orders.payment_deadline).
   /// 0: orders wait for payment for ever.
-  std::int64_t payment_deadline_ms = 30 * 60 * 1000;
+  std::chrono::milliseconds payment_deadline = std::chrono::minutes(30);
 
   /// Reads actors.* keys.
   static actor_options from_config(config& cfg);

@@ -228,7 +228,7 @@ int main(int argc, char** argv) {
   if (!opened) return 1;
   auto store = std::move(*opened);
   act::actor_options ao;
-  ao.idle_timeout_ms = 3600'000;  // nothing passivates during the run
+  ao.idle_timeout = std::chrono::hours(1);  // nothing passivates during the run
   ao.snapshot_every = 100;
 
   // 1. Throughput and latency.

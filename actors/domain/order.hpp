@@ -28,7 +28,7 @@
 // that order_saga::compensations() gives that stock back.
 //
 // Payment deadline: the outcome that confirms the order carries the payment
-// window (the actor passes actor_options::payment_deadline_ms; 0 = none), and
+// window (the actor passes actor_options::payment_deadline; 0 = none), and
 // OrderConfirmed records payment_due_at = confirmation time + window. A confirmed
 // order still unpaid at payment_due_at is cancelled by expire_payment with reason
 // "payment_deadline"; the saga's compensation then releases its reservations, so

@@ -646,15 +646,15 @@ caf::behavior aggregate_actor(agg_actor<Kind>* self, std::shared_ptr<runtime> rt
 /// runs inside that actor with the outcome.
 template <class Target, class Self>
 void ask(Self* self, const std::string& id, typename Target::command cmd, command_context ctx,
-         std::function<void(command_result)> k, std::int64_t timeout_ms = 0) {
+         std::function<void(command_result)> k, std::chrono::milliseconds timeout = {}) {
   const auto& rt = self->state.rt;
-  if (timeout_ms <= 0) timeout_ms = rt->opts.command_timeout_ms;
+  if (timeout.count() <= 0) timeout = rt->opts.command_timeout;
   route_msg<Target> m;
   m.id = id;
   m.req = typename Target::request{std::move(cmd)};
   m.ctx = std::move(ctx);
   m.ctx.new_aggregate = false;  // it named the caller's aggregate, not this one
-  self->request(rt->registry(Target::id, id), std::chrono::milliseconds(timeout_ms), std::move(m))
+  self->request(rt->registry(Target::id, id), timeout, std::move(m))
       .then([k](command_reply& r) { k(std::move(r.result)); },
             [k](caf::error& e) {
               k(agora::unexpected{make_command_error(

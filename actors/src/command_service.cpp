@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <string_view>
 #include <thread>
 
 #include "actors/src/hooks.hpp"
@@ -39,6 +41,17 @@ const char* to_string(command_errc c) noexcept {
   return "unknown";
 }
 
+namespace {
+
+// A duration key (a number with a unit, see config::get_duration_ms) as the
+// option's std::chrono type.
+std::chrono::milliseconds duration_of(config& cfg, std::string_view key, std::chrono::milliseconds def,
+                                      std::string_view help) {
+  return std::chrono::milliseconds(cfg.get_duration_ms(key, def.count(), help));
+}
+
+}  // namespace
+
 actor_options actor_options::from_config(config& cfg) {
   actor_options o;
   o.scheduler_threads = static_cast<int>(
@@ -48,29 +61,29 @@ actor_options actor_options::from_config(config& cfg) {
   o.io_threads = static_cast<int>(cfg.get_int("actors.io_threads", o.io_threads, "threads reading the store for activations"));
   o.io_queue_limit = static_cast<std::size_t>(cfg.get_int(
       "actors.io_queue_limit", static_cast<std::int64_t>(o.io_queue_limit), "activation jobs waiting at most"));
-  o.idle_timeout_ms = cfg.get_duration_ms("actors.idle_timeout", o.idle_timeout_ms, "passivate aggregates idle this long");
+  o.idle_timeout = duration_of(cfg, "actors.idle_timeout", o.idle_timeout, "passivate aggregates idle this long");
   o.max_resident = static_cast<std::size_t>(cfg.get_int(
       "actors.max_resident", static_cast<std::int64_t>(o.max_resident), "live aggregates per kind at most (LRU passivation beyond)"));
-  o.passivation_sweep_ms =
-      cfg.get_duration_ms("actors.passivation_sweep", o.passivation_sweep_ms, "how often to look for idle aggregates");
+  o.passivation_sweep =
+      duration_of(cfg, "actors.passivation_sweep", o.passivation_sweep, "how often to look for idle aggregates");
   o.snapshot_every = static_cast<std::uint32_t>(
       cfg.get_int("actors.snapshot_every", o.snapshot_every, "write a snapshot after this many events"));
   o.max_queued_commands = static_cast<std::size_t>(cfg.get_int(
       "actors.max_queued_commands", static_cast<std::int64_t>(o.max_queued_commands), "commands waiting per aggregate"));
-  o.command_timeout_ms = cfg.get_duration_ms("actors.command_timeout", o.command_timeout_ms, "wait for a command's answer");
-  o.saga_step_timeout_ms =
-      cfg.get_duration_ms("actors.saga_step_timeout", o.saga_step_timeout_ms, "wait for one inventory answer in the order saga");
-  o.cart_hold_ttl_ms = cfg.get_duration_ms("actors.cart_hold_ttl", o.cart_hold_ttl_ms, "how long cart holds last");
+  o.command_timeout = duration_of(cfg, "actors.command_timeout", o.command_timeout, "wait for a command's answer");
+  o.saga_step_timeout =
+      duration_of(cfg, "actors.saga_step_timeout", o.saga_step_timeout, "wait for one inventory answer in the order saga");
+  o.cart_hold_ttl = duration_of(cfg, "actors.cart_hold_ttl", o.cart_hold_ttl, "how long cart holds last");
   o.registry_shards = static_cast<int>(cfg.get_int("actors.registry_shards", o.registry_shards, "registries per kind"));
-  o.reservation_retention_ms = cfg.get_duration_ms("actors.reservation_retention", o.reservation_retention_ms,
-                                                   "how long inventory remembers settled orders (0: forever)");
+  o.reservation_retention = duration_of(cfg, "actors.reservation_retention", o.reservation_retention,
+                                        "how long inventory remembers settled orders (0: forever)");
   o.max_units_held_per_customer = cfg.get_int(
       "actors.max_units_held_per_customer", o.max_units_held_per_customer,
       "units of one SKU one customer may hold in carts plus unshipped orders (0: no limit)");
   o.max_open_carts_per_customer = cfg.get_int("actors.max_open_carts_per_customer", o.max_open_carts_per_customer,
                                               "open carts one customer may have at once (0: no limit)");
-  o.payment_deadline_ms = cfg.get_duration_ms(
-      "orders.payment_deadline", o.payment_deadline_ms,
+  o.payment_deadline = duration_of(
+      cfg, "orders.payment_deadline", o.payment_deadline,
       "cancel a confirmed order not paid within this and release its stock (0: never)");
   return o;
 }
@@ -137,13 +150,13 @@ agora::expected<std::unique_ptr<command_service>, std::string> command_service::
     eventstore::event_store& store, const actor_options& options, const clock& clk,
     std::shared_ptr<payment_port> payments) {
   if (options.scheduler_threads < 1 || options.io_threads < 1 || options.registry_shards < 1 || options.max_resident < 1 ||
-      options.max_queued_commands < 1 || options.command_timeout_ms < 1) {
+      options.max_queued_commands < 1 || options.command_timeout.count() < 1) {
     return agora::unexpected{std::string("actor options out of range (threads, shards, max_resident, queue, timeout must be >= 1)")};
   }
   if (options.scheduler_sleep_polls < 0 || options.scheduler_sleep_polls > 100000) {
     return agora::unexpected{std::string("actors.scheduler_sleep_polls out of range: must be 0..100000")};
   }
-  if (options.reservation_retention_ms < 0) {
+  if (options.reservation_retention.count() < 0) {
     return agora::unexpected{std::string("actors.reservation_retention out of range: must be >= 0 (0 remembers settled orders forever)")};
   }
   if (options.max_units_held_per_customer < 0 || options.max_units_held_per_customer > domain::inventory::max_quantity) {
@@ -153,7 +166,7 @@ agora::expected<std::unique_ptr<command_service>, std::string> command_service::
   if (options.max_open_carts_per_customer < 0 || options.max_open_carts_per_customer > 1000) {
     return agora::unexpected{std::string("actors.max_open_carts_per_customer out of range: must be 0..1000 (0: no limit)")};
   }
-  if (options.payment_deadline_ms < 0) {
+  if (options.payment_deadline.count() < 0) {
     return agora::unexpected{std::string("orders.payment_deadline out of range: must be >= 0 (0: no deadline)")};
   }
   auto p = std::make_unique<impl>();

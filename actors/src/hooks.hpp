@@ -62,7 +62,7 @@ struct hooks<inventory_kind> : default_hooks {
     return self->state.s.next_hold_expiry();
   }
 
-  /// Forgets settled orders past actor_options::reservation_retention_ms. The
+  /// Forgets settled orders past actor_options::reservation_retention. The
   /// check is O(1) (the settled index is ordered by time); at most one forget
   /// per second (or per quarter retention, when shorter) keeps it from
   /// costing an append per batch, and a full event (max_forget_per_event)
@@ -71,7 +71,7 @@ struct hooks<inventory_kind> : default_hooks {
   static void on_ready(Self* self) {
     namespace inv = domain::inventory;
     auto& st = self->state;
-    const timestamp_us retention = st.rt->opts.reservation_retention_ms * 1000;
+    const timestamp_us retention = micros(st.rt->opts.reservation_retention);
     if (retention <= 0 || st.extra.forgetting || st.s.settled.empty()) return;
     const timestamp_us now = st.rt->now();
     if (now < st.extra.next_forget || st.s.settled.begin()->first >= now - retention) return;
@@ -279,7 +279,7 @@ struct hooks<cart_kind> : default_hooks {
       // The actor owns the TTL: an empty cart lapses too, so it cannot keep a
       // slot for ever.
       c->now = st.rt->now();
-      c->expires_at = c->now + st.rt->opts.cart_hold_ttl_ms * 1000;
+      c->expires_at = c->now + micros(st.rt->opts.cart_hold_ttl);
       c->slot.reset();
       if (st.rt->opts.max_open_carts_per_customer <= 0) return prep::proceed;
       if (auto d = cart_kind::decide(st.s, p.cmd); !d) return prep::proceed;  // refused anyway, no slot taken
@@ -292,7 +292,7 @@ struct hooks<cart_kind> : default_hooks {
     if (!set) return prep::proceed;
     // The actor owns the hold TTL; whatever the caller said is replaced.
     set->now = st.rt->now();
-    set->expires_at = set->now + st.rt->opts.cart_hold_ttl_ms * 1000;
+    set->expires_at = set->now + micros(st.rt->opts.cart_hold_ttl);
     if (set->quantity == 0) return prep::proceed;  // released after the line is removed
     if (auto d = cart_kind::decide(st.s, p.cmd); !d) return prep::proceed;  // refused anyway
     auto held = std::make_shared<pending<cart_kind>>(std::move(p));
@@ -517,7 +517,7 @@ struct hooks<order_kind> : default_hooks {
               const auto t = self->state.rt->now();
               if (res) {
                 // The last one confirms the order and starts its payment window.
-                const timestamp_us window = self->state.rt->opts.payment_deadline_ms * 1000;
+                const timestamp_us window = micros(self->state.rt->opts.payment_deadline);
                 return run_internal<order_kind>(self, domain::order::record_line_reserved{sku, t, window});
               }
               const std::string why = res.error().code == command_errc::rejected
@@ -525,7 +525,7 @@ struct hooks<order_kind> : default_hooks {
                                           : "inventory did not answer: " + res.error().message;
               run_internal<order_kind>(self, domain::order::record_line_rejected{sku, why, t});
             },
-            st.rt->opts.saga_step_timeout_ms);
+            st.rt->opts.saga_step_timeout);
       }
       return;
     }

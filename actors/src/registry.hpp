@@ -3,7 +3,7 @@
 //
 // It activates an aggregate on first use (at most one actor per id), routes
 // commands to it, and passivates aggregates idle for longer than
-// actor_options::idle_timeout_ms, or the least recently used ones once more
+// actor_options::idle_timeout, or the least recently used ones once more
 // than its share of actor_options::max_resident are live (a bounded working
 // set: at thousands of new orders a second, a timeout alone would keep
 // hundreds of thousands of actors in memory). The passivation race (a command routed to an
@@ -157,7 +157,7 @@ void forward(registry_actor<Kind>* self, std::shared_ptr<route_msg<Kind>> m, caf
   auto& st = self->state;
   // A retry (attempt 1) loads: the first actor may have recorded something.
   caf::actor target = activate(self, m->id, m->ctx.new_aggregate && m->attempt == 0);
-  self->request(target, std::chrono::milliseconds(st.rt->opts.command_timeout_ms), cmd_msg<Kind>{m->req, m->ctx})
+  self->request(target, st.rt->opts.command_timeout, cmd_msg<Kind>{m->req, m->ctx})
       .then([m, rp](command_reply& r) mutable { answer(m, rp, std::move(r.result)); },
             [self, m, rp, target](caf::error& e) mutable {
               if (stopped_before_taking(self, m->id, target, e, m->attempt)) {
@@ -179,7 +179,7 @@ void forward(registry_actor<Kind>* self, std::shared_ptr<route_msg<Kind>> m, caf
 template <class Kind>
 void ask_state(registry_actor<Kind>* self, std::string id, state_callback done, int attempt) {
   caf::actor target = activate(self, id);
-  self->request(target, std::chrono::milliseconds(self->state.rt->opts.command_timeout_ms), state_query{})
+  self->request(target, self->state.rt->opts.command_timeout, state_query{})
       .then([done](state_reply& r) { done(std::move(r.json)); },
             [self, id = std::move(id), done, target, attempt](caf::error& e) mutable {
               if (stopped_before_taking(self, id, target, e, attempt)) {
@@ -194,7 +194,7 @@ caf::behavior registry(registry_actor<Kind>* self, std::shared_ptr<runtime> rt) 
   self->state.rt = std::move(rt);
   self->state.max_live = std::max<std::size_t>(
       1, self->state.rt->opts.max_resident / static_cast<std::size_t>(std::max(1, self->state.rt->opts.registry_shards)));
-  const auto sweep = std::chrono::milliseconds(std::max<std::int64_t>(10, self->state.rt->opts.passivation_sweep_ms));
+  const auto sweep = std::max(std::chrono::milliseconds(10), self->state.rt->opts.passivation_sweep);
   self->delayed_send(self, sweep, sweep_msg{});
   return {
       [self](route_msg<Kind>& m) -> caf::response_promise {
@@ -231,7 +231,7 @@ caf::behavior registry(registry_actor<Kind>* self, std::shared_ptr<runtime> rt) 
           auto node = st.dormant.extract(st.dormant.begin());
           activate(self, node.value().second);
         }
-        const auto idle_before = st.rt->now() - st.rt->opts.idle_timeout_ms * 1000;
+        const auto idle_before = st.rt->now() - micros(st.rt->opts.idle_timeout);
         for (auto& [id, e] : st.live) {
           // The actor refuses when it still has work; it then stays.
           if (e.last_used <= idle_before) caf::anon_send(e.actor, signal_msg{passivate_msg{}});

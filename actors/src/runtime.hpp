@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -41,6 +42,12 @@ struct runtime {
   }
   timestamp_us now() const noexcept { return clk->now(); }
 };
+
+/// `d` in microseconds, the unit of timestamp_us (an option's duration added to
+/// now()).
+inline timestamp_us micros(std::chrono::milliseconds d) noexcept {
+  return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+}
 
 /// The answer to a command, as a message.
 struct command_reply {

@@ -86,8 +86,8 @@ class gated_payments final : public payment_port {
 class CommandServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    opts_.passivation_sweep_ms = 20;
-    opts_.command_timeout_ms = 20000;
+    opts_.passivation_sweep = 20ms;
+    opts_.command_timeout = 20s;
     open_store();
     start();
   }
@@ -298,7 +298,7 @@ TEST_F(CommandServiceTest, ActivationFromSnapshotEqualsFullReplay) {
 
 TEST_F(CommandServiceTest, IdleAggregatesPassivateAndReactivate) {
   svc_.reset();
-  opts_.idle_timeout_ms = 50;
+  opts_.idle_timeout = 50ms;
   start();
   register_item("SKU-P", 3);
   ASSERT_TRUE(eventually([&] { return svc_->stats().passivations >= 1 && svc_->stats().live_aggregates == 0; }));
@@ -312,11 +312,11 @@ TEST_F(CommandServiceTest, IdleAggregatesPassivateAndReactivate) {
 TEST_F(CommandServiceTest, OptionsOutOfRangeAreRefusedWithAMessage) {
   for (auto breakit : std::vector<void (*)(actor_options&)>{
            [](actor_options& o) { o.max_resident = 0; }, [](actor_options& o) { o.registry_shards = 0; },
-           [](actor_options& o) { o.scheduler_threads = 0; }, [](actor_options& o) { o.command_timeout_ms = 0; },
-           [](actor_options& o) { o.reservation_retention_ms = -1; },
+           [](actor_options& o) { o.scheduler_threads = 0; }, [](actor_options& o) { o.command_timeout = 0ms; },
+           [](actor_options& o) { o.reservation_retention = -1ms; },
            [](actor_options& o) { o.max_units_held_per_customer = -1; },
            [](actor_options& o) { o.max_open_carts_per_customer = -1; },
-           [](actor_options& o) { o.payment_deadline_ms = -1; },
+           [](actor_options& o) { o.payment_deadline = -1ms; },
            [](actor_options& o) { o.scheduler_sleep_polls = -1; }, [](actor_options& o) { o.scheduler_sleep_polls = 100001; }}) {
     actor_options bad = opts_;
     breakit(bad);
@@ -352,7 +352,7 @@ TEST_F(CommandServiceTest, ANewAggregateThatExistsAfterAllRecordsNothingAndReloa
 
 TEST_F(CommandServiceTest, ResidentAggregatesStayWithinMaxResident) {
   svc_.reset();
-  opts_.idle_timeout_ms = 3600000;  // never idle long enough: only the limit passivates
+  opts_.idle_timeout = 1h;  // never idle long enough: only the limit passivates
   opts_.registry_shards = 2;
   opts_.max_resident = 20;          // 10 per shard
   start();
@@ -374,7 +374,7 @@ TEST_F(CommandServiceTest, ResidentAggregatesStayWithinMaxResident) {
 
 TEST_F(CommandServiceTest, OverTheLimitTheLeastRecentlyUsedArePassivatedFirst) {
   svc_.reset();
-  opts_.idle_timeout_ms = 3600000;  // only the limit passivates
+  opts_.idle_timeout = 1h;  // only the limit passivates
   opts_.registry_shards = 2;
   opts_.max_resident = 20;  // 10 per shard: room for the hot five and a few cold ones either way
   start();
@@ -412,8 +412,8 @@ TEST_F(CommandServiceTest, OverTheLimitTheLeastRecentlyUsedArePassivatedFirst) {
 
 TEST_F(CommandServiceTest, PassivationRaceNeitherLosesNorDoublesCommands) {
   svc_.reset();
-  opts_.idle_timeout_ms = 0;  // every sweep (each 10 ms) asks every idle aggregate to stop
-  opts_.passivation_sweep_ms = 10;
+  opts_.idle_timeout = 0ms;  // every sweep (each 10 ms) asks every idle aggregate to stop
+  opts_.passivation_sweep = 10ms;
   start();
   register_item("SKU-R", 0);
   constexpr int kCommands = 400;
@@ -628,7 +628,7 @@ TEST_F(CommandServiceTest, CartHoldsStockAndCheckoutConvertsItIntoAnOrder) {
 
 TEST_F(CommandServiceTest, CartHoldExpiryReturnsStockAndExpiredCheckoutFails) {
   svc_.reset();
-  opts_.cart_hold_ttl_ms = 300;
+  opts_.cart_hold_ttl = 300ms;
   start();
   register_item("E1", 5);
   ASSERT_TRUE(send("cart-e", crt::command{crt::create{"cart-e", "c-1", clock_.now()}}));
@@ -647,7 +647,7 @@ TEST_F(CommandServiceTest, CartHoldExpiryReturnsStockAndExpiredCheckoutFails) {
 
 TEST_F(CommandServiceTest, HoldsExpireAfterARestartToo) {
   svc_.reset();
-  opts_.cart_hold_ttl_ms = 300;
+  opts_.cart_hold_ttl = 300ms;
   start();
   register_item("W1", 5);
   ASSERT_TRUE(send("cart-w", crt::command{crt::create{"cart-w", "c-1", clock_.now()}}));
@@ -668,7 +668,7 @@ TEST_F(CommandServiceTest, HoldsExpireAfterARestartToo) {
 TEST_F(CommandServiceTest, AnUnpaidOrderIsCancelledAtItsDeadlineAfterARestart) {
   svc_.reset();
   clock_.freeze();
-  opts_.payment_deadline_ms = 30 * 60 * 1000;
+  opts_.payment_deadline = 30min;
   start();
   register_item("D1", 5);
   const timestamp_us confirmed_at = clock_.now();
@@ -709,8 +709,8 @@ TEST_F(CommandServiceTest, AnUnpaidOrderIsCancelledAtItsDeadlineAfterARestart) {
 TEST_F(CommandServiceTest, AnUnpaidOrderPassivatesAndIsWokenAtItsDeadline) {
   svc_.reset();
   clock_.freeze();
-  opts_.idle_timeout_ms = 50;
-  opts_.payment_deadline_ms = 30 * 60 * 1000;
+  opts_.idle_timeout = 50ms;
+  opts_.payment_deadline = 30min;
   start();
   register_item("D2", 5);
   auto ok = send("o-idle", place("o-idle", {{"D2", 3}}), true);
@@ -732,8 +732,8 @@ TEST_F(CommandServiceTest, AnUnpaidOrderPassivatesAndIsWokenAtItsDeadline) {
 TEST_F(CommandServiceTest, APassivatedOrderCanBePaidAndNotAfterItsDeadline) {
   svc_.reset();
   clock_.freeze();
-  opts_.idle_timeout_ms = 50;
-  opts_.payment_deadline_ms = 30 * 60 * 1000;
+  opts_.idle_timeout = 50ms;
+  opts_.payment_deadline = 30min;
   start();
   register_item("D3", 5);
   ASSERT_TRUE(send("o-pay-late", place("o-pay-late", {{"D3", 1}})));
@@ -753,7 +753,7 @@ TEST_F(CommandServiceTest, APassivatedOrderCanBePaidAndNotAfterItsDeadline) {
 
   // Past its deadline an order is not charged, whether or not its timer ran.
   svc_.reset();
-  opts_.idle_timeout_ms = 3600 * 1000;  // stays resident, its timer far off in real time
+  opts_.idle_timeout = 1h;  // stays resident, its timer far off in real time
   start();
   ASSERT_EQ(text(state(aggregate_kind::order, "o-pay-late"), "status"), "confirmed");
   clock_.advance(31min);
@@ -770,7 +770,7 @@ TEST_F(CommandServiceTest, ADeadlineDuringAChargeWaitsForItsOutcome) {
   auto gate = std::make_shared<gated_payments>();
   svc_.reset();
   payments_ = gate;
-  opts_.payment_deadline_ms = 3000;
+  opts_.payment_deadline = 3s;
   start();
   register_item("D4", 5);
   auto ok = send("o-gate", place("o-gate", {{"D4", 1}}), true);
@@ -909,7 +909,7 @@ TEST_F(CommandServiceTest, OpenCartsPerCustomerAreLimitedUnderConcurrentCreates)
 
   // Carts nobody touches lapse (empty ones too) and their slots are taken
   // over, although no timer recorded the lapse.
-  clock_.advance(std::chrono::milliseconds(opts_.cart_hold_ttl_ms) + 1s);
+  clock_.advance(opts_.cart_hold_ttl + 1s);
   auto again = create("cc-after-lapse", "c-5");
   ASSERT_TRUE(again) << again.error().message;
   int expired = 0;
@@ -951,7 +951,7 @@ TEST_F(CommandServiceTest, PaymentsRefundsAndStockRestoredOnCancel) {
 }
 
 TEST_F(CommandServiceTest, InventoryForgetsSettledOrdersAfterTheRetention) {
-  restart_service_with([](actor_options& o) { o.reservation_retention_ms = 300; });
+  restart_service_with([](actor_options& o) { o.reservation_retention = 300ms; });
   register_item("F1", 100);
   for (const char* o : {"o1", "o2", "o3"}) {
     ASSERT_TRUE(send("F1", inv::command{inv::reserve_for_order{o, 1, std::nullopt, clock_.now()}}));
@@ -985,7 +985,7 @@ TEST_F(CommandServiceTest, InventoryForgetsSettledOrdersAfterTheRetention) {
 }
 
 TEST_F(CommandServiceTest, ZeroRetentionRemembersSettledOrders) {
-  restart_service_with([](actor_options& o) { o.reservation_retention_ms = 0; });
+  restart_service_with([](actor_options& o) { o.reservation_retention = 0ms; });
   register_item("F2", 10);
   ASSERT_TRUE(send("F2", inv::command{inv::reserve_for_order{"o1", 1, std::nullopt, clock_.now()}}));
   ASSERT_TRUE(send("F2", inv::command{inv::release_reservation{"o1", "rejected", clock_.now()}}));
