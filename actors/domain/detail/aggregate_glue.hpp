@@ -7,6 +7,8 @@
 // decide / evolve / type_name / encode / decode of the aggregate's header from
 // them. A macro rather than a template because those names live in each
 // file's anonymous namespace, where only the expansion site can see them.
+// (This defines a module's functions; aggregate_traits.hpp shows each module
+// to generic code as one type.)
 
 #include "actors/domain/detail/json_codec.hpp"
 #include "common/json_writer.hpp"

@@ -32,7 +32,8 @@ void step(typename A::state& s, std::vector<typename A::event>& history, const t
   for (const auto& e : d.value()) {
     A::evolve(s, e);
     // Through the stored form, as the actor will read it back.
-    auto back = A::decode(A::encode(e));
+    const auto enc = A::encode(e);
+    auto back = A::decode(enc.type, enc.schema_version, enc.data);
     ASSERT_TRUE(back.has_value()) << back.error().message;
     history.push_back(std::move(back).value());
   }

@@ -1,6 +1,6 @@
 #pragma once
-// Shared helpers for the domain tests: a traits struct per aggregate (namespaces
-// cannot be template arguments), folding, and a table-driven decide runner.
+// Shared helpers for the domain tests: each aggregate's traits type
+// (aggregate_traits.hpp), folding, and a table-driven decide runner.
 // Events are compared through their encoded form: the codecs are complete (the
 // round-trip tests check that), and a mismatch then prints readable JSON.
 
@@ -10,43 +10,19 @@
 #include <string>
 #include <vector>
 
-#include "actors/domain/cart.hpp"
-#include "actors/domain/customer.hpp"
-#include "actors/domain/inventory.hpp"
-#include "actors/domain/order.hpp"
-#include "actors/domain/product.hpp"
-#include "actors/domain/claim.hpp"
+#include "actors/domain/aggregate_traits.hpp"
 
 namespace agora::domain::testing {
 
 inline constexpr timestamp_us t0 = 1'700'000'000'000'000;
 inline constexpr timestamp_us sec = 1'000'000;
 
-#define AGORA_DOMAIN_TEST_TRAITS(ns)                                                       \
-  struct ns##_agg {                                                                        \
-    using state = ns::state;                                                               \
-    using command = ns::command;                                                           \
-    using event = ns::event;                                                               \
-    static decision<event> decide(const state& s, const command& c) { return ns::decide(s, c); } \
-    static void evolve(state& s, const event& e) { ns::evolve(s, e); }                     \
-    static encoded_event encode(const event& e) { return ns::encode(e); }                  \
-    static agora::expected<event, domain_error> decode(const encoded_event& e) {           \
-      return ns::decode(e.type, e.schema_version, e.data);                                 \
-    }                                                                                      \
-    static std::string encode_state(const state& s) { return ns::encode_state(s); }        \
-    static agora::expected<state, domain_error> decode_state(std::string_view j) {         \
-      return ns::decode_state(j);                                                          \
-    }                                                                                      \
-  }
-
-AGORA_DOMAIN_TEST_TRAITS(inventory);
-AGORA_DOMAIN_TEST_TRAITS(order);
-AGORA_DOMAIN_TEST_TRAITS(cart);
-AGORA_DOMAIN_TEST_TRAITS(product);
-AGORA_DOMAIN_TEST_TRAITS(claim);
-AGORA_DOMAIN_TEST_TRAITS(customer);
-
-#undef AGORA_DOMAIN_TEST_TRAITS
+using inventory_agg = inventory::aggregate;
+using order_agg = order::aggregate;
+using cart_agg = cart::aggregate;
+using product_agg = product::aggregate;
+using claim_agg = claim::aggregate;
+using customer_agg = customer::aggregate;
 
 /// "Type {json}" per event, for readable comparisons.
 template <class A>
@@ -137,7 +113,7 @@ void expect_event_round_trip(const std::vector<typename A::event>& events) {
     const auto enc = A::encode(e);
     SCOPED_TRACE(enc.type);
     EXPECT_EQ(enc.schema_version, 1u);
-    auto back = A::decode(enc);
+    auto back = A::decode(enc.type, enc.schema_version, enc.data);
     ASSERT_TRUE(back.has_value()) << back.error().message;
     EXPECT_EQ(back.value().index(), e.index());
     const auto again = A::encode(back.value());
