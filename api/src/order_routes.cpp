@@ -39,7 +39,7 @@ void gateway::impl::order_routes(http::router& r) {
     };
   };
 
-  add(r, {http::method::post, "/api/orders", "orders.place", "Place an order; answers once confirmed or rejected", access::customer, "OrderCreate", 201, "Order"},
+  add(r, {http::method::post, "/api/orders", "orders.place", "Place an order; answers once confirmed or rejected", access::customer, "OrderCreate", 201, "Order", {202, 409, 422, 500, 503}},
       [this, render_order_now](http::request& req, http::responder respond) {
         if (auto bad = http::require_json(req)) return respond(std::move(*bad));
         auto body = decode_order(req.body);
@@ -88,7 +88,7 @@ void gateway::impl::order_routes(http::router& r) {
         });
       });
 
-  add_read(r, {http::method::get, "/api/orders", "orders.list", "Own orders (admins: all), newest first", access::user, "", 200, "OrderPage"},
+  add_read(r, {http::method::get, "/api/orders", "orders.list", "Own orders (admins: all), newest first", access::user, "", 200, "OrderPage", {304, 400, 503}, {"status", "limit", "cursor", "min_position"}},
            true, [this](const http::request& req) -> read_result {
              const auto limit = limit_of(req);
              if (limit == 0) return {detail::invalid_body(req, {{"limit", "must be 1..200"}}), {}, false};
@@ -113,14 +113,14 @@ void gateway::impl::order_routes(http::router& r) {
                      {admin ? std::string("orders:all") : "orders:customer:" + req.user->user_id}, true};
            });
 
-  add_read(r, {http::method::get, "/api/orders/{id}", "orders.get", "One order", access::user, "", 200, "Order"},
+  add_read(r, {http::method::get, "/api/orders/{id}", "orders.get", "One order", access::user, "", 200, "Order", {304, 400, 503}, {"min_position"}},
            true, [visible](const http::request& req) -> read_result {
              auto o = visible(req);
              if (!o) return {detail::not_found(req, "order"), {}, false};
              return {json_with_etag(200, detail::render_order(*o), o->version), {"order:" + o->id}, true};
            });
 
-  add_read(r, {http::method::get, "/api/orders/{id}/events", "orders.events", "The order's event history", access::user, "", 200, "EventPage"},
+  add_read(r, {http::method::get, "/api/orders/{id}/events", "orders.events", "The order's event history", access::user, "", 200, "EventPage", {304, 400, 503}, {"min_position"}},
            true, [visible](const http::request& req) -> read_result {
              auto o = visible(req);
              if (!o) return {detail::not_found(req, "order"), {}, false};
@@ -176,7 +176,7 @@ void gateway::impl::order_routes(http::router& r) {
     };
   };
 
-  add(r, {http::method::post, "/api/orders/{id}/pay", "orders.pay", "Pay a confirmed order", access::customer, "Payment", 200, "Order"},
+  add(r, {http::method::post, "/api/orders/{id}/pay", "orders.pay", "Pay a confirmed order", access::customer, "Payment", 200, "Order", {202, 409, 422, 500, 503}},
       [this, owned, answer](http::request& req, http::responder respond) {
         if (!req.body.empty()) {
           if (auto bad = http::require_json(req)) return respond(std::move(*bad));
@@ -190,7 +190,7 @@ void gateway::impl::order_routes(http::router& r) {
         });
       });
 
-  add(r, {http::method::post, "/api/orders/{id}/cancel", "orders.cancel", "Cancel an order before it ships", access::customer, "Cancel", 200, "Order"},
+  add(r, {http::method::post, "/api/orders/{id}/cancel", "orders.cancel", "Cancel an order before it ships", access::customer, "Cancel", 200, "Order", {202, 409, 422, 500, 503}},
       [this, owned, answer](http::request& req, http::responder respond) {
         if (!req.body.empty()) {
           if (auto bad = http::require_json(req)) return respond(std::move(*bad));
@@ -206,7 +206,7 @@ void gateway::impl::order_routes(http::router& r) {
         });
       });
 
-  add(r, {http::method::post, "/api/orders/{id}/status", "orders.status", "Move an order on (processing, shipped, delivered)", access::admin, "StatusChange", 200, "Order"},
+  add(r, {http::method::post, "/api/orders/{id}/status", "orders.status", "Move an order on (processing, shipped, delivered)", access::admin, "StatusChange", 200, "Order", {202, 409, 422, 500, 503}},
       [this, answer](http::request& req, http::responder respond) {
         if (auto bad = http::require_json(req)) return respond(std::move(*bad));
         auto body = decode_status(req.body);
