@@ -72,7 +72,4 @@ response problem(const request& req, int status, std::string_view type_suffix, s
 /// Handlers of POST/PUT/PATCH call it before parsing the body.
 std::optional<response> require_json(const request& req);
 
-/// The standard reason phrase of `status` ("Not Found"), "Unknown" otherwise.
-const char* reason_phrase(int status) noexcept;
-
 }  // namespace agora::http
