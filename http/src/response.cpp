@@ -51,18 +51,25 @@ response problem_response(const problem_details& p) {
   return r;
 }
 
-response problem(const request& req, int status, std::string_view type_suffix, std::string_view title,
-                 std::string_view detail, std::vector<field_error> errors, std::function<void(json_writer&)> extra) {
+response problem_at(std::string_view instance, std::string_view request_id, int status,
+                    std::string_view type_suffix, std::string_view title, std::string_view detail,
+                    std::vector<field_error> errors, std::function<void(json_writer&)> extra) {
   problem_details p;
   p.status = status;
   p.type_suffix = std::string(type_suffix);
   p.title = std::string(title);
   p.detail = std::string(detail);
-  p.instance = req.path;
-  p.request_id = req.request_id;
+  p.instance = std::string(instance);
+  p.request_id = std::string(request_id);
   p.errors = std::move(errors);
   p.extra = std::move(extra);
   return problem_response(p);
+}
+
+response problem(const request& req, int status, std::string_view type_suffix, std::string_view title,
+                 std::string_view detail, std::vector<field_error> errors, std::function<void(json_writer&)> extra) {
+  return problem_at(req.path, req.request_id, status, type_suffix, title, detail, std::move(errors),
+                    std::move(extra));
 }
 
 std::optional<response> require_json(const request& req) {

@@ -385,7 +385,7 @@ void session::read_failed(int status, std::string_view type, std::string_view ti
     if (origin != m.end()) s.origin = std::string(sv(origin->value()));
   }
   if (s.request_id.empty()) s.request_id = uuid::random_v4().to_string();
-  finish(s, slot_problem(s, status, type, title, std::move(detail)));
+  finish(s, problem_at(s.path, s.request_id, status, type, title, detail));
   maybe_write();
 }
 
@@ -505,20 +505,6 @@ session::slot* session::find_slot(std::uint64_t id) {
   return i < slots_.size() ? &slots_[i] : nullptr;
 }
 
-// The server's own Problem Details for the request in `s` (no handler
-// answered it, or it could not be read).
-response session::slot_problem(const slot& s, int status, std::string_view type, std::string_view title,
-                               std::string detail) {
-  problem_details p;
-  p.status = status;
-  p.type_suffix = std::string(type);
-  p.title = std::string(title);
-  p.detail = std::move(detail);
-  p.instance = s.path;
-  p.request_id = s.request_id;
-  return problem_response(p);
-}
-
 void session::on_answer(std::uint64_t id, std::optional<response> r) {
   slot* s = find_slot(id);
   if (s == nullptr || s->res) {
@@ -528,7 +514,7 @@ void session::on_answer(std::uint64_t id, std::optional<response> r) {
   if (!r) {
     spdlog::error("http {} {}: handler of route {} dropped its responder without answering (request {})",
                   s->method_text, s->target, s->route, s->request_id);
-    r = slot_problem(*s, 500, "internal", "Internal Server Error", "the request was not answered");
+    r = problem_at(s->path, s->request_id, 500, "internal", "Internal Server Error", "the request was not answered");
   }
   finish(*s, std::move(*r));
   maybe_write();
@@ -539,7 +525,8 @@ void session::on_deadline(std::uint64_t id) {
   if (s == nullptr || s->res || closed_) return;
   spdlog::warn("http {} {}: no answer within {} ms (route {}, request {})", s->method_text, s->target,
                st_->opts.request_timeout.count(), s->route, s->request_id);
-  response r = slot_problem(*s, 503, "timeout", "Service Unavailable", "the request was not answered in time");
+  response r =
+      problem_at(s->path, s->request_id, 503, "timeout", "Service Unavailable", "the request was not answered in time");
   r.headers.set("Retry-After", "1");
   finish(*s, std::move(r));
   maybe_write();

@@ -170,8 +170,6 @@ class session : public std::enable_shared_from_this<session> {
   slot* find_slot(std::uint64_t id);
 
   // answers
-  static response slot_problem(const slot& s, int status, std::string_view type, std::string_view title,
-                               std::string detail);
   void on_answer(std::uint64_t id, std::optional<response> r);
   void on_deadline(std::uint64_t id);
   void finish(slot& s, response r);
