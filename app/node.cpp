@@ -12,8 +12,8 @@
 #include "api/gateway.hpp"
 #include "common/secret.hpp"
 #include "common/uuid.hpp"
+#include "common/work_pool.hpp"
 #include "http/auth.hpp"
-#include "http/blocking_pool.hpp"
 #include "http/metrics.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/response_cache.hpp"
@@ -179,9 +179,10 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
                                                    std::chrono::milliseconds(auth.jwt_ttl_ms)));
   // The hashing queue takes turns between client IPs, each with a share of
   // hash_queue_per_client: one client cannot fill it (docs/OPERATIONS.md).
-  hashing_ = std::make_unique<http::blocking_pool>(static_cast<std::size_t>(std::max<std::int64_t>(1, auth.hash_threads)),
-                                                   static_cast<std::size_t>(auth.hash_queue),
-                                                   static_cast<std::size_t>(auth.hash_queue_per_client));
+  hashing_ = std::make_unique<work_pool>("http-blocking",
+                                         static_cast<std::size_t>(std::max<std::int64_t>(1, auth.hash_threads)),
+                                         static_cast<std::size_t>(auth.hash_queue),
+                                         static_cast<std::size_t>(auth.hash_queue_per_client));
 
   if (auto r = bootstrap_admin(gw_opts); !r) return r;
 

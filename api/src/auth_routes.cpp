@@ -13,8 +13,8 @@
 #include "actors/domain/customer.hpp"
 #include "api/src/gateway_impl.hpp"
 #include "common/json_writer.hpp"
+#include "common/work_pool.hpp"
 #include "http/auth.hpp"
-#include "http/blocking_pool.hpp"
 #include "http/metrics.hpp"
 #include "http/rate_limiter.hpp"
 
