@@ -50,26 +50,6 @@ bool is_dashboard_order_event(const domain::order::event& e) {
 
 }  // namespace
 
-// ---- change_subscription --------------------------------------------------------
-
-change_subscription& change_subscription::operator=(change_subscription&& o) noexcept {
-  if (this != &o) {
-    reset();
-    cancel_ = std::move(o.cancel_);
-  }
-  return *this;
-}
-
-change_subscription::~change_subscription() { reset(); }
-
-void change_subscription::reset() {
-  if (cancel_) {
-    auto c = std::move(cancel_);
-    cancel_ = nullptr;
-    c();
-  }
-}
-
 // ---- impl -------------------------------------------------------------------------
 
 class projection_runner::impl : public std::enable_shared_from_this<impl> {
@@ -194,8 +174,7 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
   }
 
   change_subscription subscribe(change_listener listener) {
-    change_subscription sub;
-    if (!listener) return sub;
+    if (!listener) return {};
     std::uint64_t id = 0;
     {
       std::lock_guard<std::mutex> lk(listeners_mu_);
@@ -204,7 +183,7 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
       has_listeners_.store(true, std::memory_order_release);
     }
     std::weak_ptr<impl> weak = shared_from_this();
-    sub.cancel_ = [weak, id] {
+    return change_subscription([weak, id] {
       auto self = weak.lock();
       if (!self) return;
       {
@@ -216,8 +195,7 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
       if (std::this_thread::get_id() != self->runner_thread_id_.load()) {
         std::lock_guard<std::mutex> d(self->delivery_mu_);
       }
-    };
-    return sub;
+    });
   }
 
   agora::expected<void, std::string> rebuild(std::string_view name) {
