@@ -12,6 +12,7 @@
 #include "http/metrics.hpp"
 #include "http/response_cache.hpp"
 #include "projections/catalog.hpp"
+#include "projections/change_tags.hpp"
 
 namespace agora::api {
 
@@ -41,7 +42,7 @@ void gateway::impl::admin_routes(http::router& r) {
              w.key("total_products").value(static_cast<std::uint64_t>(dash->total_products));
              w.key("total_customers").value(static_cast<std::uint64_t>(dash->total_customers));
              w.end_object();
-             return {http::response::json(200, std::move(w).take()), {"dashboard"}, true};
+             return {http::response::json(200, std::move(w).take()), {projections::tags::dashboard}, true};
            });
 
   add(r, {http::method::put, "/api/admin/customers/{id}/role", "admin.customer_role",

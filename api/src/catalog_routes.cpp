@@ -6,6 +6,7 @@
 #include "actors/domain/product.hpp"
 #include "api/src/gateway_impl.hpp"
 #include "common/json_writer.hpp"
+#include "projections/change_tags.hpp"
 
 namespace agora::api {
 
@@ -27,7 +28,7 @@ read_result bad_limit(const http::request& req) {
 }
 
 std::vector<std::string> product_tags(const projections::catalog_item& item) {
-  return {"product:" + item.product->id, "sku:" + item.product->sku};
+  return {projections::tags::product(item.product->id), projections::tags::sku(item.product->sku)};
 }
 
 }  // namespace
@@ -67,7 +68,7 @@ void gateway::impl::catalog_routes(http::router& r) {
                w.value(next);
              }
              w.end_object();
-             return {http::response::json(200, std::move(w).take()), {"catalog"}, true};
+             return {http::response::json(200, std::move(w).take()), {projections::tags::catalog}, true};
            });
 
   add_read(r, {http::method::get, "/api/products/suggest", "products.suggest", "Autocomplete product names", access::anyone, "", 200, "Suggestions", {304, 400, 503}, {"prefix", "limit", "min_position"}},
@@ -82,7 +83,7 @@ void gateway::impl::catalog_routes(http::router& r) {
              w.begin_object().key("suggestions").begin_array();
              for (const auto& s : deps_.projections->catalog()->suggest(*prefix, limit)) w.value(s);
              w.end_array().end_object();
-             return {http::response::json(200, std::move(w).take()), {"catalog"}, true};
+             return {http::response::json(200, std::move(w).take()), {projections::tags::catalog}, true};
            });
 
   add_read(r, {http::method::get, "/api/products/{id}", "products.get", "One product with its stock", access::anyone, "", 200, "Product", {304, 400, 503}, {"min_position"}},
@@ -102,7 +103,7 @@ void gateway::impl::catalog_routes(http::router& r) {
                w.begin_object().key("name").value(c.category).key("count").value(static_cast<std::uint64_t>(c.count)).end_object();
              }
              w.end_array().end_object();
-             return {http::response::json(200, std::move(w).take()), {"catalog"}, true};
+             return {http::response::json(200, std::move(w).take()), {projections::tags::catalog}, true};
            });
 
   // Admin writes.
@@ -225,7 +226,7 @@ void gateway::impl::inventory_routes(http::router& r) {
              const std::string sku(req.path_param("sku").value_or(""));
              auto s = deps_.projections->catalog()->stock(sku);
              if (!s) return {detail::not_found(req, "inventory item"), {}, false};
-             return {json_with_etag(200, detail::render_stock(*s), s->inventory_version), {"sku:" + sku}, true};
+             return {json_with_etag(200, detail::render_stock(*s), s->inventory_version), {projections::tags::sku(sku)}, true};
            });
 
   add_read(r, {http::method::get, "/api/inventory", "inventory.low_stock", "Items low on stock (low_stock=true)", access::admin, "", 200, "InventoryPage", {304, 400, 503}, {"low_stock", "limit", "cursor", "min_position"}},
@@ -246,7 +247,7 @@ void gateway::impl::inventory_routes(http::router& r) {
                w.value(page.next_cursor);
              }
              w.end_object();
-             return {http::response::json(200, std::move(w).take()), {"low_stock"}, true};
+             return {http::response::json(200, std::move(w).take()), {projections::tags::low_stock}, true};
            });
 
   add(r, {http::method::post, "/api/inventory/{sku}/adjustments", "inventory.adjust", "Adjust stock (delta, reason)", access::admin, "Adjustment", 200, "Inventory", {202, 409, 422, 500, 503}},

@@ -6,6 +6,7 @@
 #include "actors/domain/redaction.hpp"
 #include "api/src/gateway_impl.hpp"
 #include "common/json_writer.hpp"
+#include "projections/change_tags.hpp"
 
 namespace agora::api {
 
@@ -110,14 +111,16 @@ void gateway::impl::order_routes(http::router& r) {
              }
              w.end_object();
              return {http::response::json(200, std::move(w).take()),
-                     {admin ? std::string("orders:all") : "orders:customer:" + req.user->user_id}, true};
+                     {admin ? std::string(projections::tags::orders_all)
+                            : projections::tags::orders_of_customer(req.user->user_id)},
+                     true};
            });
 
   add_read(r, {http::method::get, "/api/orders/{id}", "orders.get", "One order", access::user, "", 200, "Order", {304, 400, 503}, {"min_position"}},
            true, [visible](const http::request& req) -> read_result {
              auto o = visible(req);
              if (!o) return {detail::not_found(req, "order"), {}, false};
-             return {json_with_etag(200, detail::render_order(*o), o->version), {"order:" + o->id}, true};
+             return {json_with_etag(200, detail::render_order(*o), o->version), {projections::tags::order(o->id)}, true};
            });
 
   add_read(r, {http::method::get, "/api/orders/{id}/events", "orders.events", "The order's event history", access::user, "", 200, "EventPage", {304, 400, 503}, {"min_position"}},
@@ -144,7 +147,7 @@ void gateway::impl::order_routes(http::router& r) {
                w.end_object();
              }
              w.end_array().end_object();
-             return {json_with_etag(200, std::move(w).take(), o->version), {"order:" + o->id}, true};
+             return {json_with_etag(200, std::move(w).take(), o->version), {projections::tags::order(o->id)}, true};
            });
 
   // Runs `then` if the order exists and belongs to the caller. The read model
