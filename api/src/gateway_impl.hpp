@@ -69,9 +69,7 @@ class gateway::impl {
 
   gateway_deps deps_;
   gateway_options opts_;
-  /// Incremented on every projection change batch: a read rendered at an
-  /// older epoch is not cached (its invalidation may already have run).
-  std::atomic<std::uint64_t> epoch{0};
+  /// Invalidates the response cache with each change batch's tags.
   projections::change_subscription changes;
   /// Logins, registrations and password changes per client IP.
   std::unique_ptr<http::rate_limiter> login_limiter;

@@ -120,6 +120,18 @@ TEST(ResponseCache, PutThatRacedAnInvalidationIsNotStored) {
   EXPECT_EQ(c.stats().stale_puts, 1u);
 }
 
+// The gateway's reads rely on this for a rebuilt read model: its batch says
+// "all" and the gateway clears the cache instead of invalidating tags.
+TEST(ResponseCache, PutThatRacedAClearIsNotStored) {
+  manual_clock clk(1'000'000);
+  response_cache c({}, clk);
+  const std::uint64_t epoch = c.epoch();
+  c.clear();
+  EXPECT_FALSE(c.put("p1", entry("old", {"product:1"}), epoch));
+  EXPECT_EQ(c.get("p1"), nullptr);
+  EXPECT_EQ(c.stats().stale_puts, 1u);
+}
+
 TEST(ResponseCache, KeysNormalizeQueryAndVaryByUser) {
   auto a = get("/api/orders?page=2&size=10");
   auto b = get("/api/orders?size=10&page=2");
