@@ -29,6 +29,10 @@
 #include "http/request.hpp"
 #include "http/response.hpp"
 
+namespace agora {
+class config;
+}
+
 namespace agora::http {
 
 /// One cached response.
@@ -52,6 +56,10 @@ struct response_cache_options {
   std::chrono::milliseconds default_ttl{60000};
   /// Independent locks; readers of different keys rarely meet.
   std::size_t shards = 16;
+
+  /// Reads http.cache.max_entries and http.cache.max_bytes; unset keys keep
+  /// the defaults above.
+  static response_cache_options from_config(config& cfg);
 };
 
 /// Counters since construction.

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <functional>
 
+#include "common/config.hpp"
+
 namespace agora::http {
 
 namespace {
@@ -24,6 +26,14 @@ void append_part(std::string& key, std::string_view part) {
 }
 
 }  // namespace
+
+response_cache_options response_cache_options::from_config(config& cfg) {
+  response_cache_options o;
+  o.max_entries = static_cast<std::size_t>(
+      cfg.get_int("http.cache.max_entries", static_cast<std::int64_t>(o.max_entries), "cached responses at most"));
+  o.max_bytes = cfg.get_bytes("http.cache.max_bytes", o.max_bytes, "bytes of cached responses at most");
+  return o;
+}
 
 std::string make_cache_key(const request& req, bool vary_by_user, std::string_view ignored_param) {
   std::vector<std::pair<std::string_view, std::string_view>> q;
