@@ -18,11 +18,7 @@ bool waiters::add(eventstore::log_position position, time_point deadline, wait_c
 std::vector<wait_callback> waiters::take_reached(eventstore::log_position position) {
   std::vector<wait_callback> out;
   while (!by_position_.empty() && by_position_.begin()->first <= position) {
-    auto w = by_id_.find(by_position_.begin()->second);
-    by_deadline_.erase(w->second.by_deadline);
-    by_position_.erase(by_position_.begin());
-    out.push_back(std::move(w->second.done));
-    by_id_.erase(w);
+    out.push_back(remove(by_position_.begin()->second));
   }
   return out;
 }
@@ -30,13 +26,18 @@ std::vector<wait_callback> waiters::take_reached(eventstore::log_position positi
 std::vector<wait_callback> waiters::take_expired(time_point now) {
   std::vector<wait_callback> out;
   while (!by_deadline_.empty() && by_deadline_.begin()->first <= now) {
-    auto w = by_id_.find(by_deadline_.begin()->second);
-    by_position_.erase(w->second.by_position);
-    by_deadline_.erase(by_deadline_.begin());
-    out.push_back(std::move(w->second.done));
-    by_id_.erase(w);
+    out.push_back(remove(by_deadline_.begin()->second));
   }
   return out;
+}
+
+wait_callback waiters::remove(std::uint64_t id) {
+  auto w = by_id_.find(id);
+  by_position_.erase(w->second.by_position);
+  by_deadline_.erase(w->second.by_deadline);
+  wait_callback done = std::move(w->second.done);
+  by_id_.erase(w);
+  return done;
 }
 
 std::vector<wait_callback> waiters::take_all() {

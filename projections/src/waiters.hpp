@@ -56,6 +56,9 @@ class waiters {
     std::multimap<time_point, std::uint64_t>::iterator by_deadline;
   };
 
+  /// Removes wait `id` from both indexes and returns its callback.
+  wait_callback remove(std::uint64_t id);
+
   std::size_t max_;
   std::uint64_t next_id_ = 0;
   std::map<std::uint64_t, waiter> by_id_;
