@@ -3,7 +3,7 @@
 #include <utility>
 #include <vector>
 
-#include "projections/src/call_guarded.hpp"
+#include "common/guarded.hpp"
 
 namespace agora::projections::detail {
 
@@ -45,7 +45,7 @@ void change_listeners::deliver(const change_batch& b) {
     targets.reserve(listeners_.size());
     for (const auto& [id, l] : listeners_) targets.push_back(l);
   }
-  for (const auto& l : targets) call_guarded("change listener", [&] { (*l)(b); });
+  for (const auto& l : targets) call_guarded("projections: change listener", [&] { (*l)(b); });
   delivering_.store(std::thread::id{});
 }
 

@@ -14,10 +14,10 @@
 #include <mutex>
 #include <thread>
 
+#include "common/guarded.hpp"
 #include "common/thread_name.hpp"
 #include "eventstore/event_store.hpp"
 #include "projections/src/accounts_model.hpp"
-#include "projections/src/call_guarded.hpp"
 #include "projections/src/catalog_model.hpp"
 #include "projections/src/change_listeners.hpp"
 #include "projections/src/change_router.hpp"
@@ -34,7 +34,7 @@ using clock_type = std::chrono::steady_clock;
 using eventstore::log_position;
 
 void answer_all(std::vector<wait_callback>& callbacks, bool reached) {
-  for (auto& f : callbacks) detail::call_guarded("wait callback", [&] { f(reached); });
+  for (auto& f : callbacks) call_guarded("projections: wait callback", [&] { f(reached); });
 }
 
 }  // namespace
@@ -119,7 +119,7 @@ class projection_runner::impl final : private detail::routing_lookup {
   void wait_for(log_position pos, std::chrono::milliseconds timeout, wait_callback done) {
     if (!done) return;
     if (position() >= pos) {
-      detail::call_guarded("wait callback", [&] { done(true); });
+      call_guarded("projections: wait callback", [&] { done(true); });
       return;
     }
     bool answer_now = false;
@@ -139,7 +139,7 @@ class projection_runner::impl final : private detail::routing_lookup {
       }
     }
     if (answer_now) {
-      detail::call_guarded("wait callback", [&] { done(reached); });
+      call_guarded("projections: wait callback", [&] { done(reached); });
       return;
     }
     // The runner sleeps until the earliest deadline: only a wait that moves it
