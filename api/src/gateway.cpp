@@ -182,8 +182,9 @@ void gateway::impl::serve_read(const http::request& rq, http::responder out, boo
   if (deps_.cache) {
     if (auto hit = deps_.cache->get(key, now())) {
       const auto inm = rq.header("If-None-Match");
-      http::response resp = (inm && *inm == hit->etag) ? http::response::empty(304)
-                                                      : http::response::json(200, hit->body);
+      // Weak comparison over a list, as RFC 9110 13.1.2 asks of If-None-Match.
+      http::response resp = (inm && http::etag_matches(*inm, hit->etag)) ? http::response::empty(304)
+                                                                        : http::response::json(200, hit->body);
       resp.headers.set("ETag", hit->etag);
       resp.headers.set("X-Cache-Status", "HIT");
       resp.headers.set("Cache-Control", per_user ? "private, no-cache" : "public, no-cache");
@@ -199,7 +200,7 @@ void gateway::impl::serve_read(const http::request& rq, http::responder out, boo
   read_result rr = produce(rq);
   auto& resp = rr.response;
   if (resp.status == 200) {
-    if (!resp.headers.contains("ETag")) resp.headers.set("ETag", http::response_cache::strong_etag(resp.body));
+    if (!resp.headers.contains("ETag")) resp.headers.set("ETag", http::make_etag(resp.body));
     const std::string etag(*resp.headers.get("ETag"));
     resp.headers.set("X-Cache-Status", "MISS");
     resp.headers.set("Cache-Control", per_user ? "private, no-cache" : "public, no-cache");
@@ -212,7 +213,7 @@ void gateway::impl::serve_read(const http::request& rq, http::responder out, boo
       deps_.cache->put(key, std::move(e), fill_epoch);
     }
     const auto inm = rq.header("If-None-Match");
-    if (inm && *inm == etag) {
+    if (inm && http::etag_matches(*inm, etag)) {
       http::response nm = http::response::empty(304);
       nm.headers.set("ETag", etag);
       nm.headers.set("X-Cache-Status", "MISS");

@@ -160,28 +160,15 @@ TEST(ResponseCache, KeysNormalizeQueryAndVaryByUser) {
   EXPECT_NE(c.get(make_cache_key(a, true)), nullptr);
 }
 
-TEST(ResponseCache, ConditionalGetAndCacheStatus) {
+TEST(ResponseCache, EtagsAndTheirWeakComparison) {
   auto e = entry("{\"x\":1}");
   EXPECT_EQ(e.etag.size(), 18u);
   EXPECT_EQ(e.etag.front(), '"');
   EXPECT_EQ(make_etag("{\"x\":1}"), e.etag);  // stable
   EXPECT_NE(make_etag("{\"x\":2}"), e.etag);
-  EXPECT_EQ(make_version_etag(7), "\"v7\"");
 
-  auto req = get("/p");
-  auto miss = cached_response(req, e, false);
-  EXPECT_EQ(miss.status, 200);
-  EXPECT_EQ(miss.body, e.body);
-  EXPECT_EQ(miss.headers.get("X-Cache-Status"), "MISS");
-  EXPECT_EQ(miss.headers.get("ETag"), e.etag);
-
-  req.headers.add("If-None-Match", "\"other\", " + e.etag);
-  auto not_modified = cached_response(req, e, true);
-  EXPECT_EQ(not_modified.status, 304);
-  EXPECT_TRUE(not_modified.body.empty());
-  EXPECT_EQ(not_modified.headers.get("X-Cache-Status"), "HIT");
-  EXPECT_EQ(not_modified.headers.get("ETag"), e.etag);
-
+  EXPECT_TRUE(etag_matches("\"other\", " + e.etag, e.etag));
+  EXPECT_TRUE(etag_matches("\"other\",W/" + e.etag + " ,", e.etag));
   EXPECT_TRUE(etag_matches("*", e.etag));
   EXPECT_TRUE(etag_matches("W/" + e.etag, e.etag));
   EXPECT_FALSE(etag_matches("\"nope\"", e.etag));
