@@ -31,11 +31,13 @@ class command_service;
 namespace agora::projections {
 class projection_runner;
 }
+namespace agora {
+class work_pool;
+}
 namespace agora::http {
 class router;
 class metrics_registry;
 class jwt_signer;
-class blocking_pool;
 class response_cache;
 class rate_limiter;
 }  // namespace agora::http
@@ -90,7 +92,7 @@ struct gateway_deps {
   actors::command_service* commands = nullptr;
   projections::projection_runner* projections = nullptr;
   http::jwt_signer* tokens = nullptr;
-  http::blocking_pool* hashing = nullptr;
+  work_pool* hashing = nullptr;
   http::response_cache* cache = nullptr;
   http::rate_limiter* limiter = nullptr;
   http::metrics_registry* metrics = nullptr;

@@ -12,8 +12,8 @@
 #include "api/gateway.hpp"
 #include "common/secret.hpp"
 #include "common/uuid.hpp"
+#include "common/work_pool.hpp"
 #include "http/auth.hpp"
-#include "http/blocking_pool.hpp"
 #include "http/metrics.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/response_cache.hpp"
@@ -72,14 +72,18 @@ agora::expected<std::unique_ptr<node>, std::string> node::start(config& cfg) {
 
 namespace {
 
+// What agorad reads under auth.*. start_read_side and declare_config both call
+// from_config, so each default is written once (the member initializers) and
+// --check-config refuses what a start would.
 struct auth_settings {
   /// The signing key, from auth.jwt_secret (environment or config file) or
   /// auth.jwt_secret_file; empty when neither is set.
   std::string jwt_secret;
-  std::string jwt_issuer;
-  std::int64_t jwt_ttl_ms = 0;
+  std::string jwt_issuer = "agora";
+  std::int64_t jwt_ttl_ms = 3600 * 1000;
   std::int64_t hash_threads = 1;
-  /// Why the key cannot be used (unreadable file, guessable key); names the key.
+  /// Why the settings cannot be used (unreadable key file, guessable key, an
+  /// empty hashing queue); names the key.
   std::string error;
   std::int64_t hash_queue = 256;
   std::int64_t hash_queue_per_client = 8;
@@ -93,12 +97,16 @@ struct auth_settings {
                                   config_secrecy::secret);
     const std::string file = cfg.get_string(
         "auth.jwt_secret_file", "", "file holding the HS256 key (mode 600 or 400: refused when group or others may read it)");
-    a.jwt_issuer = cfg.get_string("auth.jwt_issuer", "agora", "the iss claim of tokens");
-    a.jwt_ttl_ms = cfg.get_duration_ms("auth.jwt_ttl", 3600 * 1000, "how long a token is valid");
-    a.hash_threads = cfg.get_int("auth.hash_threads", 1, "threads for argon2id password hashing");
+    a.jwt_issuer = cfg.get_string("auth.jwt_issuer", a.jwt_issuer, "the iss claim of tokens");
+    a.jwt_ttl_ms = cfg.get_duration_ms("auth.jwt_ttl", a.jwt_ttl_ms, "how long a token is valid");
+    a.hash_threads = cfg.get_int("auth.hash_threads", a.hash_threads, "threads for argon2id password hashing");
     a.hash_queue = cfg.get_int("auth.hash_queue", a.hash_queue, "password hashing jobs waiting at most; beyond: 503");
     a.hash_queue_per_client = cfg.get_int("auth.hash_queue_per_client", a.hash_queue_per_client,
                                           "password hashing jobs of one client IP waiting at most; beyond: 503");
+    if (a.hash_queue < 1 || a.hash_queue_per_client < 1) {
+      a.error = "auth.hash_queue and auth.hash_queue_per_client must be at least 1";
+      return a;
+    }
     if (!file.empty()) {
       if (!a.jwt_secret.empty()) {
         a.error = "auth.jwt_secret and auth.jwt_secret_file are both set: keep one";
@@ -118,6 +126,14 @@ struct auth_settings {
     return a;
   }
 };
+
+/// The general limit per client IP and per user (http.rate_limit.*).
+http::rate_limit_options general_rate_limit(config& cfg) {
+  http::rate_limit_options defaults;
+  defaults.rate_per_second = 50;
+  defaults.burst = 100;
+  return http::rate_limit_options::from_config(cfg, "http.rate_limit", defaults);
+}
 
 std::string random_secret() {
   std::random_device rd;
@@ -165,9 +181,6 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
   auto gw_opts = api::gateway_options::from_config(cfg);
   if (!auth.error.empty()) return agora::unexpected{auth.error};
   if (!gw_opts.error.empty()) return agora::unexpected{gw_opts.error};
-  if (auth.hash_queue < 1 || auth.hash_queue_per_client < 1) {
-    return agora::unexpected{std::string("auth.hash_queue and auth.hash_queue_per_client must be at least 1")};
-  }
   std::string secret = auth.jwt_secret;
   if (secret.empty()) {
     secret = random_secret();
@@ -179,21 +192,16 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
                                                    std::chrono::milliseconds(auth.jwt_ttl_ms)));
   // The hashing queue takes turns between client IPs, each with a share of
   // hash_queue_per_client: one client cannot fill it (docs/OPERATIONS.md).
-  hashing_ = std::make_unique<http::blocking_pool>(static_cast<std::size_t>(std::max<std::int64_t>(1, auth.hash_threads)),
-                                                   static_cast<std::size_t>(auth.hash_queue),
-                                                   static_cast<std::size_t>(auth.hash_queue_per_client));
+  hashing_ = std::make_unique<work_pool>("http-blocking",
+                                         static_cast<std::size_t>(std::max<std::int64_t>(1, auth.hash_threads)),
+                                         static_cast<std::size_t>(auth.hash_queue),
+                                         static_cast<std::size_t>(auth.hash_queue_per_client));
 
   if (auto r = bootstrap_admin(gw_opts); !r) return r;
 
   metrics_ = std::make_unique<http::metrics_registry>();
-  http::response_cache_options co;
-  co.max_entries = static_cast<std::size_t>(cfg.get_int("http.cache.max_entries", 10000, "cached responses at most"));
-  co.max_bytes = cfg.get_bytes("http.cache.max_bytes", 64u << 20, "bytes of cached responses at most");
-  cache_ = std::make_unique<http::response_cache>(co);
-  http::rate_limit_options rl_defaults;
-  rl_defaults.rate_per_second = 50;
-  rl_defaults.burst = 100;
-  limiter_ = std::make_unique<http::rate_limiter>(http::rate_limit_options::from_config(cfg, "http.rate_limit", rl_defaults));
+  cache_ = std::make_unique<http::response_cache>(http::response_cache_options::from_config(cfg));
+  limiter_ = std::make_unique<http::rate_limiter>(general_rate_limit(cfg));
 
   api::gateway_deps deps;
   deps.store = store_.get();
@@ -276,12 +284,8 @@ void node::declare_config(config& cfg) {
   // rather than after the projections' replay.
   if (auto gw = api::gateway_options::from_config(cfg); !gw.error.empty()) cfg.report_error(gw.error);
   if (auto valid = http::server_options::from_config(cfg).validate(); !valid) cfg.report_error(valid.error());
-  (void)cfg.get_int("http.cache.max_entries", 10000, "cached responses at most");
-  (void)cfg.get_bytes("http.cache.max_bytes", 64u << 20, "bytes of cached responses at most");
-  http::rate_limit_options rl_defaults;
-  rl_defaults.rate_per_second = 50;
-  rl_defaults.burst = 100;
-  (void)http::rate_limit_options::from_config(cfg, "http.rate_limit", rl_defaults);
+  (void)http::response_cache_options::from_config(cfg);
+  (void)general_rate_limit(cfg);
   (void)actors::actor_options::from_config(cfg);
 }
 

@@ -12,12 +12,14 @@
 #include "bus/outbox_relay.hpp"
 #include "projections/projection_runner.hpp"
 
+namespace agora {
+class work_pool;
+}
 namespace agora::http {
 class server;
 class router;
 class metrics_registry;
 class jwt_signer;
-class blocking_pool;
 class response_cache;
 class rate_limiter;
 }  // namespace agora::http
@@ -72,7 +74,7 @@ class node {
   std::unique_ptr<projections::projection_runner> projections_;
   std::unique_ptr<http::metrics_registry> metrics_;
   std::unique_ptr<http::jwt_signer> tokens_;
-  std::unique_ptr<http::blocking_pool> hashing_;
+  std::unique_ptr<work_pool> hashing_;
   std::unique_ptr<http::response_cache> cache_;
   std::unique_ptr<http::rate_limiter> limiter_;
   std::unique_ptr<api::gateway> gateway_;

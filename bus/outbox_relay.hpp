@@ -1,12 +1,16 @@
 #pragma once
 // The outbox relay: publishes the event log to Kafka.
 //
-// One thread reads the log from the relay's checkpoint in batches (scan_log),
-// hands each event to librdkafka's idempotent producer (acks=all; topic by
-// aggregate kind, key = stream id so one aggregate's events keep their order,
-// value = the JSON envelope, headers event_id / event_type / position) and
-// polls for delivery reports. The checkpoint moves only to the end of the
-// contiguous run of confirmed events, so it never passes an unconfirmed one.
+// Two stages, one thread each. The reader (`relay-reader`) reads the log from
+// the relay's checkpoint in batches (scan_log), passes every event through the
+// domain's redaction (actors/domain/redaction.hpp: secrets never leave the
+// store) and encodes it, at most two batches ahead. The producer
+// (`relay-producer`) hands each event to librdkafka's idempotent producer
+// (acks=all; topic by aggregate kind, key = stream id so one aggregate's events
+// keep their order, value = the JSON envelope, headers event_id / event_type /
+// position) and polls for delivery reports. The checkpoint moves only to the
+// end of the contiguous run of confirmed events, so it never passes an
+// unconfirmed one.
 //
 // Failures never drop or reorder: the idempotent producer retries inside
 // librdkafka with per-partition order kept; when a message still fails (a

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian bookworm packages Agora needs to build, test, benchmark and
-# run. Idempotent: when everything is present it changes nothing and does not
-# touch the network. Run as root (or through sudo).
+# run, and the npm packages of the tests (the OpenAPI linter). Idempotent: when
+# everything is present it changes nothing and does not touch the network. Run
+# as root (or through sudo).
 set -euo pipefail
 
 packages=(
@@ -19,6 +20,31 @@ packages=(
   # HTTP benchmarks (bench/run_http_bench.sh): wrk against nginx
   wrk nginx-light curl
 )
+
+# The OpenAPI linter the openapi_lint test runs, pinned by
+# tests/api/openapi/package-lock.json, into that folder's node_modules. Done
+# first, as the invoking user (not again as root after the sudo below: then it
+# is present). Needs Node.js >= 20.19 and npm (not Debian's nodejs 18).
+install_openapi_linter() {
+  local dir
+  dir="$(cd "$(dirname "$0")/../tests/api/openapi" && pwd)"
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: Node.js (>= 20.19) and npm are needed for the OpenAPI lint test; install them" >&2
+    return 1
+  fi
+  local pinned installed
+  pinned="$(cd "$dir" && node -p "require('./package.json').devDependencies['@redocly/cli']")"
+  installed="$(cd "$dir" && node -p "require('./node_modules/@redocly/cli/package.json').version" 2>/dev/null || true)"
+  if [ "$installed" = "$pinned" ]; then
+    echo "install-deps: @redocly/cli $pinned present"
+    return 0
+  fi
+  echo "install-deps: installing @redocly/cli $pinned (npm ci in $dir)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error --no-update-notifier >/dev/null)
+}
+# Only the openapi_lint test needs it: agorad builds and runs without Node.js,
+# so a machine without it still gets the rest (that test then fails and says why).
+install_openapi_linter || echo "install-deps: warning: the OpenAPI linter is not installed; the openapi_lint test will fail" >&2
 
 missing=()
 for p in "${packages[@]}"; do

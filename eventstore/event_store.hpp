@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/subscription.hpp"
 #include "eventstore/event.hpp"
 #include "eventstore/store_error.hpp"
 #include "eventstore/store_options.hpp"
@@ -93,21 +94,9 @@ using append_callback = std::function<void(store_result<append_result>)>;
 /// block and must not wait for the store's answers.
 using commit_listener = std::function<void(log_position)>;
 
-/// Keeps a commit listener registered; unregisters on destruction.
-class subscription {
- public:
-  subscription() = default;
-  subscription(subscription&&) noexcept = default;
-  subscription& operator=(subscription&&) noexcept = default;
-  ~subscription();
-  /// Unregisters now. After it returns, the listener is not running and will
-  /// not be called again.
-  void reset();
-
- private:
-  friend class event_store;
-  std::function<void()> cancel_;
-};
+/// Keeps a commit listener registered; unregisters on destruction (see
+/// event_store::subscribe for what unregistering waits for).
+using subscription = agora::subscription;
 
 /// The RocksDB event store. Thread-safe.
 class event_store {
@@ -170,7 +159,8 @@ class event_store {
 
   /// Registers `listener` to be told of each commit (see commit_listener).
   /// This is how the outbox relay and projections learn of new events without
-  /// polling.
+  /// polling. Once the subscription is reset (or destroyed), the listener is
+  /// not running and will not be called again.
   [[nodiscard]] subscription subscribe(commit_listener listener);
 
   /// Blocks until last_position() >= position or `timeout` passes; returns

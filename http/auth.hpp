@@ -3,19 +3,17 @@
 //
 // Password hashing is deliberately slow (tens to hundreds of milliseconds and
 // tens of MiB): never call hash_password() or verify_password() on an io thread
-// or a CAF worker. Post it to a blocking_pool (blocking_pool.hpp) and answer
+// or a CAF worker. Post it to a work_pool (common/work_pool.hpp) and answer
 // from its callback.
 
 #include <chrono>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/clock.hpp"
 #include "common/expected.hpp"
 #include "http/request.hpp"
-#include "http/response.hpp"
 
 namespace agora {
 class config;
@@ -64,9 +62,8 @@ class jwt_signer {
   /// A token for `who`, valid from `now` for ttl, at the account's
   /// `token_version`.
   std::string issue(const principal& who, timestamp_us now, std::uint64_t token_version = 0) const;
-  /// The principal of a valid token.
-  expected<principal, auth_error> verify(std::string_view token, timestamp_us now) const;
-  /// The claims of a valid token (verify() with the token version).
+  /// The claims of a valid token: who, and the account's token version it
+  /// was issued at.
   expected<token_claims, auth_error> verify_claims(std::string_view token, timestamp_us now) const;
 
   std::chrono::seconds ttl() const noexcept { return ttl_; }
@@ -79,13 +76,6 @@ class jwt_signer {
   std::chrono::seconds ttl_;
   std::chrono::seconds leeway_;
 };
-
-/// The authentication step of a handler: verifies the bearer token, if any,
-/// and sets req.user. Returns a 401 Problem Details ("unauthorized", with
-/// `WWW-Authenticate: Bearer`) when the token is invalid, or when it is absent
-/// and `required`; nullopt when the handler may go on. Cheap (one HMAC): fine
-/// on an io thread.
-std::optional<response> authenticate(request& req, const jwt_signer& signer, timestamp_us now, bool required);
 
 /// base64url without padding (RFC 4648 section 5), as JWT uses it.
 std::string base64url_encode(std::string_view bytes);

@@ -24,6 +24,24 @@ method parse_method(std::string_view token) noexcept;
 bool iequals(std::string_view a, std::string_view b) noexcept;
 /// `s` without leading and trailing optional white space (RFC 9110 OWS: spaces and tabs).
 std::string_view trim_ows(std::string_view s) noexcept;
+/// Calls f(item) for each item of a comma-separated list (an HTTP list field
+/// such as Connection or Transfer-Encoding, or a list-valued config key), each
+/// trimmed of OWS; empty items are skipped.
+template <class F>
+void for_each_list_item(std::string_view list, F&& f) {
+  for (;;) {
+    const std::size_t c = list.find(',');
+    const std::string_view item = trim_ows(list.substr(0, c));
+    if (!item.empty()) f(item);
+    if (c == std::string_view::npos) return;
+    list.remove_prefix(c + 1);
+  }
+}
+/// The items of a comma-separated list (see for_each_list_item).
+std::vector<std::string> split_list(std::string_view list);
+/// True when the comma-separated `list` holds `token`, case-insensitively
+/// (`Connection: keep-alive, Upgrade` holds "upgrade").
+bool has_token(std::string_view list, std::string_view token) noexcept;
 
 /// Header fields in arrival order with case-insensitive lookup. Small (tens of
 /// fields), so a vector and a linear scan beat any map.

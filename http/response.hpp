@@ -67,12 +67,15 @@ response problem_response(const problem_details& p);
 response problem(const request& req, int status, std::string_view type_suffix, std::string_view title,
                  std::string_view detail, std::vector<field_error> errors = {},
                  std::function<void(json_writer&)> extra = {});
+/// problem() where no request is at hand (the server's own answers to a
+/// request it could not read or that no handler answered): `instance` and
+/// `request_id` as problem() takes them from a request.
+response problem_at(std::string_view instance, std::string_view request_id, int status,
+                    std::string_view type_suffix, std::string_view title, std::string_view detail,
+                    std::vector<field_error> errors = {}, std::function<void(json_writer&)> extra = {});
 
 /// 415 unless the request carries a JSON Content-Type; nullopt when it does.
 /// Handlers of POST/PUT/PATCH call it before parsing the body.
 std::optional<response> require_json(const request& req);
-
-/// The standard reason phrase of `status` ("Not Found"), "Unknown" otherwise.
-const char* reason_phrase(int status) noexcept;
 
 }  // namespace agora::http

@@ -29,6 +29,10 @@
 #include "http/request.hpp"
 #include "http/response.hpp"
 
+namespace agora {
+class config;
+}
+
 namespace agora::http {
 
 /// One cached response.
@@ -52,6 +56,10 @@ struct response_cache_options {
   std::chrono::milliseconds default_ttl{60000};
   /// Independent locks; readers of different keys rarely meet.
   std::size_t shards = 16;
+
+  /// Reads http.cache.max_entries and http.cache.max_bytes; unset keys keep
+  /// the defaults above.
+  static response_cache_options from_config(config& cfg);
 };
 
 /// Counters since construction.
@@ -82,16 +90,9 @@ std::string make_cache_key(const request& req, bool vary_by_user, std::string_vi
 /// A strong ETag from the body's content (64-bit FNV-1a, stable across
 /// processes and nodes): "\"<16 hex digits>\"".
 std::string make_etag(std::string_view body);
-/// A strong ETag from a version number (an aggregate or read-model version).
-std::string make_version_etag(std::uint64_t version);
 /// True when an If-None-Match value matches `etag`: "*", or any listed tag
 /// under weak comparison (W/ prefixes ignored), as RFC 9110 13.1.2 asks.
 bool etag_matches(std::string_view if_none_match, std::string_view etag);
-
-/// The answer for a cached (`hit`) or freshly rendered entry: 304 without body
-/// when the request's If-None-Match matches, else 200 with the body; both with
-/// ETag and X-Cache-Status: HIT|MISS.
-response cached_response(const request& req, const cache_entry& e, bool hit);
 
 /// Thread-safe, sharded LRU cache with tags and TTLs.
 class response_cache {
@@ -119,9 +120,6 @@ class response_cache {
   std::uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_acquire); }
 
   cache_stats stats() const;
-
-  /// Same as make_etag() (a content hash ETag), for callers holding the cache.
-  static std::string strong_etag(std::string_view body) { return make_etag(body); }
 
  private:
   struct shard;

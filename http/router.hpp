@@ -15,7 +15,7 @@
 namespace agora::http {
 
 /// A route's handler. Runs on an io thread: it must not block (no disk, no
-/// password hashing: see blocking_pool.hpp). It answers through `respond`,
+/// password hashing: see common/work_pool.hpp). It answers through `respond`,
 /// now or later, from any thread. `req` is valid only during the call.
 using handler = std::function<void(request& req, responder respond)>;
 

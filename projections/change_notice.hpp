@@ -7,6 +7,7 @@
 
 #include "common/clock.hpp"
 #include "eventstore/event.hpp"
+#include "projections/change_tags.hpp"
 
 namespace agora::projections {
 
@@ -20,25 +21,18 @@ struct event_notice {
   /// The event's JSON data, except for customer and claim streams where it is
   /// empty: customer events carry the password hash.
   std::string data;
-  /// "user:<customer id>" (that customer's orders and carts), "admin" (orders,
-  /// stock, low stock, new customers), "product:<id>" (a product's price, details
-  /// or stock), "broadcast" (catalogue changes). Empty: nobody is told.
+  /// Who is told (the names are in change_tags.hpp, namespace channels):
+  /// the customer's own user channel, admin, a product's channel, broadcast.
+  /// Empty: nobody is told.
   std::vector<std::string> channels;
 };
 
 /// What one published batch changed.
 ///
-/// Tags (sorted, distinct), for cache invalidation:
-///   "product:<id>"            a product's view (details, price, stock)
-///   "sku:<sku>"               an inventory item
-///   "catalog"                 any listing, search, category or suggestion
-///   "low_stock"               the low-stock list
-///   "order:<id>"              an order's detail
-///   "orders:customer:<id>"    a customer's order list
-///   "orders:all"              the admin order list
-///   "dashboard"               the dashboard figures
-///   "customer:<id>"           an account
-///   "all"                     everything (a read model was rebuilt and swapped in)
+/// Tags (sorted, distinct), for cache invalidation; change_tags.hpp spells
+/// them (namespace tags): a product, an SKU, an order, a customer's order list,
+/// an account, the catalog, the low-stock list, all orders, the dashboard, and
+/// "all" (everything: a read model was rebuilt and swapped in).
 struct change_batch {
   /// Every event up to here is applied and visible in the snapshots.
   eventstore::log_position position = 0;

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "common/expected.hpp"
+#include "common/subscription.hpp"
 #include "eventstore/event.hpp"
 #include "projections/accounts.hpp"
 #include "projections/catalog.hpp"
@@ -96,21 +97,9 @@ struct runner_options {
   std::size_t max_notices_per_batch = 200'000;
 };
 
-/// Keeps a change listener registered; unregisters on destruction.
-class change_subscription {
- public:
-  change_subscription() = default;
-  change_subscription(change_subscription&&) noexcept = default;
-  change_subscription& operator=(change_subscription&&) noexcept;
-  ~change_subscription();
-  /// Unregisters now. After it returns the listener is not running (unless
-  /// called from inside the listener) and will not be called again.
-  void reset();
-
- private:
-  friend class projection_runner;
-  std::function<void()> cancel_;
-};
+/// Keeps a change listener registered; unregisters on destruction (see
+/// projection_runner::subscribe for what unregistering waits for).
+using change_subscription = agora::subscription;
 
 /// Runs the read models. Thread-safe; every member may be called from any thread.
 class projection_runner {
@@ -162,7 +151,9 @@ class projection_runner {
 
   /// Registers `listener` for change batches. It runs on the runner thread after
   /// the batch's snapshots are published and before the waits for the batch's
-  /// position are answered; it must not block.
+  /// position are answered; it must not block. Once the subscription is reset
+  /// (or destroyed), the listener is not running (unless reset from inside
+  /// it) and will not be called again.
   [[nodiscard]] change_subscription subscribe(change_listener listener);
 
   /// Rebuilds read model `name` from position 0 in the background while the old

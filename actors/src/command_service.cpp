@@ -176,7 +176,8 @@ agora::expected<std::unique_ptr<command_service>, std::string> command_service::
   rt.opts = options;
   rt.clk = &clk;
   rt.payments = payments ? std::move(payments) : std::make_shared<simulated_payments>();
-  rt.io = std::make_unique<io_pool>(options.io_threads, options.io_queue_limit);
+  rt.io = std::make_unique<work_pool>("actors-io", static_cast<std::size_t>(std::max(1, options.io_threads)),
+                                      options.io_queue_limit);
 
   p->cfg = std::make_unique<caf::actor_system_config>();
   p->cfg->set("scheduler.max-threads", static_cast<std::size_t>(options.scheduler_threads));

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "actors/command_service.hpp"
-#include "actors/src/io_pool.hpp"
+#include "common/work_pool.hpp"
 #include "eventstore/event_store.hpp"
 
 namespace agora::actors::detail {
@@ -25,7 +25,8 @@ struct runtime {
   actor_options opts;
   const clock* clk = nullptr;
   std::shared_ptr<payment_port> payments;
-  std::unique_ptr<io_pool> io;
+  /// Store reads on activation and snapshot writes (actors-io threads).
+  std::unique_ptr<work_pool> io;
   /// Registry shards per kind, set once before the first command.
   std::array<std::vector<caf::actor>, 6> registries;
 

@@ -1,17 +1,23 @@
 // Admin figures, projection status and rebuilds; health, metrics, OpenAPI.
 
+#include <cstdlib>
 #include <map>
+#include <set>
+
+#include <spdlog/spdlog.h>
 
 #include "actors/domain/customer.hpp"
 #include "api/src/gateway_impl.hpp"
 #include "common/json_writer.hpp"
 #include "http/metrics.hpp"
 #include "http/response_cache.hpp"
+#include "projections/catalog.hpp"
+#include "projections/change_tags.hpp"
 
 namespace agora::api {
 
 void gateway::impl::admin_routes(http::router& r) {
-  add_read(r, {http::method::get, "/api/admin/stats", "admin.stats", "Dashboard figures", access::admin, "", 200, "Stats"},
+  add_read(r, {http::method::get, "/api/admin/stats", "admin.stats", "Dashboard figures", access::admin, "", 200, "Stats", {304, 400, 503}, {"min_position"}},
            false, [this](const http::request&) -> read_result {
              auto dash = deps_.projections->dashboard();
              json_writer w(2048);
@@ -36,11 +42,11 @@ void gateway::impl::admin_routes(http::router& r) {
              w.key("total_products").value(static_cast<std::uint64_t>(dash->total_products));
              w.key("total_customers").value(static_cast<std::uint64_t>(dash->total_customers));
              w.end_object();
-             return {http::response::json(200, std::move(w).take()), {"dashboard"}, true};
+             return {http::response::json(200, std::move(w).take()), {projections::tags::dashboard}, true};
            });
 
   add(r, {http::method::put, "/api/admin/customers/{id}/role", "admin.customer_role",
-          "Set an account's role; ends the account's tokens", access::admin, "Role", 200, "Account"},
+          "Set an account's role; ends the account's tokens", access::admin, "Role", 200, "Account", {202, 500, 503}},
       [this](http::request& req, http::responder respond) {
         if (auto bad = http::require_json(req)) return respond(std::move(*bad));
         auto body = decode_role(req.body);
@@ -128,7 +134,7 @@ void gateway::impl::ops_routes(http::router& r) {
   };
   add(r, {http::method::get, "/health/live", "health.live", "The process runs", access::anyone, "", 200, "Health"},
       [](http::request&, http::responder respond) { respond(http::response::json(200, R"({"status":"ok"})")); });
-  add(r, {http::method::get, "/health/ready", "health.ready", "Ready to serve (503 otherwise)", access::anyone, "", 200, "Health"},
+  add(r, {http::method::get, "/health/ready", "health.ready", "Ready to serve (503 otherwise)", access::anyone, "", 200, "Health", {503}},
       health(false));
   add(r, {http::method::get, "/health/detailed", "health.detailed", "Every component with its status", access::anyone, "", 200, "Health"},
       health(true));
@@ -177,7 +183,7 @@ namespace {
 // Response and body schemas, by name (components/schemas).
 const std::map<std::string, std::string>& schemas() {
   static const std::map<std::string, std::string> s = {
-      {"Problem", R"({"type":"object","properties":{"type":{"type":"string"},"title":{"type":"string"},"status":{"type":"integer"},"detail":{"type":"string"},"instance":{"type":"string"},"request_id":{"type":"string"},"errors":{"type":"array","items":{"type":"object","properties":{"field":{"type":"string"},"message":{"type":"string"}}}}},"required":["type","title","status"]})"},
+      {"ProblemDetails", R"({"type":"object","properties":{"type":{"type":"string"},"title":{"type":"string"},"status":{"type":"integer"},"detail":{"type":"string"},"instance":{"type":"string"},"request_id":{"type":"string"},"errors":{"type":"array","items":{"type":"object","properties":{"field":{"type":"string"},"message":{"type":"string"}}}}},"required":["type","title","status"]})"},
       {"Register", R"({"type":"object","properties":{"email":{"type":"string"},"password":{"type":"string","minLength":8,"maxLength":128},"name":{"type":"string"}},"required":["email","password","name"]})"},
       {"Login", R"({"type":"object","properties":{"email":{"type":"string"},"password":{"type":"string"}},"required":["email","password"]})"},
       {"Account", R"({"type":"object","properties":{"id":{"type":"string"},"email":{"type":"string"},"name":{"type":"string"},"role":{"type":"string","enum":["customer","admin"]}},"required":["id","email","role"]})"},
@@ -207,6 +213,7 @@ const std::map<std::string, std::string>& schemas() {
       {"Stats", R"({"type":"object"})"},
       {"Projections", R"({"type":"object","properties":{"items":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"position":{"type":"integer"},"lag":{"type":"integer"}}}}}})"},
       {"Accepted", R"({"type":"object"})"},
+      {"Pending", R"({"type":"object","properties":{"stream":{"type":"string"},"version":{"type":"integer"},"position":{"type":"integer"}},"required":["stream","version","position"]})"},
       {"Health", R"({"type":"object","properties":{"status":{"type":"string"}}})"},
       {"Metrics", R"({"type":"string"})"},
       {"OpenAPI", R"({"type":"object"})"},
@@ -225,56 +232,220 @@ const char* method_key(http::method m) {
   }
 }
 
+// The tags (an operation's is its name up to the first '.'), with what they hold.
+const std::map<std::string, std::string>& tag_descriptions() {
+  static const std::map<std::string, std::string> t = {
+      {"admin", "Administration: dashboard figures, roles, projections (admins only)"},
+      {"auth", "Accounts: registration, login, logout, password, the caller's account"},
+      {"carts", "A customer's carts and their checkout"},
+      {"categories", "Product categories"},
+      {"health", "Liveness and readiness probes"},
+      {"inventory", "Stock per SKU"},
+      {"metrics", "Prometheus metrics"},
+      {"openapi", "This document"},
+      {"orders", "Orders: placing, paying, cancelling, following"},
+      {"products", "The catalog"},
+  };
+  return t;
+}
+
+std::string tag_of(const route_doc& doc) { return doc.name.substr(0, doc.name.find('.')); }
+
+// A query parameter: its schema, what it does, and whether it must be given.
+struct query_param {
+  std::string schema;
+  std::string description;
+  bool required = false;
+};
+
+const std::map<std::string, query_param>& query_params() {
+  static const std::map<std::string, query_param> q = {
+      {"q", {R"({"type":"string"})", "Full-text search; without it, the products in name order"}},
+      {"category", {R"({"type":"string"})", "Only this category"}},
+      {"limit",
+       {R"({"type":"integer","minimum":1,"maximum":)" + std::to_string(projections::max_page_size) + "}",
+        "Page size (default 20; 10 for suggestions)"}},
+      {"cursor", {R"({"type":"string"})", "The previous page's next_cursor"}},
+      {"prefix", {R"({"type":"string","minLength":1})", "The start of a product name", true}},
+      {"low_stock", {R"({"type":"string","enum":["true"]})", "Must be true: the items at or below their threshold", true}},
+      {"status", {R"({"type":"string"})", "Only orders in this status"}},
+      {"min_position",
+       {R"({"type":"integer","minimum":0})",
+        "Read your writes: answer once the read models have applied this log position (a write's "
+        "X-Event-Position); 503 if they do not in time"}},
+  };
+  return q;
+}
+
+// A status other than the success one: its description, and whether its body
+// is Problem Details (304 and 202 have none or their own).
+struct answer_doc {
+  const char* name;  // under components/responses
+  const char* description;
+};
+
+const std::map<int, answer_doc>& answer_docs() {
+  static const std::map<int, answer_doc> a = {
+      {202, {"Pending", "The write stands, but the read models do not show it yet: poll with min_position"}},
+      {304, {"NotModified", "Not modified (If-None-Match named the current ETag)"}},
+      {400, {"BadRequest", "Invalid request: a body field or query parameter (see errors)"}},
+      {401, {"Unauthorized", "No valid bearer token (login: wrong e-mail or password)"}},
+      {403, {"Forbidden", "Not allowed to this role (password change: the current password is wrong)"}},
+      {404, {"NotFound", "No such resource (or not the caller's)"}},
+      {409, {"Conflict", "Conflicts with the current state: stock, status or uniqueness"}},
+      {412, {"PreconditionFailed", "If-Match does not name the current version"}},
+      {413, {"ContentTooLarge", "The request body is larger than http.body_limit"}},
+      {415, {"UnsupportedMediaType", "The request body is not application/json"}},
+      {422, {"UnprocessableEntity", "Refused by a business rule"}},
+      {429, {"TooManyRequests", "Rate limited: retry after Retry-After seconds"}},
+      {500, {"InternalError", "Internal or storage failure: quote the request id"}},
+      {503, {"ServiceUnavailable", "Overloaded, unavailable or not caught up: retry after Retry-After seconds"}},
+  };
+  return a;
+}
+
+// Every status `doc` can answer besides its success: what it declares, and what
+// its declaration implies (the wrappers of gateway::impl::add, the body, the
+// path's parameters).
+std::set<int> answers_of(const route_doc& doc) {
+  std::set<int> out(doc.answers.begin(), doc.answers.end());
+  out.insert(429);  // the per-IP (and per-user) rate limit, on every route
+  if (doc.who != access::anyone) out.insert(401);
+  if (doc.who == access::customer || doc.who == access::admin) out.insert(403);
+  if (doc.pattern.find('{') != std::string::npos) out.insert(404);
+  if (!doc.body.empty()) out.insert({400, 413, 415});
+  out.erase(doc.status);
+  return out;
+}
+
+void write_ref(json_writer& w, const std::string& ref) { w.begin_object().key("$ref").value(ref).end_object(); }
+
+// components/responses: one per status that some route answers.
+void write_answer(json_writer& w, int status) {
+  const auto& a = answer_docs().at(status);
+  w.key(a.name).begin_object().key("description").value(a.description);
+  if (status == 429 || status == 503) {
+    w.key("headers").begin_object().key("Retry-After").begin_object();
+    w.key("description").value("Seconds to wait before retrying");
+    w.key("schema").begin_object().key("type").value("integer").end_object().end_object().end_object();
+  }
+  if (status != 304) {
+    const bool problem = status != 202;
+    w.key("content").begin_object().key(problem ? "application/problem+json" : "application/json").begin_object();
+    w.key("schema");
+    write_ref(w, std::string("#/components/schemas/") + (problem ? "ProblemDetails" : "Pending"));
+    w.end_object().end_object();
+  }
+  w.end_object();
+}
+
+void write_operation(json_writer& w, const route_doc& doc) {
+  w.begin_object();
+  w.key("operationId").value(doc.name);
+  w.key("summary").value(doc.summary);
+  w.key("tags").begin_array().value(tag_of(doc)).end_array();
+  // Public routes say so (an empty list); the others need the bearer token.
+  w.key("security").begin_array();
+  if (doc.who != access::anyone) w.begin_object().key("bearer").begin_array().end_array().end_object();
+  w.end_array();
+  // Path parameters, from the pattern's {name} segments; then the query's.
+  std::vector<std::string> params;
+  for (std::size_t i = doc.pattern.find('{'); i != std::string::npos; i = doc.pattern.find('{', i + 1)) {
+    params.push_back(doc.pattern.substr(i + 1, doc.pattern.find('}', i) - i - 1));
+  }
+  if (!params.empty() || !doc.query.empty()) {
+    w.key("parameters").begin_array();
+    for (const auto& p : params) {
+      w.begin_object().key("name").value(p).key("in").value("path").key("required").value(true);
+      w.key("schema").begin_object().key("type").value("string").end_object().end_object();
+    }
+    for (const auto& name : doc.query) {
+      const auto found = query_params().find(name);
+      // Like a route table mistake: a programming error, loud at start.
+      if (found == query_params().end()) {
+        spdlog::critical("api: route {} names the undescribed query parameter {}", doc.name, name);
+        std::abort();
+      }
+      const auto& q = found->second;
+      w.begin_object().key("name").value(name).key("in").value("query").key("required").value(q.required);
+      w.key("description").value(q.description).key("schema").raw(q.schema).end_object();
+    }
+    w.end_array();
+  }
+  if (!doc.body.empty()) {
+    w.key("requestBody").begin_object().key("required").value(true).key("content").begin_object();
+    w.key("application/json").begin_object().key("schema");
+    write_ref(w, "#/components/schemas/" + doc.body);
+    w.end_object().end_object().end_object();
+  }
+  w.key("responses").begin_object();
+  w.key(std::to_string(doc.status)).begin_object().key("description").value(doc.summary);
+  if (!doc.returns.empty()) {
+    w.key("content").begin_object().key(doc.returns == "Metrics" ? "text/plain" : "application/json").begin_object();
+    w.key("schema");
+    write_ref(w, "#/components/schemas/" + doc.returns);
+    w.end_object().end_object();
+  }
+  w.end_object();
+  for (int status : answers_of(doc)) {
+    w.key(std::to_string(status));
+    if (status == 503 && doc.returns == "Health") {
+      // A probe's 503 is its own report (what is not ready), not a problem.
+      w.begin_object().key("description").value("Not ready: the same report, naming what is not");
+      w.key("content").begin_object().key("application/json").begin_object().key("schema");
+      write_ref(w, "#/components/schemas/Health");
+      w.end_object().end_object().end_object();
+      continue;
+    }
+    write_ref(w, std::string("#/components/responses/") + answer_docs().at(status).name);
+  }
+  w.end_object();  // responses
+  w.end_object();  // operation
+}
+
 }  // namespace
 
 void gateway::impl::build_openapi() {
   std::map<std::string, std::vector<const route_doc*>> paths;
-  for (const auto& doc : docs) paths[doc.pattern].push_back(&doc);
-  json_writer w(32768);
+  std::set<std::string> tags;
+  std::set<int> answered;
+  for (const auto& doc : docs) {
+    paths[doc.pattern].push_back(&doc);
+    tags.insert(tag_of(doc));
+    const auto a = answers_of(doc);
+    for (int status : a) {
+      // Like a route table mistake: a programming error, loud at start.
+      if (!answer_docs().count(status)) {
+        spdlog::critical("api: route {} declares the undescribed status {}", doc.name, status);
+        std::abort();
+      }
+    }
+    answered.insert(a.begin(), a.end());
+  }
+  json_writer w(65536);
   w.begin_object();
   w.key("openapi").value("3.0.3");
-  w.key("info").begin_object().key("title").value("Agora API").key("version").value("0.1.0").end_object();
+  w.key("info").begin_object().key("title").value("Agora API").key("version").value("0.1.0");
+  w.key("description").value(
+      "Agora's HTTP API. Errors are Problem Details (RFC 9457) with the request id; every route is rate "
+      "limited (429 with Retry-After).");
+  w.end_object();
+  // Relative: the node that serves this document serves the API.
+  w.key("servers").begin_array().begin_object().key("url").value("/");
+  w.key("description").value("the node serving this document").end_object().end_array();
+  w.key("tags").begin_array();
+  for (const auto& t : tags) {
+    const auto d = tag_descriptions().find(t);
+    w.begin_object().key("name").value(t);
+    w.key("description").value(d != tag_descriptions().end() ? d->second : t).end_object();
+  }
+  w.end_array();
   w.key("paths").begin_object();
   for (const auto& [pattern, routes] : paths) {
     w.key(pattern).begin_object();
     for (const auto* doc : routes) {
-      w.key(method_key(doc->method)).begin_object();
-      w.key("operationId").value(doc->name);
-      w.key("summary").value(doc->summary);
-      // Path parameters, from the pattern's {name} segments.
-      std::vector<std::string> params;
-      for (std::size_t i = pattern.find('{'); i != std::string::npos; i = pattern.find('{', i + 1)) {
-        params.push_back(pattern.substr(i + 1, pattern.find('}', i) - i - 1));
-      }
-      if (!params.empty()) {
-        w.key("parameters").begin_array();
-        for (const auto& p : params) {
-          w.begin_object().key("name").value(p).key("in").value("path").key("required").value(true);
-          w.key("schema").begin_object().key("type").value("string").end_object().end_object();
-        }
-        w.end_array();
-      }
-      if (doc->who != access::anyone) {
-        w.key("security").begin_array().begin_object().key("bearer").begin_array().end_array().end_object().end_array();
-      }
-      if (!doc->body.empty()) {
-        w.key("requestBody").begin_object().key("required").value(true).key("content").begin_object();
-        w.key("application/json").begin_object().key("schema").begin_object();
-        w.key("$ref").value("#/components/schemas/" + doc->body).end_object().end_object().end_object().end_object();
-      }
-      w.key("responses").begin_object();
-      w.key(std::to_string(doc->status)).begin_object().key("description").value("success");
-      if (!doc->returns.empty()) {
-        w.key("content").begin_object().key(doc->returns == "Metrics" ? "text/plain" : "application/json").begin_object();
-        w.key("schema").begin_object().key("$ref").value("#/components/schemas/" + doc->returns).end_object();
-        w.end_object().end_object();
-      }
-      w.end_object();
-      w.key("default").begin_object().key("description").value("a Problem Details error");
-      w.key("content").begin_object().key("application/problem+json").begin_object().key("schema").begin_object();
-      w.key("$ref").value("#/components/schemas/Problem").end_object().end_object().end_object().end_object();
-      w.end_object();  // responses
-      w.end_object();  // operation
+      w.key(method_key(doc->method));
+      write_operation(w, *doc);
     }
     w.end_object();
   }
@@ -282,6 +453,9 @@ void gateway::impl::build_openapi() {
   w.key("components").begin_object();
   w.key("securitySchemes").begin_object().key("bearer").begin_object().key("type").value("http");
   w.key("scheme").value("bearer").key("bearerFormat").value("JWT").end_object().end_object();
+  w.key("responses").begin_object();
+  for (int status : answered) write_answer(w, status);
+  w.end_object();
   w.key("schemas").begin_object();
   for (const auto& [name, schema] : schemas()) w.key(name).raw(schema);
   w.end_object().end_object();

@@ -13,8 +13,8 @@
 #include "actors/domain/customer.hpp"
 #include "api/src/gateway_impl.hpp"
 #include "common/json_writer.hpp"
+#include "common/work_pool.hpp"
 #include "http/auth.hpp"
-#include "http/blocking_pool.hpp"
 #include "http/metrics.hpp"
 #include "http/rate_limiter.hpp"
 
@@ -131,7 +131,7 @@ void gateway::impl::auth_routes(http::router& r) {
 
   add(r, {http::method::post, "/api/auth/register", "auth.register",
           "Register a customer account (the same answer whether or not the address was free)", access::anyone,
-          "Register", 202, "Registration"},
+          "Register", 202, "Registration", {500, 503}},
       [this](http::request& req, http::responder respond) {
         if (auto bad = http::require_json(req)) return respond(std::move(*bad));
         auto body = decode_register(req.body);
@@ -173,7 +173,7 @@ void gateway::impl::auth_routes(http::router& r) {
         if (!queued) (*out)(detail::unavailable(req, "too many registrations at once"));
       });
 
-  add(r, {http::method::post, "/api/auth/login", "auth.login", "Log in; returns a bearer token", access::anyone, "Login", 200, "Token"},
+  add(r, {http::method::post, "/api/auth/login", "auth.login", "Log in; returns a bearer token", access::anyone, "Login", 200, "Token", {401, 503}},
       [this](http::request& req, http::responder respond) {
         if (auto bad = http::require_json(req)) return respond(std::move(*bad));
         auto body = decode_login(req.body);
@@ -211,7 +211,7 @@ void gateway::impl::auth_routes(http::router& r) {
       });
 
   add(r, {http::method::post, "/api/auth/logout", "auth.logout",
-          "Log out: ends every token of this account (on every device)", access::user, "", 204, ""},
+          "Log out: ends every token of this account (on every device)", access::user, "", 204, "", {202, 500, 503}},
       [this](http::request& req, http::responder respond) {
         const std::string id = req.user->user_id;
         auto rq = std::make_shared<http::request>(slim(req));
@@ -226,7 +226,7 @@ void gateway::impl::auth_routes(http::router& r) {
 
   add(r, {http::method::post, "/api/auth/password", "auth.password",
           "Change the password: ends the account's tokens and returns a new one", access::user, "PasswordChange", 200,
-          "Token"},
+          "Token", {202, 403, 500, 503}},
       [this](http::request& req, http::responder respond) {
         if (auto bad = http::require_json(req)) return respond(std::move(*bad));
         auto body = decode_password_change(req.body);
@@ -275,7 +275,7 @@ void gateway::impl::auth_routes(http::router& r) {
         }
       });
 
-  add(r, {http::method::get, "/api/auth/me", "auth.me", "The logged-in account", access::user, "", 200, "Account"},
+  add(r, {http::method::get, "/api/auth/me", "auth.me", "The logged-in account", access::user, "", 200, "Account", {404}},
       [this](http::request& req, http::responder respond) {
         auto account = deps_.projections->accounts()->by_id(req.user->user_id);
         if (!account) return respond(detail::not_found(req, "account"));

@@ -45,7 +45,7 @@ void gateway::impl::cart_routes(http::router& r) {
     };
   };
 
-  add(r, {http::method::post, "/api/carts", "carts.create", "Open a cart", access::customer, "", 201, "Cart"},
+  add(r, {http::method::post, "/api/carts", "carts.create", "Open a cart", access::customer, "", 201, "Cart", {500, 503}},
       [this, cart_answer](http::request& req, http::responder respond) {
         auto copy = std::make_shared<http::request>(req);
         auto out = std::make_shared<http::responder>(std::move(respond));
@@ -56,7 +56,7 @@ void gateway::impl::cart_routes(http::router& r) {
         deps_.commands->send(id, domain::cart::command{c}, ctx, cart_answer(copy, out, 201));
       });
 
-  add(r, {http::method::get, "/api/carts/{id}", "carts.get", "A cart", access::customer, "", 200, "Cart"},
+  add(r, {http::method::get, "/api/carts/{id}", "carts.get", "A cart", access::customer, "", 200, "Cart", {500, 503}},
       [owned](http::request& req, http::responder respond) {
         auto copy = std::make_shared<http::request>(req);
         auto out = std::make_shared<http::responder>(std::move(respond));
@@ -80,7 +80,7 @@ void gateway::impl::cart_routes(http::router& r) {
     });
   };
 
-  add(r, {http::method::put, "/api/carts/{id}/items/{sku}", "carts.set_item", "Set a line's quantity (holds stock)", access::customer, "CartItem", 200, "Cart"},
+  add(r, {http::method::put, "/api/carts/{id}/items/{sku}", "carts.set_item", "Set a line's quantity (holds stock)", access::customer, "CartItem", 200, "Cart", {409, 422, 500, 503}},
       [set_line](http::request& req, http::responder respond) {
         if (auto bad = http::require_json(req)) return respond(std::move(*bad));
         auto body = decode_cart_item(req.body);
@@ -88,12 +88,12 @@ void gateway::impl::cart_routes(http::router& r) {
         set_line(std::make_shared<http::request>(req), std::make_shared<http::responder>(std::move(respond)), body->quantity);
       });
 
-  add(r, {http::method::del, "/api/carts/{id}/items/{sku}", "carts.remove_item", "Remove a line (releases its hold)", access::customer, "", 200, "Cart"},
+  add(r, {http::method::del, "/api/carts/{id}/items/{sku}", "carts.remove_item", "Remove a line (releases its hold)", access::customer, "", 200, "Cart", {409, 422, 500, 503}},
       [set_line](http::request& req, http::responder respond) {
         set_line(std::make_shared<http::request>(req), std::make_shared<http::responder>(std::move(respond)), 0);
       });
 
-  add(r, {http::method::post, "/api/carts/{id}/checkout", "carts.checkout", "Place the cart's order", access::customer, "", 201, "Order"},
+  add(r, {http::method::post, "/api/carts/{id}/checkout", "carts.checkout", "Place the cart's order", access::customer, "", 201, "Order", {202, 409, 422, 500, 503}},
       [this, owned](http::request& req, http::responder respond) {
         auto copy = std::make_shared<http::request>(req);
         auto out = std::make_shared<http::responder>(std::move(respond));

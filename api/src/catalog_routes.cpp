@@ -6,6 +6,7 @@
 #include "actors/domain/product.hpp"
 #include "api/src/gateway_impl.hpp"
 #include "common/json_writer.hpp"
+#include "projections/change_tags.hpp"
 
 namespace agora::api {
 
@@ -27,13 +28,13 @@ read_result bad_limit(const http::request& req) {
 }
 
 std::vector<std::string> product_tags(const projections::catalog_item& item) {
-  return {"product:" + item.product->id, "sku:" + item.product->sku};
+  return {projections::tags::product(item.product->id), projections::tags::sku(item.product->sku)};
 }
 
 }  // namespace
 
 void gateway::impl::catalog_routes(http::router& r) {
-  add_read(r, {http::method::get, "/api/products", "products.list", "List or search products", access::anyone, "", 200, "ProductPage"},
+  add_read(r, {http::method::get, "/api/products", "products.list", "List or search products", access::anyone, "", 200, "ProductPage", {304, 400, 503}, {"q", "category", "limit", "cursor", "min_position"}},
            false, [this](const http::request& req) -> read_result {
              const auto limit = parse_limit(req);
              if (limit == 0) return bad_limit(req);
@@ -67,10 +68,10 @@ void gateway::impl::catalog_routes(http::router& r) {
                w.value(next);
              }
              w.end_object();
-             return {http::response::json(200, std::move(w).take()), {"catalog"}, true};
+             return {http::response::json(200, std::move(w).take()), {projections::tags::catalog}, true};
            });
 
-  add_read(r, {http::method::get, "/api/products/suggest", "products.suggest", "Autocomplete product names", access::anyone, "", 200, "Suggestions"},
+  add_read(r, {http::method::get, "/api/products/suggest", "products.suggest", "Autocomplete product names", access::anyone, "", 200, "Suggestions", {304, 400, 503}, {"prefix", "limit", "min_position"}},
            false, [this](const http::request& req) -> read_result {
              const auto prefix = req.param("prefix");
              if (!prefix || prefix->empty()) {
@@ -82,10 +83,10 @@ void gateway::impl::catalog_routes(http::router& r) {
              w.begin_object().key("suggestions").begin_array();
              for (const auto& s : deps_.projections->catalog()->suggest(*prefix, limit)) w.value(s);
              w.end_array().end_object();
-             return {http::response::json(200, std::move(w).take()), {"catalog"}, true};
+             return {http::response::json(200, std::move(w).take()), {projections::tags::catalog}, true};
            });
 
-  add_read(r, {http::method::get, "/api/products/{id}", "products.get", "One product with its stock", access::anyone, "", 200, "Product"},
+  add_read(r, {http::method::get, "/api/products/{id}", "products.get", "One product with its stock", access::anyone, "", 200, "Product", {304, 400, 503}, {"min_position"}},
            false, [this](const http::request& req) -> read_result {
              const auto id = req.path_param("id").value_or("");
              auto item = deps_.projections->catalog()->product(id);
@@ -94,7 +95,7 @@ void gateway::impl::catalog_routes(http::router& r) {
              return {std::move(resp), product_tags(*item), true};
            });
 
-  add_read(r, {http::method::get, "/api/categories", "categories.list", "Categories with product counts", access::anyone, "", 200, "Categories"},
+  add_read(r, {http::method::get, "/api/categories", "categories.list", "Categories with product counts", access::anyone, "", 200, "Categories", {304, 400, 503}, {"min_position"}},
            false, [this](const http::request&) -> read_result {
              json_writer w(512);
              w.begin_object().key("items").begin_array();
@@ -102,11 +103,11 @@ void gateway::impl::catalog_routes(http::router& r) {
                w.begin_object().key("name").value(c.category).key("count").value(static_cast<std::uint64_t>(c.count)).end_object();
              }
              w.end_array().end_object();
-             return {http::response::json(200, std::move(w).take()), {"catalog"}, true};
+             return {http::response::json(200, std::move(w).take()), {projections::tags::catalog}, true};
            });
 
   // Admin writes.
-  add(r, {http::method::post, "/api/products", "products.create", "Create a product (and its stock)", access::admin, "ProductCreate", 201, "Product"},
+  add(r, {http::method::post, "/api/products", "products.create", "Create a product (and its stock)", access::admin, "ProductCreate", 201, "Product", {202, 409, 422, 500, 503}},
       [this](http::request& req, http::responder respond) {
         if (auto bad = http::require_json(req)) return respond(std::move(*bad));
         auto body = decode_product(req.body);
@@ -150,7 +151,7 @@ void gateway::impl::catalog_routes(http::router& r) {
         });
       });
 
-  add(r, {http::method::patch, "/api/products/{id}", "products.update", "Change a product (If-Match)", access::admin, "ProductPatch", 200, "Product"},
+  add(r, {http::method::patch, "/api/products/{id}", "products.update", "Change a product (If-Match)", access::admin, "ProductPatch", 200, "Product", {202, 409, 412, 422, 500, 503}},
       [this](http::request& req, http::responder respond) {
         if (auto bad = http::require_json(req)) return respond(std::move(*bad));
         auto body = decode_product_patch(req.body);
@@ -202,7 +203,7 @@ void gateway::impl::catalog_routes(http::router& r) {
         });
       });
 
-  add(r, {http::method::del, "/api/products/{id}", "products.discontinue", "Discontinue a product", access::admin, "", 200, "Product"},
+  add(r, {http::method::del, "/api/products/{id}", "products.discontinue", "Discontinue a product", access::admin, "", 200, "Product", {202, 409, 500, 503}},
       [this](http::request& req, http::responder respond) {
         const std::string id(req.path_param("id").value_or(""));
         auto copy = std::make_shared<http::request>(req);
@@ -220,15 +221,15 @@ void gateway::impl::catalog_routes(http::router& r) {
 }
 
 void gateway::impl::inventory_routes(http::router& r) {
-  add_read(r, {http::method::get, "/api/inventory/{sku}", "inventory.get", "Stock of a SKU", access::anyone, "", 200, "Inventory"},
+  add_read(r, {http::method::get, "/api/inventory/{sku}", "inventory.get", "Stock of a SKU", access::anyone, "", 200, "Inventory", {304, 400, 503}, {"min_position"}},
            false, [this](const http::request& req) -> read_result {
              const std::string sku(req.path_param("sku").value_or(""));
              auto s = deps_.projections->catalog()->stock(sku);
              if (!s) return {detail::not_found(req, "inventory item"), {}, false};
-             return {json_with_etag(200, detail::render_stock(*s), s->inventory_version), {"sku:" + sku}, true};
+             return {json_with_etag(200, detail::render_stock(*s), s->inventory_version), {projections::tags::sku(sku)}, true};
            });
 
-  add_read(r, {http::method::get, "/api/inventory", "inventory.low_stock", "Items low on stock (low_stock=true)", access::admin, "", 200, "InventoryPage"},
+  add_read(r, {http::method::get, "/api/inventory", "inventory.low_stock", "Items low on stock (low_stock=true)", access::admin, "", 200, "InventoryPage", {304, 400, 503}, {"low_stock", "limit", "cursor", "min_position"}},
            false, [this](const http::request& req) -> read_result {
              if (req.param("low_stock").value_or("") != "true") {
                return {detail::invalid_body(req, {{"low_stock", "only low_stock=true is supported"}}), {}, false};
@@ -246,10 +247,10 @@ void gateway::impl::inventory_routes(http::router& r) {
                w.value(page.next_cursor);
              }
              w.end_object();
-             return {http::response::json(200, std::move(w).take()), {"low_stock"}, true};
+             return {http::response::json(200, std::move(w).take()), {projections::tags::low_stock}, true};
            });
 
-  add(r, {http::method::post, "/api/inventory/{sku}/adjustments", "inventory.adjust", "Adjust stock (delta, reason)", access::admin, "Adjustment", 200, "Inventory"},
+  add(r, {http::method::post, "/api/inventory/{sku}/adjustments", "inventory.adjust", "Adjust stock (delta, reason)", access::admin, "Adjustment", 200, "Inventory", {202, 409, 422, 500, 503}},
       [this](http::request& req, http::responder respond) {
         if (auto bad = http::require_json(req)) return respond(std::move(*bad));
         auto body = decode_adjustment(req.body);

@@ -10,6 +10,7 @@
 #include "http/auth.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/response_cache.hpp"
+#include "projections/change_tags.hpp"
 
 namespace agora::api {
 
@@ -68,10 +69,9 @@ gateway::impl::impl(gateway_deps deps, gateway_options options) : deps_(std::mov
   // Exactly the cached answers that show what changed are dropped, right
   // after the read models publish it.
   changes = deps_.projections->subscribe([this](const projections::change_batch& b) {
-    epoch.fetch_add(1, std::memory_order_acq_rel);
     if (!deps_.cache) return;
     for (const auto& t : b.tags) {
-      if (t == "all") {
+      if (t == projections::tags::all) {
         deps_.cache->clear();
         return;
       }
@@ -182,35 +182,38 @@ void gateway::impl::serve_read(const http::request& rq, http::responder out, boo
   if (deps_.cache) {
     if (auto hit = deps_.cache->get(key, now())) {
       const auto inm = rq.header("If-None-Match");
-      http::response resp = (inm && *inm == hit->etag) ? http::response::empty(304)
-                                                      : http::response::json(200, hit->body);
+      // Weak comparison over a list, as RFC 9110 13.1.2 asks of If-None-Match.
+      http::response resp = (inm && http::etag_matches(*inm, hit->etag)) ? http::response::empty(304)
+                                                                        : http::response::json(200, hit->body);
       resp.headers.set("ETag", hit->etag);
       resp.headers.set("X-Cache-Status", "HIT");
       resp.headers.set("Cache-Control", per_user ? "private, no-cache" : "public, no-cache");
       return out(std::move(resp));
     }
   }
-  const auto seen = epoch.load(std::memory_order_acquire);
+  // The cache's epoch, read before the snapshot is: a put that an
+  // invalidation raced is refused (response_cache::put), so an answer rendered
+  // from an older snapshot is never stored after the invalidation for a newer
+  // batch has run (the listener above invalidates for every batch).
+  const std::optional<std::uint64_t> fill_epoch =
+      deps_.cache ? std::optional<std::uint64_t>(deps_.cache->epoch()) : std::nullopt;
   read_result rr = produce(rq);
   auto& resp = rr.response;
   if (resp.status == 200) {
-    if (!resp.headers.contains("ETag")) resp.headers.set("ETag", http::response_cache::strong_etag(resp.body));
+    if (!resp.headers.contains("ETag")) resp.headers.set("ETag", http::make_etag(resp.body));
     const std::string etag(*resp.headers.get("ETag"));
     resp.headers.set("X-Cache-Status", "MISS");
     resp.headers.set("Cache-Control", per_user ? "private, no-cache" : "public, no-cache");
-    // Not cached when a change batch arrived meanwhile: its invalidation
-    // may have run before this answer (rendered from the older snapshot)
-    // would be stored.
-    if (deps_.cache && rr.cacheable && epoch.load(std::memory_order_acquire) == seen) {
+    if (deps_.cache && rr.cacheable) {
       http::cache_entry e;
       e.body = resp.body;
       e.etag = etag;
       e.tags = std::move(rr.tags);
       e.expires_at = now() + std::chrono::duration_cast<std::chrono::microseconds>(opts_.cache_ttl).count();
-      deps_.cache->put(key, std::move(e));
+      deps_.cache->put(key, std::move(e), fill_epoch);
     }
     const auto inm = rq.header("If-None-Match");
-    if (inm && *inm == etag) {
+    if (inm && http::etag_matches(*inm, etag)) {
       http::response nm = http::response::empty(304);
       nm.headers.set("ETag", etag);
       nm.headers.set("X-Cache-Status", "MISS");

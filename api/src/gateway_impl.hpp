@@ -52,6 +52,15 @@ struct route_doc {
   /// The success status and the response schema name.
   int status = 200;
   std::string returns;
+  /// Every other status the route's own handler can answer: 202 (a write that
+  /// stands before the read models show it), 304, 400 for query parameters,
+  /// 409, 412, 422, 500, 503. What the wrappers and the declaration imply is
+  /// added by build_openapi and need not be listed: 429 on every route, 401
+  /// when a token is needed, 403 for one role only, 404 for a path with an id,
+  /// 400/413/415 with a body.
+  std::vector<int> answers = {};
+  /// The query parameters the route reads (documented as optional strings).
+  std::vector<std::string> query = {};
 };
 
 class gateway::impl {
@@ -60,9 +69,7 @@ class gateway::impl {
 
   gateway_deps deps_;
   gateway_options opts_;
-  /// Incremented on every projection change batch: a read rendered at an
-  /// older epoch is not cached (its invalidation may already have run).
-  std::atomic<std::uint64_t> epoch{0};
+  /// Invalidates the response cache with each change batch's tags.
   projections::change_subscription changes;
   /// Logins, registrations and password changes per client IP.
   std::unique_ptr<http::rate_limiter> login_limiter;

@@ -6,6 +6,7 @@
 #include "actors/domain/redaction.hpp"
 #include "api/src/gateway_impl.hpp"
 #include "common/json_writer.hpp"
+#include "projections/change_tags.hpp"
 
 namespace agora::api {
 
@@ -39,7 +40,7 @@ void gateway::impl::order_routes(http::router& r) {
     };
   };
 
-  add(r, {http::method::post, "/api/orders", "orders.place", "Place an order; answers once confirmed or rejected", access::customer, "OrderCreate", 201, "Order"},
+  add(r, {http::method::post, "/api/orders", "orders.place", "Place an order; answers once confirmed or rejected", access::customer, "OrderCreate", 201, "Order", {202, 409, 422, 500, 503}},
       [this, render_order_now](http::request& req, http::responder respond) {
         if (auto bad = http::require_json(req)) return respond(std::move(*bad));
         auto body = decode_order(req.body);
@@ -88,7 +89,7 @@ void gateway::impl::order_routes(http::router& r) {
         });
       });
 
-  add_read(r, {http::method::get, "/api/orders", "orders.list", "Own orders (admins: all), newest first", access::user, "", 200, "OrderPage"},
+  add_read(r, {http::method::get, "/api/orders", "orders.list", "Own orders (admins: all), newest first", access::user, "", 200, "OrderPage", {304, 400, 503}, {"status", "limit", "cursor", "min_position"}},
            true, [this](const http::request& req) -> read_result {
              const auto limit = limit_of(req);
              if (limit == 0) return {detail::invalid_body(req, {{"limit", "must be 1..200"}}), {}, false};
@@ -110,17 +111,19 @@ void gateway::impl::order_routes(http::router& r) {
              }
              w.end_object();
              return {http::response::json(200, std::move(w).take()),
-                     {admin ? std::string("orders:all") : "orders:customer:" + req.user->user_id}, true};
+                     {admin ? std::string(projections::tags::orders_all)
+                            : projections::tags::orders_of_customer(req.user->user_id)},
+                     true};
            });
 
-  add_read(r, {http::method::get, "/api/orders/{id}", "orders.get", "One order", access::user, "", 200, "Order"},
+  add_read(r, {http::method::get, "/api/orders/{id}", "orders.get", "One order", access::user, "", 200, "Order", {304, 400, 503}, {"min_position"}},
            true, [visible](const http::request& req) -> read_result {
              auto o = visible(req);
              if (!o) return {detail::not_found(req, "order"), {}, false};
-             return {json_with_etag(200, detail::render_order(*o), o->version), {"order:" + o->id}, true};
+             return {json_with_etag(200, detail::render_order(*o), o->version), {projections::tags::order(o->id)}, true};
            });
 
-  add_read(r, {http::method::get, "/api/orders/{id}/events", "orders.events", "The order's event history", access::user, "", 200, "EventPage"},
+  add_read(r, {http::method::get, "/api/orders/{id}/events", "orders.events", "The order's event history", access::user, "", 200, "EventPage", {304, 400, 503}, {"min_position"}},
            true, [visible](const http::request& req) -> read_result {
              auto o = visible(req);
              if (!o) return {detail::not_found(req, "order"), {}, false};
@@ -144,7 +147,7 @@ void gateway::impl::order_routes(http::router& r) {
                w.end_object();
              }
              w.end_array().end_object();
-             return {json_with_etag(200, std::move(w).take(), o->version), {"order:" + o->id}, true};
+             return {json_with_etag(200, std::move(w).take(), o->version), {projections::tags::order(o->id)}, true};
            });
 
   // Runs `then` if the order exists and belongs to the caller. The read model
@@ -176,7 +179,7 @@ void gateway::impl::order_routes(http::router& r) {
     };
   };
 
-  add(r, {http::method::post, "/api/orders/{id}/pay", "orders.pay", "Pay a confirmed order", access::customer, "Payment", 200, "Order"},
+  add(r, {http::method::post, "/api/orders/{id}/pay", "orders.pay", "Pay a confirmed order", access::customer, "Payment", 200, "Order", {202, 409, 422, 500, 503}},
       [this, owned, answer](http::request& req, http::responder respond) {
         if (!req.body.empty()) {
           if (auto bad = http::require_json(req)) return respond(std::move(*bad));
@@ -190,7 +193,7 @@ void gateway::impl::order_routes(http::router& r) {
         });
       });
 
-  add(r, {http::method::post, "/api/orders/{id}/cancel", "orders.cancel", "Cancel an order before it ships", access::customer, "Cancel", 200, "Order"},
+  add(r, {http::method::post, "/api/orders/{id}/cancel", "orders.cancel", "Cancel an order before it ships", access::customer, "Cancel", 200, "Order", {202, 409, 422, 500, 503}},
       [this, owned, answer](http::request& req, http::responder respond) {
         if (!req.body.empty()) {
           if (auto bad = http::require_json(req)) return respond(std::move(*bad));
@@ -206,7 +209,7 @@ void gateway::impl::order_routes(http::router& r) {
         });
       });
 
-  add(r, {http::method::post, "/api/orders/{id}/status", "orders.status", "Move an order on (processing, shipped, delivered)", access::admin, "StatusChange", 200, "Order"},
+  add(r, {http::method::post, "/api/orders/{id}/status", "orders.status", "Move an order on (processing, shipped, delivered)", access::admin, "StatusChange", 200, "Order", {202, 409, 422, 500, 503}},
       [this, answer](http::request& req, http::responder respond) {
         if (auto bad = http::require_json(req)) return respond(std::move(*bad));
         auto body = decode_status(req.body);

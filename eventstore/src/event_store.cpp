@@ -132,19 +132,6 @@ store_options store_options::from_config(config& cfg) {
 }
 
 // ---------------------------------------------------------------------------
-// subscription
-
-subscription::~subscription() { reset(); }
-
-void subscription::reset() {
-  if (cancel_) {
-    auto c = std::move(cancel_);
-    cancel_ = nullptr;
-    c();
-  }
-}
-
-// ---------------------------------------------------------------------------
 // impl: open and close
 
 event_store::impl::impl(const store_options& opts, const clock& clk) : opts_(opts), clock_(&clk) {}
@@ -450,16 +437,14 @@ subscription event_store::subscribe(commit_listener listener) {
     id = reg->next_id++;
     reg->listeners.emplace(id, std::move(listener));
   }
-  subscription sub;
   std::weak_ptr<listener_registry> weak = reg;
-  sub.cancel_ = [weak, id] {
+  return subscription([weak, id] {
     if (auto r = weak.lock()) {
       // Taking the mutex waits for a listener call in progress to finish.
       std::lock_guard<std::mutex> lk(r->mu);
       r->listeners.erase(id);
     }
-  };
-  return sub;
+  });
 }
 
 bool event_store::wait_for_position(log_position position, std::chrono::milliseconds timeout) const {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <simdjson.h>
 
+#include "common/guarded.hpp"
 #include "eventstore/src/byte_order.hpp"
 #include "eventstore/src/envelope_codec.hpp"
 #include "eventstore/src/store_impl.hpp"
@@ -26,13 +27,7 @@ store_error make_error(errc code, std::string message) {
 // writer thread: errors are values, but a callback is foreign code.
 void deliver(const append_callback& done, store_result<append_result> r) noexcept {
   if (!done) return;
-  try {
-    done(std::move(r));
-  } catch (const std::exception& e) {
-    spdlog::error("eventstore: append callback threw: {}", e.what());
-  } catch (...) {
-    spdlog::error("eventstore: append callback threw a non-std exception");
-  }
+  call_guarded("eventstore: append callback", [&] { done(std::move(r)); });
 }
 
 bool is_valid_json(std::string_view data) {
@@ -357,11 +352,8 @@ void event_store::impl::publish_commit(log_position pos) {
   position_cv_.notify_all();
   std::lock_guard<std::mutex> lk(listeners_->mu);
   for (auto& [id, listener] : listeners_->listeners) {
-    try {
-      listener(pos);
-    } catch (...) {
-      spdlog::error("eventstore: commit listener {} threw", id);
-    }
+    call_guarded([&] { listener(pos); },
+                 [&](std::string_view what) { spdlog::error("eventstore: commit listener {} threw: {}", id, what); });
   }
 }
 

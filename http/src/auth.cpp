@@ -4,7 +4,6 @@
 #include <mutex>
 
 #include <simdjson.h>
-#include <spdlog/spdlog.h>
 #include <sodium.h>
 
 #include "common/config.hpp"
@@ -217,12 +216,6 @@ std::string jwt_signer::issue(const principal& who, timestamp_us now, std::uint6
   return token;
 }
 
-expected<principal, auth_error> jwt_signer::verify(std::string_view token, timestamp_us now) const {
-  auto c = verify_claims(token, now);
-  if (!c) return unexpected(c.error());
-  return std::move(c->who);
-}
-
 expected<token_claims, auth_error> jwt_signer::verify_claims(std::string_view token, timestamp_us now) const {
   if (token.size() > 8192) return unexpected(auth_error::malformed);
   std::size_t d1 = token.find('.');
@@ -269,30 +262,6 @@ expected<token_claims, auth_error> jwt_signer::verify_claims(std::string_view to
   }
   return token_claims{principal{std::move(c.sub), std::move(c.email), std::move(c.role)},
                       static_cast<std::uint64_t>(c.tv)};
-}
-
-std::optional<response> authenticate(request& req, const jwt_signer& signer, timestamp_us now, bool required) {
-  req.user.reset();
-  auto token = req.bearer_token();
-  const char* why = nullptr;
-  if (!token) {
-    if (!required) return std::nullopt;
-    why = "missing";
-  } else {
-    auto who = signer.verify(*token, now);
-    if (who) {
-      req.user = std::move(*who);
-      return std::nullopt;
-    }
-    why = to_string(who.error());
-  }
-  // The client learns only that it is not authenticated, never which check
-  // failed (that goes to the debug log).
-  spdlog::debug("http {}: authentication failed: {} (request {})", req.path, why, req.request_id);
-  response r = problem(req, 401, "unauthorized", "Unauthorized",
-                       token ? "the bearer token is invalid or expired" : "a bearer token is required");
-  r.headers.set("WWW-Authenticate", token ? "Bearer error=\"invalid_token\"" : "Bearer");
-  return r;
 }
 
 password_cost password_cost::minimum() noexcept {

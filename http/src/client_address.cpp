@@ -11,18 +11,6 @@ namespace agora::http {
 
 namespace {
 
-// Calls f(item) for each comma-separated item, trimmed; empty items skipped.
-template <class F>
-void for_each_item(std::string_view list, F&& f) {
-  while (true) {
-    const std::size_t c = list.find(',');
-    const std::string_view item = trim_ows(list.substr(0, c));
-    if (!item.empty()) f(item);
-    if (c == std::string_view::npos) return;
-    list.remove_prefix(c + 1);
-  }
-}
-
 bool prefix_match(const ip_address& a, const ip_address& base, int prefix) noexcept {
   const int whole = prefix / 8;
   if (std::memcmp(a.bytes.data(), base.bytes.data(), static_cast<std::size_t>(whole)) != 0) return false;
@@ -96,7 +84,7 @@ std::string ip_address::to_string() const {
 expected<address_set, std::string> address_set::parse(std::string_view list) {
   address_set out;
   std::string bad;
-  for_each_item(list, [&](std::string_view item) {
+  for_each_list_item(list, [&](std::string_view item) {
     if (!bad.empty()) return;
     const std::size_t slash = item.find('/');
     const std::string_view addr = trim_ows(item.substr(0, slash));
@@ -151,7 +139,7 @@ std::string client_ip(std::string_view peer_ip, const std::vector<std::string_vi
   if (!trusted.contains(*peer)) return peer->to_string();
   // Every entry, left to right, over all fields.
   std::vector<std::string_view> entries;
-  for (auto v : forwarded_for) for_each_item(v, [&](std::string_view item) { entries.push_back(item); });
+  for (auto v : forwarded_for) for_each_list_item(v, [&](std::string_view item) { entries.push_back(item); });
   if (entries.empty()) return peer->to_string();
   for (std::size_t i = entries.size(); i-- > 0;) {
     auto a = parse_entry(entries[i]);

@@ -28,13 +28,7 @@ std::optional<framing_problem> check_request_head(const request_head_facts& head
   // by the list syntax and mean nothing.
   std::vector<std::string_view> codings;
   for (auto value : head.transfer_encoding) {
-    while (true) {
-      const std::size_t c = value.find(',');
-      const std::string_view item = trim_ows(value.substr(0, c));
-      if (!item.empty()) codings.push_back(item);
-      if (c == std::string_view::npos) break;
-      value.remove_prefix(c + 1);
-    }
+    for_each_list_item(value, [&](std::string_view item) { codings.push_back(item); });
   }
   if (codings.empty()) return framing_problem{400, "empty Transfer-Encoding"};
   if (!iequals(codings.back(), "chunked")) {

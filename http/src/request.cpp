@@ -45,6 +45,18 @@ std::string_view trim_ows(std::string_view s) noexcept {
   return s;
 }
 
+std::vector<std::string> split_list(std::string_view list) {
+  std::vector<std::string> out;
+  for_each_list_item(list, [&](std::string_view item) { out.emplace_back(item); });
+  return out;
+}
+
+bool has_token(std::string_view list, std::string_view token) noexcept {
+  bool found = false;
+  for_each_list_item(list, [&](std::string_view item) { found = found || iequals(item, token); });
+  return found;
+}
+
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {

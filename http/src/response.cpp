@@ -51,58 +51,31 @@ response problem_response(const problem_details& p) {
   return r;
 }
 
-response problem(const request& req, int status, std::string_view type_suffix, std::string_view title,
-                 std::string_view detail, std::vector<field_error> errors, std::function<void(json_writer&)> extra) {
+response problem_at(std::string_view instance, std::string_view request_id, int status,
+                    std::string_view type_suffix, std::string_view title, std::string_view detail,
+                    std::vector<field_error> errors, std::function<void(json_writer&)> extra) {
   problem_details p;
   p.status = status;
   p.type_suffix = std::string(type_suffix);
   p.title = std::string(title);
   p.detail = std::string(detail);
-  p.instance = req.path;
-  p.request_id = req.request_id;
+  p.instance = std::string(instance);
+  p.request_id = std::string(request_id);
   p.errors = std::move(errors);
   p.extra = std::move(extra);
   return problem_response(p);
+}
+
+response problem(const request& req, int status, std::string_view type_suffix, std::string_view title,
+                 std::string_view detail, std::vector<field_error> errors, std::function<void(json_writer&)> extra) {
+  return problem_at(req.path, req.request_id, status, type_suffix, title, detail, std::move(errors),
+                    std::move(extra));
 }
 
 std::optional<response> require_json(const request& req) {
   if (req.has_json_body()) return std::nullopt;
   return problem(req, 415, "unsupported-media-type", "Unsupported Media Type",
                  "the request body must be application/json");
-}
-
-const char* reason_phrase(int status) noexcept {
-  switch (status) {
-    case 100: return "Continue";
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 428: return "Precondition Required";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Unknown";
-  }
 }
 
 }  // namespace agora::http

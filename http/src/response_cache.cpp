@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <functional>
 
+#include "common/config.hpp"
+
 namespace agora::http {
 
 namespace {
@@ -24,6 +26,14 @@ void append_part(std::string& key, std::string_view part) {
 }
 
 }  // namespace
+
+response_cache_options response_cache_options::from_config(config& cfg) {
+  response_cache_options o;
+  o.max_entries = static_cast<std::size_t>(
+      cfg.get_int("http.cache.max_entries", static_cast<std::int64_t>(o.max_entries), "cached responses at most"));
+  o.max_bytes = cfg.get_bytes("http.cache.max_bytes", o.max_bytes, "bytes of cached responses at most");
+  return o;
+}
 
 std::string make_cache_key(const request& req, bool vary_by_user, std::string_view ignored_param) {
   std::vector<std::pair<std::string_view, std::string_view>> q;
@@ -58,41 +68,15 @@ std::string make_etag(std::string_view body) {
   return buf;
 }
 
-std::string make_version_etag(std::uint64_t version) { return "\"v" + std::to_string(version) + "\""; }
-
 bool etag_matches(std::string_view inm, std::string_view etag) {
   auto strip_weak = [](std::string_view t) {
     if (t.size() >= 2 && t[0] == 'W' && t[1] == '/') t.remove_prefix(2);
     return t;
   };
   etag = strip_weak(etag);
-  while (!inm.empty()) {
-    std::size_t comma = inm.find(',');
-    std::string_view item = inm.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (item == "*" || (!item.empty() && strip_weak(item) == etag)) return true;
-    if (comma == std::string_view::npos) break;
-    inm.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-response cached_response(const request& req, const cache_entry& e, bool hit) {
-  response r;
-  auto inm = req.headers.get("If-None-Match");
-  if (inm && !e.etag.empty() && etag_matches(*inm, e.etag)) {
-    r.status = 304;
-  } else {
-    r.status = 200;
-    r.body = e.body;
-    r.content_type = e.content_type;
-  }
-  if (!e.etag.empty()) r.headers.set("ETag", e.etag);
-  r.headers.set("X-Cache-Status", hit ? "HIT" : "MISS");
-  // Clients may keep it but must ask again (conditionally) before using it.
-  r.headers.set("Cache-Control", "no-cache");
-  return r;
+  bool match = false;
+  for_each_list_item(inm, [&](std::string_view item) { match = match || item == "*" || strip_weak(item) == etag; });
+  return match;
 }
 
 struct response_cache::shard {

@@ -1,10 +1,11 @@
 #include "http/router.hpp"
 
 #include <atomic>
-#include <exception>
 #include <memory>
 
 #include <spdlog/spdlog.h>
+
+#include "common/guarded.hpp"
 
 namespace agora::http {
 
@@ -170,23 +171,20 @@ void router::dispatch(request& req, responder respond) const {
     std::atomic<bool> claimed{false};
   };
   auto shared = std::make_shared<guarded>(std::move(respond));
-  auto fail = [&](const char* what) {
-    spdlog::error("http handler {} threw: {} (request {})", r.name, what, req.request_id);
-    if (!shared->claimed.exchange(true)) {
-      shared->r.send(problem(req, 500, "internal", "Internal Server Error", "the handler failed"));
-    }
-  };
-  try {
-    // When the handler drops its responder without answering, the last copy
-    // of `shared` goes away and the inner responder reports the drop.
-    r.h(req, responder([shared](std::optional<response> res) {
-      if (res && !shared->claimed.exchange(true)) shared->r.send(std::move(*res));
-    }));
-  } catch (const std::exception& e) {
-    fail(e.what());
-  } catch (...) {
-    fail("a non-standard exception");
-  }
+  // When the handler drops its responder without answering, the last copy
+  // of `shared` goes away and the inner responder reports the drop.
+  call_guarded(
+      [&] {
+        r.h(req, responder([shared](std::optional<response> res) {
+          if (res && !shared->claimed.exchange(true)) shared->r.send(std::move(*res));
+        }));
+      },
+      [&](std::string_view what) {
+        spdlog::error("http handler {} threw: {} (request {})", r.name, what, req.request_id);
+        if (!shared->claimed.exchange(true)) {
+          shared->r.send(problem(req, 500, "internal", "Internal Server Error", "the handler failed"));
+        }
+      });
 }
 
 }  // namespace agora::http

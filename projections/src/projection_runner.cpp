@@ -1,5 +1,8 @@
 // The projection runner: one thread that reads the log, applies it to the read
-// models, publishes snapshots, answers waits and tells change listeners.
+// models, publishes snapshots, tells the change listeners and answers waits.
+// The pieces it drives each have a file: waiters.* (the read-your-writes wait
+// set), change_router.* (what each event changes), change_listeners.*
+// (delivery of change batches), rebuild.* (a model and its rebuild).
 
 #include "projections/projection_runner.hpp"
 
@@ -8,18 +11,20 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
-#include <map>
 #include <mutex>
-#include <set>
 #include <thread>
-#include <unordered_map>
 
+#include "common/guarded.hpp"
+#include "common/thread_name.hpp"
 #include "eventstore/event_store.hpp"
 #include "projections/src/accounts_model.hpp"
 #include "projections/src/catalog_model.hpp"
+#include "projections/src/change_listeners.hpp"
+#include "projections/src/change_router.hpp"
 #include "projections/src/dashboard_model.hpp"
 #include "projections/src/orders_model.hpp"
-#include "common/thread_name.hpp"
+#include "projections/src/rebuild.hpp"
+#include "projections/src/waiters.hpp"
 
 namespace agora::projections {
 
@@ -28,61 +33,24 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 using eventstore::log_position;
 
-// Runs foreign code (a listener, a wait callback) without letting an exception
-// reach the runner thread: errors are values, but callbacks are not ours.
-template <class F>
-void call_guarded(const char* what, F&& f) noexcept {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    spdlog::error("projections: {} threw: {}", what, e.what());
-  } catch (...) {
-    spdlog::error("projections: {} threw a non-std exception", what);
-  }
-}
-
-bool is_dashboard_order_event(const domain::order::event& e) {
-  namespace od = domain::order;
-  return !(std::holds_alternative<od::line_reserved>(e) ||
-           std::holds_alternative<od::line_reservation_failed>(e) ||
-           std::holds_alternative<od::payment_declined>(e));
+void answer_all(std::vector<wait_callback>& callbacks, bool reached) {
+  for (auto& f : callbacks) call_guarded("projections: wait callback", [&] { f(reached); });
 }
 
 }  // namespace
 
-// ---- change_subscription --------------------------------------------------------
-
-change_subscription& change_subscription::operator=(change_subscription&& o) noexcept {
-  if (this != &o) {
-    reset();
-    cancel_ = std::move(o.cancel_);
-  }
-  return *this;
-}
-
-change_subscription::~change_subscription() { reset(); }
-
-void change_subscription::reset() {
-  if (cancel_) {
-    auto c = std::move(cancel_);
-    cancel_ = nullptr;
-    c();
-  }
-}
-
-// ---- impl -------------------------------------------------------------------------
-
-class projection_runner::impl : public std::enable_shared_from_this<impl> {
+class projection_runner::impl final : private detail::routing_lookup {
  public:
   impl(eventstore::event_store& store, runner_options options)
-      : store_(store), opt_(options) {
+      : store_(store),
+        opt_(options),
+        waiters_(options.max_waiters),
+        listeners_(std::make_shared<detail::change_listeners>()),
+        changes_(options.max_notices_per_batch) {
     if (opt_.batch_events == 0) opt_.batch_events = 1;
-    catalog_slot_ = std::make_shared<const catalog_snapshot>(
-        std::make_shared<const catalog_snapshot::state>());
-    orders_slot_ = std::make_shared<const orders_snapshot>(
-        std::make_shared<const orders_snapshot::state>());
-    accounts_slot_ = std::make_shared<const accounts_snapshot>(
-        std::make_shared<const accounts_snapshot::state>());
+    catalog_slot_ = std::make_shared<const catalog_snapshot>(std::make_shared<const catalog_snapshot::state>());
+    orders_slot_ = std::make_shared<const orders_snapshot>(std::make_shared<const orders_snapshot::state>());
+    accounts_slot_ = std::make_shared<const accounts_snapshot>(std::make_shared<const accounts_snapshot::state>());
     dashboard_slot_ = std::make_shared<const dashboard_snapshot>();
     slots_[0].name = std::string(catalog_name);
     slots_[0].make = [this] { return std::make_unique<detail::catalog_model>(&catalog_slot_); };
@@ -93,10 +61,9 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
     slots_[3].name = std::string(dashboard_name);
     slots_[3].make = [this] { return std::make_unique<detail::dashboard_model>(&dashboard_slot_); };
     for (auto& s : slots_) s.live = s.make();
-    refresh_typed();
   }
 
-  ~impl() { stop(); }
+  ~impl() override { stop(); }
 
   void start() {
     {
@@ -137,27 +104,22 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
     std::vector<wait_callback> failed;
     {
       std::lock_guard<std::mutex> lk(mu_);
-      for (auto& [id, w] : waiters_) failed.push_back(std::move(w.done));
-      waiters_.clear();
-      by_position_.clear();
-      by_deadline_.clear();
+      failed = waiters_.take_all();
     }
-    for (auto& f : failed) call_guarded("wait callback", [&] { f(false); });
+    answer_all(failed, false);
   }
 
   // ---- readers ----
   std::shared_ptr<const catalog_snapshot> catalog() const { return std::atomic_load(&catalog_slot_); }
   std::shared_ptr<const orders_snapshot> orders() const { return std::atomic_load(&orders_slot_); }
   std::shared_ptr<const accounts_snapshot> accounts() const { return std::atomic_load(&accounts_slot_); }
-  std::shared_ptr<const dashboard_snapshot> dashboard() const {
-    return std::atomic_load(&dashboard_slot_);
-  }
+  std::shared_ptr<const dashboard_snapshot> dashboard() const { return std::atomic_load(&dashboard_slot_); }
   log_position position() const noexcept { return published_.load(std::memory_order_acquire); }
 
   void wait_for(log_position pos, std::chrono::milliseconds timeout, wait_callback done) {
     if (!done) return;
     if (position() >= pos) {
-      call_guarded("wait callback", [&] { done(true); });
+      call_guarded("projections: wait callback", [&] { done(true); });
       return;
     }
     bool answer_now = false;
@@ -170,21 +132,14 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
       if (position() >= pos) {
         answer_now = true;
         reached = true;
-      } else if (!running_ || waiters_.size() >= opt_.max_waiters) {
+      } else if (!running_ || waiters_.full()) {
         answer_now = true;
       } else {
-        const std::uint64_t id = next_waiter_id_++;
-        const auto deadline = clock_type::now() + timeout;
-        waiter w;
-        w.done = std::move(done);
-        w.by_pos = by_position_.emplace(pos, id);
-        w.by_deadline = by_deadline_.emplace(deadline, id);
-        earliest = w.by_deadline == by_deadline_.begin();
-        waiters_.emplace(id, std::move(w));
+        earliest = waiters_.add(pos, clock_type::now() + timeout, std::move(done));
       }
     }
     if (answer_now) {
-      call_guarded("wait callback", [&] { done(reached); });
+      call_guarded("projections: wait callback", [&] { done(reached); });
       return;
     }
     // The runner sleeps until the earliest deadline: only a wait that moves it
@@ -193,32 +148,7 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
     if (earliest) cv_.notify_one();
   }
 
-  change_subscription subscribe(change_listener listener) {
-    change_subscription sub;
-    if (!listener) return sub;
-    std::uint64_t id = 0;
-    {
-      std::lock_guard<std::mutex> lk(listeners_mu_);
-      id = next_listener_id_++;
-      listeners_.emplace(id, std::make_shared<change_listener>(std::move(listener)));
-      has_listeners_.store(true, std::memory_order_release);
-    }
-    std::weak_ptr<impl> weak = shared_from_this();
-    sub.cancel_ = [weak, id] {
-      auto self = weak.lock();
-      if (!self) return;
-      {
-        std::lock_guard<std::mutex> lk(self->listeners_mu_);
-        self->listeners_.erase(id);
-        self->has_listeners_.store(!self->listeners_.empty(), std::memory_order_release);
-      }
-      // Wait for a delivery in progress, unless we are inside it.
-      if (std::this_thread::get_id() != self->runner_thread_id_.load()) {
-        std::lock_guard<std::mutex> d(self->delivery_mu_);
-      }
-    };
-    return sub;
-  }
+  change_subscription subscribe(change_listener listener) { return listeners_->add(std::move(listener)); }
 
   agora::expected<void, std::string> rebuild(std::string_view name) {
     for (auto& s : slots_) {
@@ -254,72 +184,38 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
   }
 
  private:
-  struct slot {
-    std::string name;
-    std::function<std::unique_ptr<detail::model>()> make;
-    std::unique_ptr<detail::model> live;
-    // A model being rebuilt from 0; it never publishes until it has caught up
-    // with `live` and replaces it.
-    std::unique_ptr<detail::model> rebuilt;
-    bool rebuild_requested = false;  // guarded by mu_
-    std::atomic<bool> rebuilding{false};
-    std::atomic<log_position> rebuild_position{0};
-    std::atomic<std::uint64_t> events_applied{0};
-    std::string last_error;  // guarded by status_mu_
-  };
-
-  struct waiter {
-    wait_callback done;
-    std::multimap<log_position, std::uint64_t>::iterator by_pos;
-    std::multimap<clock_type::time_point, std::uint64_t>::iterator by_deadline;
-  };
-
-  void refresh_typed() {
-    catalog_live_ = static_cast<detail::catalog_model*>(slots_[0].live.get());
-    orders_live_ = static_cast<detail::orders_model*>(slots_[1].live.get());
+  // ---- routing_lookup: the live models, as the change router sees them ----
+  const detail::catalog_model& live_catalog() const {
+    return static_cast<const detail::catalog_model&>(*slots_[0].live);
+  }
+  const detail::orders_model& live_orders() const { return static_cast<const detail::orders_model&>(*slots_[1].live); }
+  const std::string* product_id_for_sku(const std::string& sku) const override {
+    return live_catalog().product_id_for_sku(sku);
+  }
+  std::optional<bool> is_low(const std::string& sku) const override { return live_catalog().is_low(sku); }
+  const std::string* customer_of(const std::string& order_id) const override {
+    return live_orders().customer_of(order_id);
   }
 
-  void set_error(slot& s, std::string message) {
+  void set_error(detail::model_slot& s, std::string message) {
     std::lock_guard<std::mutex> lk(status_mu_);
     s.last_error = std::move(message);
   }
 
   // ---- the runner thread ----
   void run() {
-    runner_thread_id_.store(std::this_thread::get_id());
     while (true) {
       std::vector<wait_callback> expired;
-      bool rebuild_work = false;
       {
         std::unique_lock<std::mutex> lk(mu_);
-        for (auto& s : slots_) {
-          if (s.rebuild_requested) rebuild_work = true;
-        }
-        rebuild_work = rebuild_work || any_rebuilding();
-        auto ready = [&] { return stop_ || notified_ > applied_ || rebuild_work; };
-        if (!ready()) {
-          const auto deadline = by_deadline_.empty()
-                                    ? clock_type::now() + std::chrono::seconds(1)
-                                    : by_deadline_.begin()->first;
-          cv_.wait_until(lk, deadline);
-          for (auto& s : slots_) {
-            if (s.rebuild_requested) rebuild_work = true;
-          }
+        if (!stop_ && notified_ <= applied_ && !rebuild_work()) {
+          cv_.wait_until(lk, waiters_.next_deadline().value_or(clock_type::now() + std::chrono::seconds(1)));
         }
         if (stop_) break;
-        take_expired(expired);
-        for (auto& s : slots_) {
-          if (s.rebuild_requested) {
-            s.rebuild_requested = false;
-            if (!s.rebuilt) {
-              s.rebuilt = s.make();
-              s.rebuild_position.store(0);
-              s.rebuilding.store(true, std::memory_order_release);
-            }
-          }
-        }
+        expired = waiters_.take_expired(clock_type::now());
+        for (auto& s : slots_) s.take_rebuild_request();
       }
-      for (auto& f : expired) call_guarded("wait callback", [&] { f(false); });
+      answer_all(expired, false);
 
       if (!catch_up()) {
         // The log could not be read: wait a little rather than spin on it.
@@ -332,22 +228,10 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
     }
   }
 
-  // Moves the callbacks of waits whose deadline has passed into `out`. Needs mu_.
-  void take_expired(std::vector<wait_callback>& out) {
-    const auto now = clock_type::now();
-    while (!by_deadline_.empty() && by_deadline_.begin()->first <= now) {
-      const auto id = by_deadline_.begin()->second;
-      auto w = waiters_.find(id);
-      by_position_.erase(w->second.by_pos);
-      by_deadline_.erase(by_deadline_.begin());
-      out.push_back(std::move(w->second.done));
-      waiters_.erase(w);
-    }
-  }
-
-  bool any_rebuilding() const {
+  // Whether a rebuild is requested or under way. Needs mu_.
+  bool rebuild_work() const {
     for (const auto& s : slots_) {
-      if (s.rebuilt) return true;
+      if (s.rebuild_requested || s.rebuilt) return true;
     }
     return false;
   }
@@ -363,16 +247,15 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
       }
       const log_position target = store_.last_position();
       if (applied_ >= target) break;
-      const bool notify = has_listeners_.load(std::memory_order_acquire);
+      const bool notify = listeners_->any();
       auto n = store_.scan_log(applied_ + 1, opt_.batch_events, [&](const eventstore::event_view& v) {
         auto d = detail::decode(v);
         if (!d) {
-          const std::string msg = "position " + std::to_string(v.position) + " (" +
-                                  std::string(v.stream) + " " + std::string(v.type) +
-                                  "): " + d.error();
+          const std::string msg = "position " + std::to_string(v.position) + " (" + std::string(v.stream) + " " +
+                                  std::string(v.type) + "): " + d.error();
           spdlog::warn("projections: cannot decode event at {}", msg);
           for (auto& s : slots_) set_error(s, msg);
-          if (notify) note_undecodable(v);
+          if (notify) changes_.add(detail::change_router::undecodable(v));
         } else {
           apply_live(*d, notify);
         }
@@ -391,13 +274,12 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
       std::vector<wait_callback> expired;
       {
         std::lock_guard<std::mutex> lk(mu_);
-        take_expired(expired);
+        expired = waiters_.take_expired(clock_type::now());
       }
-      for (auto& f : expired) call_guarded("wait callback", [&] { f(false); });
+      answer_all(expired, false);
       const bool caught_up = applied_ >= store_.last_position();
       const auto now = clock_type::now();
-      if (caught_up || since_publish >= opt_.publish_every_events ||
-          now - last_publish >= opt_.publish_interval) {
+      if (caught_up || since_publish >= opt_.publish_every_events || now - last_publish >= opt_.publish_interval) {
         publish();
         since_publish = 0;
         last_publish = now;
@@ -407,6 +289,7 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
     return true;
   }
 
+  // Applies one event to every live model and, when someone listens, routes it.
   void apply_live(const detail::decoded_event& d, bool notify) {
     if (!notify) {
       for (auto& s : slots_) s.live->apply(d);
@@ -414,109 +297,9 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
     }
     // Routing needs a little state from before the event (was the item low?)
     // and after it (which product has this SKU, whose order is it?).
-    std::optional<bool> was_low;
-    const std::string id(d.id);
-    if (d.kind == detail::stream_kind::inventory) was_low = catalog_live_->is_low(id);
+    const auto before = detail::change_router::observe(d, *this);
     for (auto& s : slots_) s.live->apply(d);
-    if (truncated_) return;
-    if (pending_.size() >= opt_.max_notices_per_batch) {
-      truncated_ = true;
-      pending_.clear();
-      tags_.clear();
-      return;
-    }
-
-    const auto& v = *d.view;
-    event_notice n;
-    n.stream = std::string(v.stream);
-    n.type = std::string(v.type);
-    n.position = v.position;
-    n.version = v.version;
-    n.timestamp = v.timestamp;
-    switch (d.kind) {
-      case detail::stream_kind::product: {
-        n.data = std::string(v.data);
-        tags_.insert("product:" + id);
-        tags_.insert("catalog");
-        const auto& pe = std::get<domain::product::event>(d.event);
-        if (std::holds_alternative<domain::product::product_created>(pe) ||
-            std::holds_alternative<domain::product::product_discontinued>(pe)) {
-          tags_.insert("dashboard");
-        }
-        n.channels = {"product:" + id, "broadcast"};
-        break;
-      }
-      case detail::stream_kind::inventory: {
-        n.data = std::string(v.data);
-        tags_.insert("sku:" + id);
-        tags_.insert("catalog");
-        n.channels.push_back("admin");
-        if (const auto* pid = catalog_live_->product_id_for_sku(id)) {
-          tags_.insert("product:" + *pid);
-          n.channels.push_back("product:" + *pid);
-        }
-        const auto is_low = catalog_live_->is_low(id);
-        if (was_low.value_or(false) || is_low.value_or(false)) tags_.insert("low_stock");
-        if (was_low.value_or(false) != is_low.value_or(false)) tags_.insert("dashboard");
-        break;
-      }
-      case detail::stream_kind::order: {
-        n.data = std::string(v.data);
-        tags_.insert("order:" + id);
-        tags_.insert("orders:all");
-        const auto& oe = std::get<domain::order::event>(d.event);
-        if (is_dashboard_order_event(oe)) tags_.insert("dashboard");
-        if (const auto* c = orders_live_->customer_of(id)) {
-          tags_.insert("orders:customer:" + *c);
-          n.channels.push_back("user:" + *c);
-        }
-        n.channels.push_back("admin");
-        break;
-      }
-      case detail::stream_kind::cart: {
-        n.data = std::string(v.data);
-        const auto& ce = std::get<domain::cart::event>(d.event);
-        if (const auto* created = std::get_if<domain::cart::cart_created>(&ce)) {
-          cart_owner_[id] = created->customer_id;
-        }
-        auto owner = cart_owner_.find(id);
-        if (owner != cart_owner_.end()) {
-          n.channels.push_back("user:" + owner->second);
-          // A cart that is checked out or expired takes no more events.
-          if (std::holds_alternative<domain::cart::cart_checked_out>(ce) ||
-              std::holds_alternative<domain::cart::cart_expired>(ce)) {
-            cart_owner_.erase(owner);
-          }
-        }
-        break;
-      }
-      case detail::stream_kind::customer: {
-        // No data: customer events carry the password hash.
-        tags_.insert("customer:" + id);
-        const auto& ce = std::get<domain::customer::event>(d.event);
-        n.channels.push_back("user:" + id);
-        if (std::holds_alternative<domain::customer::customer_registered>(ce)) {
-          tags_.insert("dashboard");
-          n.channels.push_back("admin");
-        }
-        break;
-      }
-      case detail::stream_kind::claim:
-      case detail::stream_kind::unknown:
-        break;
-    }
-    pending_.push_back(std::move(n));
-  }
-
-  void note_undecodable(const eventstore::event_view& v) {
-    if (truncated_ || pending_.size() >= opt_.max_notices_per_batch) return;
-    event_notice n;
-    n.stream = std::string(v.stream);
-    n.type = std::string(v.type);
-    n.position = v.position;
-    n.version = v.version;
-    n.timestamp = v.timestamp;
-    pending_.push_back(std::move(n));
+    changes_.add(router_.route(d, before, *this));
   }
 
   void publish() {
@@ -526,20 +309,7 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
     // "Position reached" (position(), wait_for) therefore means "the listeners
     // are done", and published_ moves only after deliver() returns: a wait that
     // arrives while they run is queued and answered by complete_waiters().
-    if (has_listeners_.load(std::memory_order_acquire) || !pending_.empty() || truncated_) {
-      change_batch b;
-      b.position = applied_;
-      if (truncated_) {
-        b.tags = {"all"};
-      } else {
-        b.tags.assign(tags_.begin(), tags_.end());
-        b.events = std::move(pending_);
-      }
-      pending_.clear();
-      tags_.clear();
-      truncated_ = false;
-      deliver(b);
-    }
+    if (listeners_->any() || !changes_.empty()) listeners_->deliver(changes_.take(applied_));
     published_.store(applied_, std::memory_order_release);
     complete_waiters();
   }
@@ -548,62 +318,29 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
     std::vector<wait_callback> done;
     {
       std::lock_guard<std::mutex> lk(mu_);
-      const log_position pos = published_.load(std::memory_order_relaxed);
-      while (!by_position_.empty() && by_position_.begin()->first <= pos) {
-        const auto id = by_position_.begin()->second;
-        auto w = waiters_.find(id);
-        by_deadline_.erase(w->second.by_deadline);
-        by_position_.erase(by_position_.begin());
-        done.push_back(std::move(w->second.done));
-        waiters_.erase(w);
-      }
+      done = waiters_.take_reached(published_.load(std::memory_order_relaxed));
     }
-    for (auto& f : done) call_guarded("wait callback", [&] { f(true); });
-  }
-
-  void deliver(const change_batch& b) {
-    std::lock_guard<std::mutex> d(delivery_mu_);
-    std::vector<std::shared_ptr<change_listener>> targets;
-    {
-      std::lock_guard<std::mutex> lk(listeners_mu_);
-      for (const auto& [id, l] : listeners_) targets.push_back(l);
-    }
-    for (const auto& l : targets) call_guarded("change listener", [&] { (*l)(b); });
+    answer_all(done, true);
   }
 
   // One batch of each rebuild; swaps a rebuilt model in once it has caught up
-  // with the live ones.
+  // with the live ones, and tells the listeners that everything may have
+  // changed.
   void step_rebuilds() {
     for (auto& s : slots_) {
       if (!s.rebuilt) continue;
-      log_position pos = s.rebuild_position.load(std::memory_order_relaxed);
-      if (pos < applied_) {
-        const std::size_t max =
-            static_cast<std::size_t>(std::min<log_position>(opt_.batch_events, applied_ - pos));
-        auto n = store_.scan_log(pos + 1, max, [&](const eventstore::event_view& v) {
-          auto d = detail::decode(v);
-          if (d) s.rebuilt->apply(*d);
-          pos = v.position;
-          return true;
-        });
-        if (!n) {
-          set_error(s, "rebuild: reading the log: " + n.error().message);
-          continue;
-        }
-        s.events_applied.fetch_add(*n, std::memory_order_relaxed);
-        s.rebuild_position.store(pos, std::memory_order_relaxed);
+      auto done = s.step_rebuild(store_, applied_, opt_.batch_events);
+      if (!done) {
+        set_error(s, std::move(done).error());
+        continue;
       }
-      if (pos >= applied_) {
-        s.live = std::move(s.rebuilt);
-        refresh_typed();
-        s.live->publish(applied_);
-        s.rebuilding.store(false, std::memory_order_release);
-        spdlog::info("projections: {} rebuilt up to position {}", s.name, applied_);
-        change_batch b;
-        b.position = applied_;
-        b.tags = {"all"};
-        deliver(b);
-      }
+      if (!*done) continue;
+      s.swap_in_rebuilt(applied_);
+      spdlog::info("projections: {} rebuilt up to position {}", s.name, applied_);
+      change_batch b;
+      b.position = applied_;
+      b.tags = {tags::all};
+      listeners_->deliver(b);
     }
   }
 
@@ -630,21 +367,16 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
   std::shared_ptr<const accounts_snapshot> accounts_slot_;
   std::shared_ptr<const dashboard_snapshot> dashboard_slot_;
 
-  std::array<slot, 4> slots_;
-  detail::catalog_model* catalog_live_ = nullptr;
-  detail::orders_model* orders_live_ = nullptr;
+  // In the order of status(): catalog, orders, accounts, dashboard.
+  std::array<detail::model_slot, 4> slots_;
 
   // Runner-thread state.
   log_position applied_ = 0;
-  std::set<std::string> tags_;
-  std::vector<event_notice> pending_;
-  bool truncated_ = false;
-  std::unordered_map<std::string, std::string> cart_owner_;
+  detail::change_router router_;
   clock_type::time_point last_checkpoint_{};
   log_position checkpointed_ = 0;
 
   std::atomic<log_position> published_{0};
-  std::atomic<std::thread::id> runner_thread_id_{};
 
   // Guarded by mu_.
   mutable std::mutex mu_;
@@ -653,18 +385,13 @@ class projection_runner::impl : public std::enable_shared_from_this<impl> {
   bool running_ = false;
   bool stop_ = false;
   log_position notified_ = 0;
-  std::map<std::uint64_t, waiter> waiters_;
-  std::multimap<log_position, std::uint64_t> by_position_;
-  std::multimap<clock_type::time_point, std::uint64_t> by_deadline_;
-  std::uint64_t next_waiter_id_ = 0;
+  detail::waiters waiters_;
 
   mutable std::mutex status_mu_;
 
-  std::mutex listeners_mu_;
-  std::mutex delivery_mu_;
-  std::map<std::uint64_t, std::shared_ptr<change_listener>> listeners_;
-  std::uint64_t next_listener_id_ = 0;
-  std::atomic<bool> has_listeners_{false};
+  std::shared_ptr<detail::change_listeners> listeners_;
+  // Runner-thread state: what the next change batch carries.
+  detail::change_collector changes_;
 
   eventstore::subscription store_sub_;
   std::thread thread_;
@@ -682,22 +409,17 @@ void projection_runner::stop() { impl_->stop(); }
 
 std::shared_ptr<const catalog_snapshot> projection_runner::catalog() const { return impl_->catalog(); }
 std::shared_ptr<const orders_snapshot> projection_runner::orders() const { return impl_->orders(); }
-std::shared_ptr<const accounts_snapshot> projection_runner::accounts() const {
-  return impl_->accounts();
-}
-std::shared_ptr<const dashboard_snapshot> projection_runner::dashboard() const {
-  return impl_->dashboard();
-}
+std::shared_ptr<const accounts_snapshot> projection_runner::accounts() const { return impl_->accounts(); }
+std::shared_ptr<const dashboard_snapshot> projection_runner::dashboard() const { return impl_->dashboard(); }
 
 eventstore::log_position projection_runner::position() const noexcept { return impl_->position(); }
 
-void projection_runner::wait_for(eventstore::log_position position,
-                                 std::chrono::milliseconds timeout, wait_callback done) {
+void projection_runner::wait_for(eventstore::log_position position, std::chrono::milliseconds timeout,
+                                 wait_callback done) {
   impl_->wait_for(position, timeout, std::move(done));
 }
 
-bool projection_runner::wait_for_position(eventstore::log_position position,
-                                          std::chrono::milliseconds timeout) {
+bool projection_runner::wait_for_position(eventstore::log_position position, std::chrono::milliseconds timeout) {
   struct result {
     std::mutex mu;
     std::condition_variable cv;
@@ -724,9 +446,7 @@ change_subscription projection_runner::subscribe(change_listener listener) {
   return impl_->subscribe(std::move(listener));
 }
 
-agora::expected<void, std::string> projection_runner::rebuild(std::string_view name) {
-  return impl_->rebuild(name);
-}
+agora::expected<void, std::string> projection_runner::rebuild(std::string_view name) { return impl_->rebuild(name); }
 
 std::vector<projection_status> projection_runner::status() const { return impl_->status(); }
 

@@ -156,6 +156,10 @@ TEST_F(GatewayTest, CatalogCacheEtagsAndIfMatch) {
   const std::string etag = second.header("ETag");
   auto not_modified = call("GET", "/api/products/" + id, {}, {}, {{"If-None-Match", etag}});
   EXPECT_EQ(not_modified.status, 304);
+  // If-None-Match compares weakly and may list several tags (RFC 9110 13.1.2).
+  auto listed = call("GET", "/api/products/" + id, {}, {}, {{"If-None-Match", "\"other\", W/" + etag}});
+  EXPECT_EQ(listed.status, 304);
+  EXPECT_EQ(call("GET", "/api/products/" + id, {}, {}, {{"If-None-Match", "\"other\""}}).status, 200);
 
   // A change the product shows evicts it: the next read is a MISS with the new price.
   auto stale = call("PATCH", "/api/products/" + id, R"({"price":1500})", admin_, {{"If-Match", "\"9\""}});

@@ -31,6 +31,9 @@ check "bad trusted proxy is named" grep -q "http.trusted_proxies" <<<"$out"
 out=$("$agorad" --check-config --auth.password_ops_limit=1 2>&1); rc=$?
 check "weak password cost exits 2" test "$rc" -eq 2
 check "weak password cost is named" grep -q "auth.password_ops_limit" <<<"$out"
+out=$("$agorad" --check-config --auth.hash_queue=0 2>&1); rc=$?
+check "an empty hashing queue exits 2" test "$rc" -eq 2
+check "an empty hashing queue is named" grep -q "auth.hash_queue" <<<"$out"
 out=$("$agorad" --bogus 2>&1); rc=$?
 check "unknown argument exits 2" test "$rc" -eq 2
 out=$("$agorad" --print-config --store.path=/srv/x 2>&1); rc=$?

@@ -120,6 +120,18 @@ TEST(ResponseCache, PutThatRacedAnInvalidationIsNotStored) {
   EXPECT_EQ(c.stats().stale_puts, 1u);
 }
 
+// The gateway's reads rely on this for a rebuilt read model: its batch says
+// "all" and the gateway clears the cache instead of invalidating tags.
+TEST(ResponseCache, PutThatRacedAClearIsNotStored) {
+  manual_clock clk(1'000'000);
+  response_cache c({}, clk);
+  const std::uint64_t epoch = c.epoch();
+  c.clear();
+  EXPECT_FALSE(c.put("p1", entry("old", {"product:1"}), epoch));
+  EXPECT_EQ(c.get("p1"), nullptr);
+  EXPECT_EQ(c.stats().stale_puts, 1u);
+}
+
 TEST(ResponseCache, KeysNormalizeQueryAndVaryByUser) {
   auto a = get("/api/orders?page=2&size=10");
   auto b = get("/api/orders?size=10&page=2");
@@ -148,28 +160,15 @@ TEST(ResponseCache, KeysNormalizeQueryAndVaryByUser) {
   EXPECT_NE(c.get(make_cache_key(a, true)), nullptr);
 }
 
-TEST(ResponseCache, ConditionalGetAndCacheStatus) {
+TEST(ResponseCache, EtagsAndTheirWeakComparison) {
   auto e = entry("{\"x\":1}");
   EXPECT_EQ(e.etag.size(), 18u);
   EXPECT_EQ(e.etag.front(), '"');
   EXPECT_EQ(make_etag("{\"x\":1}"), e.etag);  // stable
   EXPECT_NE(make_etag("{\"x\":2}"), e.etag);
-  EXPECT_EQ(make_version_etag(7), "\"v7\"");
 
-  auto req = get("/p");
-  auto miss = cached_response(req, e, false);
-  EXPECT_EQ(miss.status, 200);
-  EXPECT_EQ(miss.body, e.body);
-  EXPECT_EQ(miss.headers.get("X-Cache-Status"), "MISS");
-  EXPECT_EQ(miss.headers.get("ETag"), e.etag);
-
-  req.headers.add("If-None-Match", "\"other\", " + e.etag);
-  auto not_modified = cached_response(req, e, true);
-  EXPECT_EQ(not_modified.status, 304);
-  EXPECT_TRUE(not_modified.body.empty());
-  EXPECT_EQ(not_modified.headers.get("X-Cache-Status"), "HIT");
-  EXPECT_EQ(not_modified.headers.get("ETag"), e.etag);
-
+  EXPECT_TRUE(etag_matches("\"other\", " + e.etag, e.etag));
+  EXPECT_TRUE(etag_matches("\"other\",W/" + e.etag + " ,", e.etag));
   EXPECT_TRUE(etag_matches("*", e.etag));
   EXPECT_TRUE(etag_matches("W/" + e.etag, e.etag));
   EXPECT_FALSE(etag_matches("\"nope\"", e.etag));

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "tests/projections/fixture.hpp"
@@ -379,6 +380,28 @@ TEST_F(RunnerTest, UndecodableEventsAreReportedAndSkipped) {
   EXPECT_TRUE(runner_->catalog()->product("p1"));
   auto st = runner_->status();
   EXPECT_NE(st[0].last_error.find("position 1"), std::string::npos) << st[0].last_error;
+}
+
+// Listeners and wait callbacks are foreign code on the runner thread: one that
+// throws must neither end the thread nor keep the others from being called.
+TEST_F(RunnerTest, AThrowingListenerOrWaitCallbackDoesNotStopTheRunner) {
+  start_runner();
+  auto thrower = runner_->subscribe([](const change_batch&) { throw std::runtime_error("listener fails"); });
+  collector col;
+  auto sub = listen(col);
+  std::atomic<int> waits_answered{0};
+  const auto first = product({created("p1", "S1", "Shoe")}, "p1");
+  runner_->wait_for(first, kWait, [&](bool) {
+    ++waits_answered;
+    throw std::runtime_error("wait callback fails");
+  });
+  sync();
+  EXPECT_FALSE(col.events().empty()) << "the listener after the throwing one was not called";
+
+  const auto second = product({created("p2", "S2", "Hat")}, "p2");
+  ASSERT_TRUE(runner_->wait_for_position(second, kWait)) << "the runner stopped";
+  EXPECT_TRUE(runner_->catalog()->product("p2"));
+  EXPECT_EQ(waits_answered.load(), 1);
 }
 
 TEST_F(RunnerTest, ReadersHammerSnapshotsWhileEventsAreAppended) {

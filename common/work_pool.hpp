@@ -1,12 +1,15 @@
 #pragma once
-// A few threads for work that must not run on an io thread or a CAF worker:
-// password hashing, anything else CPU-heavy or blocking.
+// A few named threads for work that must not run on an io thread or a CAF
+// worker: password hashing (http-blocking), store reads and snapshot writes
+// of the actors (actors-io), anything else CPU-heavy or blocking.
 //
-// The queue is fair between sources (a client IP for password hashing): each
-// source has its own FIFO, the threads take one job per source in turn (round
-// robin), and a source may have at most `max_per_source` jobs waiting. So one
-// client flooding the pool fills only its own share: another source's job
-// waits behind at most one job of each busy source, not behind the flood.
+// The queue is bounded, and fair between sources (a client IP for password
+// hashing): each source has its own FIFO, the threads take one job per source
+// in turn (round robin), and a source may have at most `max_per_source` jobs
+// waiting. So one client flooding the pool fills only its own share: another
+// source's job waits behind at most one job of each busy source, not behind
+// the flood. A user without sources posts under the one anonymous source and
+// gets a plain FIFO.
 
 #include <condition_variable>
 #include <cstddef>
@@ -20,24 +23,25 @@
 #include <unordered_map>
 #include <vector>
 
-namespace agora::http {
+namespace agora {
 
 /// N threads and a bounded queue, fair between sources. Thread-safe.
-class blocking_pool {
+class work_pool {
  public:
-  /// Starts `threads` threads (at least 1); post() refuses jobs beyond
+  /// Starts `threads` threads (at least 1), each named `name` (as top -H
+  /// shows it; at most 15 bytes are kept); post() refuses jobs beyond
   /// `max_queued` waiting ones in all, or beyond `max_per_source` waiting ones
   /// of one source (0: no per-source bound other than `max_queued`).
-  blocking_pool(std::size_t threads, std::size_t max_queued, std::size_t max_per_source = 0);
+  work_pool(std::string name, std::size_t threads, std::size_t max_queued, std::size_t max_per_source = 0);
   /// Runs the jobs already queued, then joins (see stop()).
-  ~blocking_pool();
-  blocking_pool(const blocking_pool&) = delete;
-  blocking_pool& operator=(const blocking_pool&) = delete;
+  ~work_pool();
+  work_pool(const work_pool&) = delete;
+  work_pool& operator=(const work_pool&) = delete;
 
   /// Queues `job` for `source` (e.g. the client IP; jobs of one source run in
   /// order, sources take turns). False when the queue or the source's share is
   /// full, or the pool is stopping: the caller answers 503 instead of waiting.
-  /// A job's exceptions are caught and logged; a job must answer its request
+  /// A job's exceptions are caught and logged (call_guarded); a job must answer its request
   /// itself (e.g. through a responder). Keep what a job captures small: it may
   /// wait in the queue (capture the fields it needs, not a whole request).
   [[nodiscard]] bool post(std::string_view source, std::function<void()> job);
@@ -53,6 +57,8 @@ class blocking_pool {
  private:
   void run();
 
+  /// "<name> job", as an escaped exception is logged.
+  std::string job_label_;
   std::mutex stop_mu_;  // serialises stop() calls
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -67,4 +73,4 @@ class blocking_pool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace agora::http
+}  // namespace agora

@@ -1,28 +1,26 @@
-#include "http/blocking_pool.hpp"
+#include "common/work_pool.hpp"
 
+#include "common/guarded.hpp"
 #include "common/thread_name.hpp"
 
-#include <exception>
+namespace agora {
 
-#include <spdlog/spdlog.h>
-
-namespace agora::http {
-
-blocking_pool::blocking_pool(std::size_t threads, std::size_t max_queued, std::size_t max_per_source)
-    : max_queued_(max_queued), max_per_source_(max_per_source == 0 ? max_queued : max_per_source) {
+work_pool::work_pool(std::string name, std::size_t threads, std::size_t max_queued, std::size_t max_per_source)
+    : job_label_(name + " job"), max_queued_(max_queued),
+      max_per_source_(max_per_source == 0 ? max_queued : max_per_source) {
   if (threads == 0) threads = 1;
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) {
-    threads_.emplace_back([this] {
-      set_current_thread_name("http-blocking");
+    threads_.emplace_back([this, name] {
+      set_current_thread_name(name);
       run();
     });
   }
 }
 
-blocking_pool::~blocking_pool() { stop(); }
+work_pool::~work_pool() { stop(); }
 
-bool blocking_pool::post(std::string_view source, std::function<void()> job) {
+bool work_pool::post(std::string_view source, std::function<void()> job) {
   {
     std::lock_guard lock(mu_);
     if (stopping_ || queued_ >= max_queued_) return false;
@@ -41,18 +39,18 @@ bool blocking_pool::post(std::string_view source, std::function<void()> job) {
   return true;
 }
 
-std::size_t blocking_pool::queued() const {
+std::size_t work_pool::queued() const {
   std::lock_guard lock(mu_);
   return queued_;
 }
 
-std::size_t blocking_pool::queued(std::string_view source) const {
+std::size_t work_pool::queued(std::string_view source) const {
   std::lock_guard lock(mu_);
   auto it = sources_.find(std::string(source));
   return it == sources_.end() ? 0 : it->second.size();
 }
 
-void blocking_pool::stop() {
+void work_pool::stop() {
   std::lock_guard stop_lock(stop_mu_);
   {
     std::lock_guard lock(mu_);
@@ -65,7 +63,7 @@ void blocking_pool::stop() {
   threads_.clear();
 }
 
-void blocking_pool::run() {
+void work_pool::run() {
   for (;;) {
     std::function<void()> job;
     {
@@ -85,14 +83,8 @@ void blocking_pool::run() {
         turns_.splice(turns_.end(), turns_, turns_.begin());
       }
     }
-    try {
-      job();
-    } catch (const std::exception& e) {
-      spdlog::error("blocking_pool: job threw: {}", e.what());
-    } catch (...) {
-      spdlog::error("blocking_pool: job threw a non-standard exception");
-    }
+    call_guarded(job_label_, job);
   }
 }
 
-}  // namespace agora::http
+}  // namespace agora
