@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "actors/domain/cart.hpp"
+#include "actors/domain/claim.hpp"
 #include "actors/domain/customer.hpp"
-#include "actors/domain/inventory_item.hpp"
+#include "actors/domain/inventory.hpp"
 #include "actors/domain/order.hpp"
 #include "actors/domain/product.hpp"
-#include "actors/domain/unique_claim.hpp"
 #include "projections/change_tags.hpp"
 
 namespace agora::projections::detail {

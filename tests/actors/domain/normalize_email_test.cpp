@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "actors/domain/cart.hpp"
+#include "actors/domain/claim.hpp"
 #include "actors/domain/customer.hpp"
 #include "actors/domain/inventory.hpp"
 #include "actors/domain/order.hpp"
 #include "actors/domain/product.hpp"
-#include "actors/domain/claim.hpp"
 #include "actors/domain/redaction.hpp"
 
 namespace agora::domain {
