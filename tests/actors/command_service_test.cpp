@@ -645,19 +645,29 @@ TEST_F(CommandServiceTest, CartHoldExpiryReturnsStockAndExpiredCheckoutFails) {
   EXPECT_EQ(*order, 0u) << "no order was placed";
 }
 
+// The expiry is due only after the restart (the clock is frozen until then),
+// so the first service cannot have expired the hold: only the durable wake-up
+// can bring the item back to do it.
 TEST_F(CommandServiceTest, HoldsExpireAfterARestartToo) {
   svc_.reset();
+  clock_.freeze();
   opts_.cart_hold_ttl_ms = 300;
   start();
   register_item("W1", 5);
   ASSERT_TRUE(send("cart-w", crt::command{crt::create{"cart-w", "c-1", clock_.now()}}));
   ASSERT_TRUE(send("cart-w", crt::command{crt::set_line_quantity{"W1", 2, domain::money{100, "EUR"}, 0, clock_.now()}}));
-  restart();  // nothing resident; the inventory item's wake-up brings it back
-  std::this_thread::sleep_for(400ms);
-  ASSERT_TRUE(eventually([&] {
+  auto last_type = [&] {
     auto v = store_->read_stream("inventory-W1", 1, 100);
-    return v && !v->empty() && v->back().type == "HoldExpired";
-  }, 5s)) << "the hold expired without any command touching the item";
+    return v && !v->empty() ? v->back().type : std::string("<none>");
+  };
+  restart();  // nothing resident; the inventory item's wake-up brings it back
+  ASSERT_EQ(last_type(), "StockHeld") << "the hold is still there after the restart";
+  ASSERT_EQ(field(state(aggregate_kind::inventory, "W1"), "held"), 2);
+  svc_.reset();
+  start();  // again: the state query above made the item resident
+  clock_.advance(1s);  // the hold's expiry is due now
+  ASSERT_TRUE(eventually([&] { return last_type() == "HoldExpired"; }, 10s))
+      << "the hold expired without any command touching the item; last event " << last_type();
 }
 
 // ---- stock hoarding --------------------------------------------------------

@@ -97,6 +97,10 @@ class ServerTest : public ::testing::Test {
       std::lock_guard lock(mu_);
       parked_.push_back(std::move(r));  // answered by nobody: the deadline must fire
     }));
+    ASSERT_TRUE(routes_.add(method::get, "/gate/{id}", "gate", [this](request& req, responder r) {
+      std::lock_guard lock(mu_);
+      gated_.emplace_back(std::string(*req.path_param("id")), std::move(r));  // answered by the test
+    }));
     ASSERT_TRUE(routes_.add(method::get, "/thread", "thread", [](request&, responder r) {
       r(response::json(200, json_of({{"thread", std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()))}})));
     }));
@@ -127,6 +131,7 @@ class ServerTest : public ::testing::Test {
     std::lock_guard lock(mu_);
     for (auto& t : threads_) t.join();
     parked_.clear();
+    gated_.clear();
   }
 
   server_options defaults() {
@@ -154,6 +159,7 @@ class ServerTest : public ::testing::Test {
   std::vector<std::thread> threads_;  // guarded by mu_; joined after stop
   std::mutex mu_;
   std::vector<responder> parked_;
+  std::vector<std::pair<std::string, responder>> gated_;  // /gate/{id} requests, in arrival order
 };
 
 // Polls `cond` until it holds or 5 s pass (a bound for a busy machine, not a
@@ -165,6 +171,12 @@ bool eventually(const std::function<bool()>& cond) {
     std::this_thread::sleep_for(5ms);
   }
   return true;
+}
+
+// The client still talks over its first connection: it reconnects silently
+// when the server closes, so "the connection survives" needs this check.
+void expect_same_connection(const http_client& c) {
+  EXPECT_EQ(c.connects(), 1) << "the server closed the connection and the client reconnected";
 }
 
 // A plain blocking socket, for clients that misbehave on purpose.
@@ -288,6 +300,7 @@ TEST_F(ServerTest, HeadAnswersLikeGetWithoutBody) {
   EXPECT_EQ(r.header("Content-Length"), std::to_string(json_of({{"id", "p-1"}}).size()));
   EXPECT_TRUE(r.body.empty());
   EXPECT_EQ(c.request("GET", "/api/products/p-2").status, 200);  // the connection is still in sync
+  expect_same_connection(c);
 }
 
 TEST_F(ServerTest, ResponderCalledFromAnotherThread) {
@@ -305,6 +318,7 @@ TEST_F(ServerTest, DroppedResponderIs500) {
   auto r = c.request("GET", "/drop");
   expect_problem(r, 500, "internal", "/drop");
   EXPECT_EQ(c.request("GET", "/api/products/1").status, 200);  // the connection survives
+  expect_same_connection(c);
 }
 
 TEST_F(ServerTest, ThrowingHandlerIs500) {
@@ -344,6 +358,7 @@ TEST_F(ServerTest, ExpectContinueGetsA100BeforeTheBody) {
               "Content-Length: 7\r\nExpect: 100-continue\r\n\r\n{\"a\":1}");
   EXPECT_EQ(c2.read_response().status, 201);
   EXPECT_EQ(c2.request("GET", "/api/products/1").status, 200);
+  expect_same_connection(c2);
 }
 
 TEST_F(ServerTest, HeaderOverLimitIs431) {
@@ -360,6 +375,7 @@ TEST_F(ServerTest, WrongContentTypeIs415) {
   expect_problem(r, 415, "unsupported-media-type", "/api/products");
   auto ok = c.request("POST", "/api/products", "{}", {{"Content-Type", "application/json; charset=utf-8"}});
   EXPECT_EQ(ok.status, 201);
+  expect_same_connection(c);
 }
 
 TEST_F(ServerTest, MalformedRequestIs400) {
@@ -381,6 +397,7 @@ TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   }
   EXPECT_TRUE(c.connected());
   EXPECT_EQ(srv_.connections(), 1u);
+  expect_same_connection(c);
 }
 
 TEST_F(ServerTest, PipelinedAnswersComeInRequestOrder) {
@@ -395,15 +412,49 @@ TEST_F(ServerTest, PipelinedAnswersComeInRequestOrder) {
   EXPECT_EQ(member(c.read_response().body, "id"), "third");
 }
 
+// With max_pipelined 2, the server reads no third request while two wait for
+// their answers (handlers on a gate show what it has read), and still answers
+// all six in order.
 TEST_F(ServerTest, PipelineLimitStillAnswersEverything) {
   auto o = defaults();
   o.max_pipelined = 2;
+  o.io_threads = 1;  // so that a round trip on another connection orders after a read that was due
   start(o);
   http_client c(srv_.port());
   std::string batch;
-  for (int i = 0; i < 6; ++i) batch += "GET /api/products/" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n";
-  c.send_raw(batch);
-  for (int i = 0; i < 6; ++i) EXPECT_EQ(member(c.read_response().body, "id"), std::to_string(i));
+  for (int i = 0; i < 6; ++i) batch += "GET /gate/" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  c.send_raw(batch);  // all six are in the server's socket buffer at once
+  auto arrived = [this] {
+    std::lock_guard lock(mu_);
+    return gated_.size();
+  };
+  // A full round trip on another connection, served by the same io thread:
+  // a read of the next pipelined request, had it been started, would have
+  // completed by then.
+  auto barrier = [this] {
+    http_client other(srv_.port());
+    ASSERT_EQ(other.request("GET", "/api/products/x").status, 200);
+  };
+  auto answer = [this](std::size_t i) {
+    std::lock_guard lock(mu_);
+    auto& [id, r] = gated_.at(i);
+    r(response::json(200, json_of({{"id", id}})));
+  };
+  ASSERT_TRUE(eventually([&] { return arrived() >= 2; })) << arrived();
+  barrier();
+  EXPECT_EQ(arrived(), 2u) << "reading stops at the limit";
+  answer(0);
+  EXPECT_EQ(member(c.read_response().body, "id"), "0");
+  ASSERT_TRUE(eventually([&] { return arrived() >= 3; })) << arrived();
+  barrier();
+  EXPECT_EQ(arrived(), 3u) << "one answer makes room for one request";
+  for (std::size_t i = 1; i < 6; ++i) {
+    ASSERT_TRUE(eventually([&] { return arrived() > i; })) << arrived();
+    answer(i);
+    EXPECT_EQ(member(c.read_response().body, "id"), std::to_string(i));
+  }
+  EXPECT_EQ(arrived(), 6u);
+  expect_same_connection(c);
 }
 
 TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
@@ -433,6 +484,7 @@ TEST_F(ServerTest, RequestDeadlineIs503) {
   auto r = c.request("GET", "/never");
   expect_problem(r, 503, "timeout", "/never");
   EXPECT_EQ(c.request("GET", "/api/products/1").status, 200);
+  expect_same_connection(c);
 }
 
 TEST_F(ServerTest, IdleTimeoutCountsFromTheLastAnswer) {
@@ -465,6 +517,7 @@ TEST_F(ServerTest, EveryPipelinedRequestPastItsDeadlineIs503) {
   EXPECT_EQ(member(quick.body, "tag"), "quick");
   expect_problem(c.read_response(), 503, "timeout", "/never");
   EXPECT_EQ(c.request("GET", "/api/products/1").status, 200);
+  expect_same_connection(c);
 }
 
 TEST_F(ServerTest, ConnectionsAreSpreadOverTheIoThreads) {
@@ -524,6 +577,7 @@ TEST_F(ServerTest, HeaderValuesCannotSplitTheResponse) {
   EXPECT_EQ(r.header("Content-Length"), "2");
   EXPECT_EQ(r.body, "{}");
   EXPECT_EQ(c.request("GET", "/api/products/1").status, 200);  // the framing held
+  expect_same_connection(c);
 }
 
 TEST_F(ServerTest, RequestIdIsEchoedOrGenerated) {
@@ -782,6 +836,7 @@ TEST_F(ServerTest, AnIdleKeepAliveConnectionOutlivesTheHeaderTimeout) {
   EXPECT_FALSE(c.closed_by_peer(600ms));
   EXPECT_EQ(c.request("GET", "/api/products/2").status, 200);
   EXPECT_EQ(srv_.connections(), 1u);
+  expect_same_connection(c);
 }
 
 TEST_F(ServerTest, AFloodOfHalfSentHeadsCannotLockOutAHealthProbe) {
