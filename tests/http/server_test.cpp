@@ -81,15 +81,6 @@ class ServerTest : public ::testing::Test {
         r(response::json(200, json_of({{"from", "thread"}, {"id", id}})));
       });
     }));
-    ASSERT_TRUE(routes_.add(method::get, "/delay/{ms}", "delay", [this](request& req, responder r) {
-      int ms = std::stoi(std::string(*req.path_param("ms")));
-      std::string tag(req.param("tag").value_or(""));
-      std::lock_guard lock(mu_);
-      threads_.emplace_back([r = std::move(r), ms, tag]() mutable {
-        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-        r(response::json(200, json_of({{"tag", tag}})));
-      });
-    }));
     ASSERT_TRUE(routes_.add(method::get, "/drop", "drop", [](request&, responder) {}));
     ASSERT_TRUE(routes_.add(method::get, "/throw", "throw",
                             [](request&, responder) { throw std::runtime_error("boom"); }));
@@ -160,6 +151,18 @@ class ServerTest : public ::testing::Test {
   std::mutex mu_;
   std::vector<responder> parked_;
   std::vector<std::pair<std::string, responder>> gated_;  // /gate/{id} requests, in arrival order
+
+  /// How many /gate/{id} requests reached their handler.
+  std::size_t arrived() {
+    std::lock_guard lock(mu_);
+    return gated_.size();
+  }
+  /// Answers the i-th gated request with {"id": <its id>}.
+  void answer(std::size_t i) {
+    std::lock_guard lock(mu_);
+    auto& [id, r] = gated_.at(i);
+    r(response::json(200, json_of({{"id", id}})));
+  }
 };
 
 // Polls `cond` until it holds or 5 s pass (a bound for a busy machine, not a
@@ -403,13 +406,18 @@ TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
 TEST_F(ServerTest, PipelinedAnswersComeInRequestOrder) {
   start(defaults());
   http_client c(srv_.port());
-  // The first answer is the slowest: the others must wait for it.
-  c.write_request("GET", "/delay/150?tag=first");
-  c.write_request("GET", "/delay/1?tag=second");
-  c.write_request("GET", "/api/products/third");
-  EXPECT_EQ(member(c.read_response().body, "tag"), "first");
-  EXPECT_EQ(member(c.read_response().body, "tag"), "second");
+  c.write_request("GET", "/gate/first");
+  c.write_request("GET", "/gate/second");
+  c.write_request("GET", "/gate/third");
+  ASSERT_TRUE(eventually([&] { return arrived() == 3; })) << arrived();
+  // Answered last to first: the answers must still come first to last.
+  answer(2);
+  answer(1);
+  answer(0);
+  EXPECT_EQ(member(c.read_response().body, "id"), "first");
+  EXPECT_EQ(member(c.read_response().body, "id"), "second");
   EXPECT_EQ(member(c.read_response().body, "id"), "third");
+  expect_same_connection(c);
 }
 
 // With max_pipelined 2, the server reads no third request while two wait for
@@ -424,21 +432,12 @@ TEST_F(ServerTest, PipelineLimitStillAnswersEverything) {
   std::string batch;
   for (int i = 0; i < 6; ++i) batch += "GET /gate/" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n";
   c.send_raw(batch);  // all six are in the server's socket buffer at once
-  auto arrived = [this] {
-    std::lock_guard lock(mu_);
-    return gated_.size();
-  };
   // A full round trip on another connection, served by the same io thread:
   // a read of the next pipelined request, had it been started, would have
   // completed by then.
   auto barrier = [this] {
     http_client other(srv_.port());
     ASSERT_EQ(other.request("GET", "/api/products/x").status, 200);
-  };
-  auto answer = [this](std::size_t i) {
-    std::lock_guard lock(mu_);
-    auto& [id, r] = gated_.at(i);
-    r(response::json(200, json_of({{"id", id}})));
   };
   ASSERT_TRUE(eventually([&] { return arrived() >= 2; })) << arrived();
   barrier();
@@ -471,9 +470,17 @@ TEST_F(ServerTest, SlowHandlerIsNotCutByTheReadTimeout) {
   o.read_timeout = 100ms;
   start(o);
   http_client c(srv_.port());
-  auto r = c.request("GET", "/delay/300?tag=slow");
+  c.write_request("GET", "/gate/slow");
+  ASSERT_TRUE(eventually([&] { return arrived() == 1; }));
+  // Answered only after several read timeouts have surely passed (a lower
+  // bound on the time, whatever the machine's load).
+  const auto held_since = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - held_since < 3 * o.read_timeout) std::this_thread::sleep_for(10ms);
+  answer(0);
+  auto r = c.read_response();
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(member(r.body, "tag"), "slow");
+  EXPECT_EQ(member(r.body, "id"), "slow");
+  expect_same_connection(c);
 }
 
 TEST_F(ServerTest, RequestDeadlineIs503) {
@@ -489,18 +496,19 @@ TEST_F(ServerTest, RequestDeadlineIs503) {
 
 TEST_F(ServerTest, IdleTimeoutCountsFromTheLastAnswer) {
   auto o = defaults();
-  o.read_timeout = 300ms;
+  o.read_timeout = 1s;  // far above the gaps between the requests below, even on a loaded machine
   start(o);
   http_client c(srv_.port());
-  // Busy for well over one read timeout: the timer's first expiry finds the
-  // connection recently active and waits again instead of closing it.
-  const auto until = std::chrono::steady_clock::now() + 800ms;
+  // Busy for over two read timeouts: each expiry of the timer finds the
+  // connection recently active and waits again instead of closing it (the
+  // client would reconnect silently: connects() tells).
+  const auto until = std::chrono::steady_clock::now() + 2 * o.read_timeout + 200ms;
   while (std::chrono::steady_clock::now() < until) {
     ASSERT_EQ(c.request("GET", "/api/products/1").status, 200);
-    std::this_thread::sleep_for(100ms);
+    std::this_thread::sleep_for(50ms);
   }
-  EXPECT_FALSE(c.closed_by_peer(100ms));
-  EXPECT_TRUE(c.closed_by_peer(3s));
+  expect_same_connection(c);
+  EXPECT_TRUE(c.closed_by_peer(10s)) << "idle for a read timeout: closed";
 }
 
 TEST_F(ServerTest, EveryPipelinedRequestPastItsDeadlineIs503) {
@@ -509,12 +517,12 @@ TEST_F(ServerTest, EveryPipelinedRequestPastItsDeadlineIs503) {
   start(o);
   http_client c(srv_.port());
   c.write_request("GET", "/never");
-  c.write_request("GET", "/delay/50?tag=quick");
+  c.write_request("GET", "/api/products/quick");  // answered at once, written after the first one's 503
   c.write_request("GET", "/never");
   expect_problem(c.read_response(), 503, "timeout", "/never");
   auto quick = c.read_response();
   EXPECT_EQ(quick.status, 200);
-  EXPECT_EQ(member(quick.body, "tag"), "quick");
+  EXPECT_EQ(member(quick.body, "id"), "quick");
   expect_problem(c.read_response(), 503, "timeout", "/never");
   EXPECT_EQ(c.request("GET", "/api/products/1").status, 200);
   expect_same_connection(c);
@@ -557,7 +565,8 @@ TEST_F(ServerTest, AClientThatStopsReadingIsCutByTheWriteTimeout) {
   ASSERT_EQ(::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
   const std::string req = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
   boost::asio::write(sock, boost::asio::buffer(req));
-  std::this_thread::sleep_for(1500ms);
+  ASSERT_TRUE(eventually([&] { return srv_.connections() == 1; }));
+  ASSERT_TRUE(eventually([&] { return srv_.connections() == 0; })) << "the stalled write was not cut";
   // Now read: the connection ends (FIN or reset) long before 64 MiB arrive.
   std::size_t got = 0;
   std::vector<char> buf(1u << 16);
@@ -1001,15 +1010,27 @@ TEST_F(ServerTest, InvalidOptionsAreRefusedByName) {
 }
 
 TEST_F(ServerTest, StopLetsInFlightRequestsFinish) {
-  start(defaults());
+  auto o = defaults();
+  o.shutdown_grace = 30s;  // stop() waits as long as the request is in flight, and no longer
+  start(o);
   http_client c(srv_.port());
-  c.write_request("GET", "/delay/300?tag=inflight");
-  std::this_thread::sleep_for(50ms);  // the request is being handled
+  c.write_request("GET", "/gate/inflight");
+  ASSERT_TRUE(eventually([&] { return arrived() == 1; }));  // the request is being handled
+  const auto port = srv_.port();
   std::thread stopper([this] { srv_.stop(); });
+  // Stopping has begun once the listener refuses connections.
+  EXPECT_TRUE(eventually([&] {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket probe(ioc);
+    boost::system::error_code ec;
+    probe.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+    return static_cast<bool>(ec);
+  }));
+  answer(0);
   auto r = c.read_response();
   stopper.join();
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(member(r.body, "tag"), "inflight");
+  EXPECT_EQ(member(r.body, "id"), "inflight");
   EXPECT_EQ(r.header("Connection"), "close");
 }
 
