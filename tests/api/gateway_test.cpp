@@ -628,6 +628,33 @@ TEST_F(GatewayTest, BadTokensAndUnknownPathsAreRateLimitedPerIp) {
   EXPECT_EQ(flood("/api/no/such/thing", "", 404), 5) << "a flood of unknown paths is limited";
 }
 
+// One account spread over several addresses is limited as a whole: the
+// per-user bucket refuses it while each address still has tokens left.
+TEST_F(GatewayTest, RequestsAreRateLimitedPerUserAcrossAddresses) {
+  const std::string ann = customer("ann@shop.test");
+  const std::string bob = customer("bob@shop.test");
+  ASSERT_FALSE(ann.empty());
+  ASSERT_FALSE(bob.empty());
+  restart({{"http.rate_limit.burst", "6"}, {"http.rate_limit.per_minute", "1"}});  // the buckets start full
+  http_client from_b(node_->http_port());
+  from_b.bind_to("127.0.0.2");
+  auto me = [](http_client& c, const std::string& token) {
+    return c.request("GET", "/api/auth/me", {}, {{"Authorization", "Bearer " + token}});
+  };
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(me(*client_, ann).status, 200) << i;  // address A: 4, ann: 4
+  ASSERT_EQ(me(from_b, ann).status, 200);                                      // address B: 1, ann: 5
+  ASSERT_EQ(me(from_b, ann).status, 200);                                      // address B: 2, ann: 6
+  auto limited = me(from_b, ann);                                              // address B: 3, ann: over
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_EQ(limited.header("Content-Type"), "application/problem+json");
+  EXPECT_FALSE(limited.header("Retry-After").empty());
+  EXPECT_EQ(me(*client_, ann).status, 429) << "the account is limited from every address";
+  // Neither address is exhausted: others are served from both.
+  EXPECT_EQ(me(from_b, bob).status, 200);
+  EXPECT_EQ(from_b.request("GET", "/api/products").status, 200);
+  EXPECT_EQ(call("GET", "/api/products").status, 200);
+}
+
 TEST_F(GatewayTest, RegistrationDoesNotSayWhetherTheAddressWasTaken) {
   auto first = call("POST", "/api/auth/register", R"({"email":"ann@shop.test","password":"password-1","name":"Ann"})");
   auto again = call("POST", "/api/auth/register", R"({"email":"ANN@shop.test","password":"password-9","name":"Other"})");

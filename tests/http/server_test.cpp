@@ -341,6 +341,60 @@ TEST_F(ServerTest, BodyOverLimitIs413) {
   EXPECT_EQ(c2.request("POST", "/api/products", "{\"a\":1}").status, 201);
 }
 
+// A chunked body has no Content-Length to refuse up front: the limit must
+// hold while the chunks arrive, and for a chunk that only announces its size.
+TEST_F(ServerTest, ChunkedBodyOverLimitIs413) {
+  start(defaults());  // body_limit 1024
+  const std::string head =
+      "POST /api/products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string chunk = "200\r\n" + std::string(512, ' ') + "\r\n";  // 512 bytes each
+  {
+    SCOPED_TRACE("chunks adding up past the limit");
+    raw_socket sock(srv_.port());
+    sock.send(head + chunk + chunk + chunk + "0\r\n\r\n");
+    auto [got, closed] = sock.read_until_closed(5s);
+    EXPECT_EQ(answers_in(got), 1u) << got;
+    EXPECT_EQ(got.rfind("HTTP/1.1 413 ", 0), 0u) << got;
+    EXPECT_NE(got.find("payload-too-large"), std::string::npos) << got;
+    EXPECT_TRUE(closed) << got;
+  }
+  {
+    SCOPED_TRACE("one chunk announcing more than the limit");
+    raw_socket sock(srv_.port());
+    sock.send(head + "100000\r\n" + std::string(64, ' '));
+    auto [got, closed] = sock.read_until_closed(5s);
+    EXPECT_EQ(got.rfind("HTTP/1.1 413 ", 0), 0u) << got;
+    EXPECT_TRUE(closed) << got;
+  }
+  {
+    SCOPED_TRACE("chunks within the limit");
+    raw_socket sock(srv_.port());
+    sock.send(head + "7\r\n{\"a\":1}\r\n0\r\n\r\n");
+    std::string got;
+    std::array<char, 4096> buf{};
+    while (got.find("\r\n\r\n") == std::string::npos) got.append(buf.data(), sock.sock.read_some(boost::asio::buffer(buf)));
+    EXPECT_EQ(got.rfind("HTTP/1.1 201 ", 0), 0u) << got;
+  }
+}
+
+// A client that stops sending in the middle of its body is closed after the
+// read timeout (the header timeout is out of the way), without an answer from
+// a handler that never saw a complete request.
+TEST_F(ServerTest, ABodyThatStopsArrivingIsClosedAfterTheReadTimeout) {
+  auto o = defaults();
+  o.read_timeout = 300ms;
+  o.header_timeout = 30s;
+  o.request_timeout = 30s;
+  start(o);
+  raw_socket slow(srv_.port());
+  slow.send("POST /api/products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+            "{\"a\":");
+  auto [got, closed] = slow.read_until_closed(10s);  // bounds a failure only
+  EXPECT_TRUE(closed) << "a stalled body held its connection";
+  EXPECT_EQ(got.find("HTTP/1.1 201"), std::string::npos) << got;
+  EXPECT_TRUE(eventually([&] { return srv_.connections() == 0; }));
+}
+
 TEST_F(ServerTest, ExpectContinueGetsA100BeforeTheBody) {
   start(defaults());
   http_client c(srv_.port());
