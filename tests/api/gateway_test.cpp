@@ -17,6 +17,7 @@
 #include "app/node.hpp"
 #include "common/config.hpp"
 #include "http/auth.hpp"
+#include "tests/api/test_node.hpp"
 #include "tests/http/test_client.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -25,22 +26,10 @@ namespace {
 
 using agora::testing::http_client;
 using hl = http_client::header_list;
-constexpr const char* kSecret = "9f3c1a7e5b2d48c6a0e1f7d3b5c9e2a4d6f8b1c3e5a7d9f0b2c4e6a8d0f1b3c5";
-
-std::string str(const std::string& json, const char* key) {
-  simdjson::dom::parser p;
-  std::string_view v;
-  auto doc = p.parse(json);
-  if (doc.error() || doc[key].get(v)) return {};
-  return std::string(v);
-}
-std::int64_t num(const std::string& json, const char* key) {
-  simdjson::dom::parser p;
-  std::int64_t v = -1;
-  auto doc = p.parse(json);
-  if (doc.error() || doc[key].get(v)) return -1;
-  return v;
-}
+using agora::testing::kTestJwtSecret;
+constexpr const char* kSecret = kTestJwtSecret;
+std::string str(const std::string& json, const char* key) { return agora::testing::json_str(json, key); }
+std::int64_t num(const std::string& json, const char* key) { return agora::testing::json_num(json, key); }
 
 class GatewayTest : public ::testing::Test {
  protected:
@@ -50,20 +39,8 @@ class GatewayTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    cfg_.set("store.path", dir_.sub("store"));
-    cfg_.set("http.port", "0");
-    cfg_.set("http.access_log", "false");
-    cfg_.set("kafka.brokers", "off");
-    // A secret, so not as a flag: the config refuses secrets on the command line.
-    cfg_.set("auth.jwt_secret", kSecret, config_source::environment);
-    cfg_.set("auth.password_ops_limit", "1");   // argon2id at its minimum cost: tests, not security
-    cfg_.set("auth.password_mem_limit", "8KiB");
-    cfg_.set("auth.allow_weak_password_cost", "true");
-    cfg_.set("auth.login_rate_limit.burst", "100000");
-    cfg_.set("auth.login_rate_limit.per_minute", "6000000");
+    agora::testing::configure_test_node(cfg_, dir_.sub("store"));
     cfg_.set("api.read_your_writes_wait", "300ms");
-    cfg_.set("http.rate_limit.burst", "100000");
-    cfg_.set("http.rate_limit.per_minute", "6000000");
     auto n = node::start(cfg_);
     ASSERT_TRUE(n) << n.error();
     node_ = std::move(*n);
