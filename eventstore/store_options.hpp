@@ -8,6 +8,9 @@
 namespace agora {
 class config;
 }
+namespace rocksdb {
+class Env;
+}
 
 namespace agora::eventstore {
 
@@ -54,6 +57,11 @@ struct store_options {
   int max_background_jobs = 2;
   std::size_t write_buffer_bytes = 64u << 20;
   std::size_t block_cache_bytes = 128u << 20;
+
+  /// For tests only (fault injection): the RocksDB Env the database is opened
+  /// with, e.g. one whose file system fails writes or syncs on demand. Not owned;
+  /// must outlive the store. Null (default): RocksDB's own. No config key.
+  rocksdb::Env* env = nullptr;
 
   /// Reads store.* keys from `cfg` (store.path, store.sync, ...), defaults as above.
   static store_options from_config(config& cfg);

@@ -146,6 +146,7 @@ store_result<void> event_store::impl::open() {
                                         "store options out of range (batch, queue, id or event limits)", 0}};
   }
   rocksdb::DBOptions dbo;
+  if (opts_.env != nullptr) dbo.env = opts_.env;  // tests: fault injection
   dbo.create_if_missing = opts_.mode == open_mode::read_write;
   dbo.create_missing_column_families = opts_.mode == open_mode::read_write;
   dbo.max_background_jobs = opts_.max_background_jobs;

@@ -16,6 +16,12 @@
 #include <set>
 #include <thread>
 
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <functional>
+
 #include "actors/domain/order.hpp"
 #include "eventstore/event_store.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -82,6 +88,79 @@ class gated_payments final : public payment_port {
   payment_callback pending_;
   std::string id_;
 };
+
+/// Holds the store's commit thread (sync on: the syncer) in a commit listener
+/// once an event that `hold_on` picks is durable, until released: the append
+/// is stored but its answer waits, like an append on a stalled disk. (Commit
+/// listeners must not block; this one does on purpose, in a test only.)
+class commit_gate {
+ public:
+  commit_gate(eventstore::event_store& store, std::function<bool(const eventstore::recorded_event&)> hold_on)
+      : store_(store), hold_on_(std::move(hold_on)), seen_(store.last_position()) {
+    sub_ = std::make_unique<eventstore::subscription>(store_.subscribe([this](eventstore::log_position pos) {
+      if (pos <= seen_) return;
+      auto events = store_.read_log(seen_ + 1, static_cast<std::size_t>(pos - seen_));
+      seen_ = pos;
+      if (!events) return;
+      bool hold = false;
+      for (const auto& e : *events) hold = hold || hold_on_(e);
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!hold || held_once_) return;
+      held_once_ = holding_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return open_; });
+      holding_ = false;
+    }));
+  }
+  ~commit_gate() {
+    release();
+    sub_.reset();
+  }
+  /// True once the listener holds the commit thread (waits at most `limit`).
+  bool wait_held(std::chrono::seconds limit = std::chrono::seconds(30)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, limit, [this] { return holding_; });
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  eventstore::event_store& store_;
+  std::function<bool(const eventstore::recorded_event&)> hold_on_;
+  eventstore::log_position seen_;  // commit thread only
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_once_ = false, holding_ = false, open_ = false;
+  std::unique_ptr<eventstore::subscription> sub_;
+};
+
+/// Whether the log has a line with `what` in it, among the last few thousand.
+/// The first call adds a sink to the default logger that stays for the rest of
+/// the process: swapping loggers while actor threads log is not safe.
+bool logged(const std::string& what) {
+  static const auto sink = [] {
+    auto s = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(4096);
+    spdlog::default_logger()->sinks().push_back(s);
+    return s;
+  }();
+  for (const auto& line : sink->last_formatted()) {
+    if (line.find(what) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Installed before main, while no other thread logs.
+const bool kLogSinkInstalled = logged("");
+
+/// A test event picker: `type` on `stream`.
+std::function<bool(const eventstore::recorded_event&)> event_is(std::string stream, std::string type) {
+  return [stream = std::move(stream), type = std::move(type)](const eventstore::recorded_event& e) {
+    return e.stream == stream && e.type == type;
+  };
+}
 
 class CommandServiceTest : public ::testing::Test {
  protected:
@@ -603,6 +682,154 @@ TEST_F(CommandServiceTest, SagaInterruptedByACrashResumesAtStart) {
   }));
 }
 
+// A reservation whose answer does not come within the saga's step timeout
+// counts as a failed line and the order is rejected; compensation should then
+// release the reservation, which did happen (ARCHITECTURE.md, "The order
+// saga"). The gate holds the reservation's answer until the order's rejection
+// is written: no wall-clock margin.
+class SagaStepTimeoutTest : public CommandServiceTest {
+ protected:
+  void run(bool check_release);
+};
+
+TEST_F(SagaStepTimeoutTest, ATimedOutStepRejectsTheLine) { run(false); }
+
+// Disabled: fails on main. domain::order_saga::compensations() lists only the
+// lines recorded as reserved, so a reservation whose answer timed out is never
+// released (the stock stays reserved for a rejected order). Compensating every
+// line of a rejected order would fix it (a release the item never reserved is
+// refused as final). Enable with that fix.
+TEST_F(SagaStepTimeoutTest, DISABLED_ATimedOutStepIsReleasedByCompensation) { run(true); }
+
+void SagaStepTimeoutTest::run(bool check_release) {
+  restart_service_with([](actor_options& o) { o.saga_step_timeout = std::chrono::milliseconds(200); });
+  register_item("T1", 5);
+  const auto written_before = store_->stats().events;
+  commit_gate gate(*store_, event_is("inventory-T1", "StockReserved"));
+  std::promise<command_result> placed;
+  svc_->send("o-slow", place("o-slow", {{"T1", 2}}), command_context{"t", "u", true, std::nullopt},
+             [&](command_result r) { placed.set_value(std::move(r)); });
+  ASSERT_TRUE(gate.wait_held()) << "the reservation was never stored";
+  // OrderPlaced, StockReserved, then (after the timeout) LineReservationFailed
+  // and OrderRejected are written; they wait behind the gate to be durable.
+  ASSERT_TRUE(eventually([&] { return store_->stats().events >= written_before + 4; }, 30s))
+      << "the step never timed out";
+  gate.release();
+  auto f = placed.get_future();
+  ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
+  auto r = f.get();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(text(r->state_json, "status"), "rejected") << r->state_json;
+  EXPECT_NE(r->state_json.find("did not answer"), std::string::npos) << r->state_json;
+  if (!check_release) return;
+  ASSERT_TRUE(eventually([&] { return field(state(aggregate_kind::inventory, "T1"), "reserved") == 0; }))
+      << "the reservation made after the timeout is released by compensation";
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "T1"), "on_hand"), 5);
+  ASSERT_TRUE(eventually([&] {
+    auto w = store_->list_wakeups(10);
+    return w && w->empty();
+  })) << "the saga's reminder is cleared once compensation is done";
+}
+
+// A compensation whose release is not answered (here: its answer is held past
+// the command timeout) is tried again; the release is applied once, and the
+// order's reminder goes only when a round succeeded.
+TEST_F(CommandServiceTest, ACompensationThatFailsIsRetried) {
+  restart_service_with([](actor_options& o) { o.command_timeout = std::chrono::milliseconds(1500); });
+  register_item("CR-A", 5);
+  register_item("CR-B", 1);
+  commit_gate gate(*store_, event_is("inventory-CR-A", "ReservationReleased"));
+  auto r = send("o-comp", place("o-comp", {{"CR-A", 2}, {"CR-B", 3}}), true);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(text(r->state_json, "status"), "rejected");
+  ASSERT_TRUE(gate.wait_held()) << "compensation never released CR-A";
+  ASSERT_TRUE(eventually([&] { return logged("compensation on CR-A failed"); }, 30s))
+      << "the held release never timed out";
+  {
+    auto w = store_->list_wakeups(10);
+    ASSERT_TRUE(w);
+    EXPECT_EQ(w->size(), 1u) << "a failed compensation keeps the order's reminder";
+  }
+  gate.release();
+  ASSERT_TRUE(eventually([&] {
+    auto w = store_->list_wakeups(10);
+    return w && w->empty();
+  }, 30s)) << "the retry never completed the compensation";
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "CR-A"), "reserved"), 0);
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "CR-A"), "on_hand"), 5);
+  auto events = store_->read_stream("inventory-CR-A", 1, 100);
+  ASSERT_TRUE(events);
+  EXPECT_EQ(std::count_if(events->begin(), events->end(),
+                          [](const auto& e) { return e.type == "ReservationReleased"; }),
+            1)
+      << "released once, however many rounds it took";
+}
+
+// A crash in the middle of compensation, as the store is left by one (the
+// events written by hand with the service stopped): the order's rejection is
+// durable, and its release either not yet written or written without its
+// answer reaching the order. After the restart the order's reminder brings it
+// back, compensation finishes, and the stock is released once.
+TEST_F(CommandServiceTest, ACrashMidCompensationIsFinishedAfterTheRestart) {
+  auto as_new = [](const auto& encoded) {
+    eventstore::new_event e;
+    e.type = encoded.type;
+    e.schema_version = encoded.schema_version;
+    e.data = encoded.data;
+    return e;
+  };
+  for (const bool released : {false, true}) {
+    SCOPED_TRACE(released ? "crash after the release was written" : "crash before the release");
+    const std::string sku = released ? "MC-2" : "MC-1";
+    const std::string short_sku = sku + "-short";
+    const std::string order_id = "o-" + sku;
+    register_item(sku, 5);
+    register_item(short_sku, 0);
+    svc_.reset();
+    const timestamp_us now = clock_.now();
+    ord::place p = std::get<ord::place>(place(order_id, {{sku, 2}, {short_sku, 1}}));
+    std::vector<eventstore::new_event> order_events;
+    order_events.push_back(as_new(ord::encode(ord::event{ord::order_placed{
+        p.order_id, p.customer_id, std::nullopt, "EUR", p.lines, domain::money{750, "EUR"}, now}})));
+    order_events.push_back(as_new(ord::encode(ord::event{ord::line_reserved{sku, now}})));
+    order_events.push_back(
+        as_new(ord::encode(ord::event{ord::line_reservation_failed{short_sku, "insufficient stock", now}})));
+    order_events.push_back(as_new(ord::encode(
+        ord::event{ord::order_rejected{{ord::line_rejection{short_sku, "insufficient stock"}}, now}})));
+    eventstore::append_options reminder;  // as the saga leaves it: work pending, due now
+    reminder.wakeup = eventstore::append_options::wakeup_change::set;
+    std::promise<bool> done;
+    store_->async_append("order-" + order_id, eventstore::expected_version::no_stream(), std::move(order_events),
+                         [&done](eventstore::store_result<eventstore::append_result> r) { done.set_value(r.has_value()); },
+                         reminder);
+    ASSERT_TRUE(done.get_future().get());
+    std::vector<eventstore::new_event> item_events;
+    item_events.push_back(as_new(inv::encode(inv::event{inv::stock_reserved{order_id, 2, now, p.customer_id}})));
+    if (released) {
+      item_events.push_back(
+          as_new(inv::encode(inv::event{inv::reservation_released{order_id, 2, "order rejected", now}})));
+    }
+    ASSERT_TRUE(store_->append("inventory-" + sku, eventstore::expected_version::exact(1), std::move(item_events)));
+    store_.reset();  // the crash
+    open_store();
+    start();  // nothing is sent to the order: its wake-up must bring it back
+    ASSERT_TRUE(eventually([&] {
+      auto w = store_->list_wakeups(10);
+      return w && w->empty();
+    })) << "the reminder is cleared once compensation is done";
+    EXPECT_EQ(text(state(aggregate_kind::order, order_id), "status"), "rejected");
+    const std::string item = state(aggregate_kind::inventory, sku);
+    EXPECT_EQ(field(item, "reserved"), 0) << item;
+    EXPECT_EQ(field(item, "on_hand"), 5) << item;
+    auto events = store_->read_stream("inventory-" + sku, 1, 100);
+    ASSERT_TRUE(events);
+    EXPECT_EQ(std::count_if(events->begin(), events->end(),
+                            [](const auto& e) { return e.type == "ReservationReleased"; }),
+              1)
+        << "released once";
+  }
+}
+
 TEST_F(CommandServiceTest, CartHoldsStockAndCheckoutConvertsItIntoAnOrder) {
   register_item("C1", 10);
   ASSERT_TRUE(send("cart-1", crt::command{crt::create{"cart-1", "c-1", clock_.now()}}));
@@ -645,19 +872,29 @@ TEST_F(CommandServiceTest, CartHoldExpiryReturnsStockAndExpiredCheckoutFails) {
   EXPECT_EQ(*order, 0u) << "no order was placed";
 }
 
+// The expiry is due only after the restart (the clock is frozen until then),
+// so the first service cannot have expired the hold: only the durable wake-up
+// can bring the item back to do it.
 TEST_F(CommandServiceTest, HoldsExpireAfterARestartToo) {
   svc_.reset();
+  clock_.freeze();
   opts_.cart_hold_ttl = 300ms;
   start();
   register_item("W1", 5);
   ASSERT_TRUE(send("cart-w", crt::command{crt::create{"cart-w", "c-1", clock_.now()}}));
   ASSERT_TRUE(send("cart-w", crt::command{crt::set_line_quantity{"W1", 2, domain::money{100, "EUR"}, 0, clock_.now()}}));
-  restart();  // nothing resident; the inventory item's wake-up brings it back
-  std::this_thread::sleep_for(400ms);
-  ASSERT_TRUE(eventually([&] {
+  auto last_type = [&] {
     auto v = store_->read_stream("inventory-W1", 1, 100);
-    return v && !v->empty() && v->back().type == "HoldExpired";
-  }, 5s)) << "the hold expired without any command touching the item";
+    return v && !v->empty() ? v->back().type : std::string("<none>");
+  };
+  restart();  // nothing resident; the inventory item's wake-up brings it back
+  ASSERT_EQ(last_type(), "StockHeld") << "the hold is still there after the restart";
+  ASSERT_EQ(field(state(aggregate_kind::inventory, "W1"), "held"), 2);
+  svc_.reset();
+  start();  // again: the state query above made the item resident
+  clock_.advance(1s);  // the hold's expiry is due now
+  ASSERT_TRUE(eventually([&] { return last_type() == "HoldExpired"; }, 10s))
+      << "the hold expired without any command touching the item; last event " << last_type();
 }
 
 // ---- stock hoarding --------------------------------------------------------
@@ -951,6 +1188,7 @@ TEST_F(CommandServiceTest, PaymentsRefundsAndStockRestoredOnCancel) {
 }
 
 TEST_F(CommandServiceTest, InventoryForgetsSettledOrdersAfterTheRetention) {
+  clock_.freeze();  // the retention passes when the test says so
   restart_service_with([](actor_options& o) { o.reservation_retention = 300ms; });
   register_item("F1", 100);
   for (const char* o : {"o1", "o2", "o3"}) {
@@ -967,7 +1205,9 @@ TEST_F(CommandServiceTest, InventoryForgetsSettledOrdersAfterTheRetention) {
     return ids;
   };
   EXPECT_EQ(orders_of(), (std::set<std::string>{"o1", "o2", "o3"})) << "within the retention";
-  std::this_thread::sleep_for(400ms);
+  ASSERT_TRUE(send("F1", inv::command{inv::receive_stock{1, clock_.now()}}));
+  EXPECT_EQ(orders_of(), (std::set<std::string>{"o1", "o2", "o3"})) << "a command within the retention forgets nothing";
+  clock_.advance(400ms);
   // The next command finds them past the retention; the live reservation stays.
   ASSERT_TRUE(send("F1", inv::command{inv::receive_stock{1, clock_.now()}}));
   ASSERT_TRUE(eventually([&] { return orders_of() == std::set<std::string>{"o3"}; }));
@@ -978,18 +1218,19 @@ TEST_F(CommandServiceTest, InventoryForgetsSettledOrdersAfterTheRetention) {
   EXPECT_NE(events->back().data.find("\"o2\""), std::string::npos);
   // The figures did not move, and a restart folds the same state.
   EXPECT_EQ(field(state(aggregate_kind::inventory, "F1"), "reserved"), 1);
-  EXPECT_EQ(field(state(aggregate_kind::inventory, "F1"), "on_hand"), 101);
+  EXPECT_EQ(field(state(aggregate_kind::inventory, "F1"), "on_hand"), 102);
   restart();
   EXPECT_EQ(orders_of(), std::set<std::string>{"o3"});
   EXPECT_EQ(field(state(aggregate_kind::inventory, "F1"), "reserved"), 1);
 }
 
 TEST_F(CommandServiceTest, ZeroRetentionRemembersSettledOrders) {
+  clock_.freeze();
   restart_service_with([](actor_options& o) { o.reservation_retention = 0ms; });
   register_item("F2", 10);
   ASSERT_TRUE(send("F2", inv::command{inv::reserve_for_order{"o1", 1, std::nullopt, clock_.now()}}));
   ASSERT_TRUE(send("F2", inv::command{inv::release_reservation{"o1", "rejected", clock_.now()}}));
-  std::this_thread::sleep_for(50ms);
+  clock_.advance(24h);  // far past any retention
   ASSERT_TRUE(send("F2", inv::command{inv::receive_stock{1, clock_.now()}}));
   auto events = store_->read_stream("inventory-F2", 1, 100);
   ASSERT_TRUE(events);

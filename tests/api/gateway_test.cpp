@@ -17,6 +17,7 @@
 #include "app/node.hpp"
 #include "common/config.hpp"
 #include "http/auth.hpp"
+#include "tests/api/test_node.hpp"
 #include "tests/http/test_client.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -25,22 +26,10 @@ namespace {
 
 using agora::testing::http_client;
 using hl = http_client::header_list;
-constexpr const char* kSecret = "9f3c1a7e5b2d48c6a0e1f7d3b5c9e2a4d6f8b1c3e5a7d9f0b2c4e6a8d0f1b3c5";
-
-std::string str(const std::string& json, const char* key) {
-  simdjson::dom::parser p;
-  std::string_view v;
-  auto doc = p.parse(json);
-  if (doc.error() || doc[key].get(v)) return {};
-  return std::string(v);
-}
-std::int64_t num(const std::string& json, const char* key) {
-  simdjson::dom::parser p;
-  std::int64_t v = -1;
-  auto doc = p.parse(json);
-  if (doc.error() || doc[key].get(v)) return -1;
-  return v;
-}
+using agora::testing::kTestJwtSecret;
+constexpr const char* kSecret = kTestJwtSecret;
+std::string str(const std::string& json, const char* key) { return agora::testing::json_str(json, key); }
+std::int64_t num(const std::string& json, const char* key) { return agora::testing::json_num(json, key); }
 
 class GatewayTest : public ::testing::Test {
  protected:
@@ -50,20 +39,8 @@ class GatewayTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    cfg_.set("store.path", dir_.sub("store"));
-    cfg_.set("http.port", "0");
-    cfg_.set("http.access_log", "false");
-    cfg_.set("kafka.brokers", "off");
-    // A secret, so not as a flag: the config refuses secrets on the command line.
-    cfg_.set("auth.jwt_secret", kSecret, config_source::environment);
-    cfg_.set("auth.password_ops_limit", "1");   // argon2id at its minimum cost: tests, not security
-    cfg_.set("auth.password_mem_limit", "8KiB");
-    cfg_.set("auth.allow_weak_password_cost", "true");
-    cfg_.set("auth.login_rate_limit.burst", "100000");
-    cfg_.set("auth.login_rate_limit.per_minute", "6000000");
+    agora::testing::configure_test_node(cfg_, dir_.sub("store"));
     cfg_.set("api.read_your_writes_wait", "300ms");
-    cfg_.set("http.rate_limit.burst", "100000");
-    cfg_.set("http.rate_limit.per_minute", "6000000");
     auto n = node::start(cfg_);
     ASSERT_TRUE(n) << n.error();
     node_ = std::move(*n);
@@ -630,6 +607,33 @@ TEST_F(GatewayTest, BadTokensAndUnknownPathsAreRateLimitedPerIp) {
   EXPECT_EQ(flood("/api/auth/me", "bad.token.here", 401), 5) << "a flood of bad tokens is limited";
   restart({});
   EXPECT_EQ(flood("/api/no/such/thing", "", 404), 5) << "a flood of unknown paths is limited";
+}
+
+// One account spread over several addresses is limited as a whole: the
+// per-user bucket refuses it while each address still has tokens left.
+TEST_F(GatewayTest, RequestsAreRateLimitedPerUserAcrossAddresses) {
+  const std::string ann = customer("ann@shop.test");
+  const std::string bob = customer("bob@shop.test");
+  ASSERT_FALSE(ann.empty());
+  ASSERT_FALSE(bob.empty());
+  restart({{"http.rate_limit.burst", "6"}, {"http.rate_limit.per_minute", "1"}});  // the buckets start full
+  http_client from_b(node_->http_port());
+  from_b.bind_to("127.0.0.2");
+  auto me = [](http_client& c, const std::string& token) {
+    return c.request("GET", "/api/auth/me", {}, {{"Authorization", "Bearer " + token}});
+  };
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(me(*client_, ann).status, 200) << i;  // address A: 4, ann: 4
+  ASSERT_EQ(me(from_b, ann).status, 200);                                      // address B: 1, ann: 5
+  ASSERT_EQ(me(from_b, ann).status, 200);                                      // address B: 2, ann: 6
+  auto limited = me(from_b, ann);                                              // address B: 3, ann: over
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_EQ(limited.header("Content-Type"), "application/problem+json");
+  EXPECT_FALSE(limited.header("Retry-After").empty());
+  EXPECT_EQ(me(*client_, ann).status, 429) << "the account is limited from every address";
+  // Neither address is exhausted: others are served from both.
+  EXPECT_EQ(me(from_b, bob).status, 200);
+  EXPECT_EQ(from_b.request("GET", "/api/products").status, 200);
+  EXPECT_EQ(call("GET", "/api/products").status, 200);
 }
 
 TEST_F(GatewayTest, RegistrationDoesNotSayWhetherTheAddressWasTaken) {

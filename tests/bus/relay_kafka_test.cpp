@@ -7,7 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <map>
 #include <set>
 #include <thread>
@@ -74,8 +77,13 @@ std::string run(const std::string& cmd) {
   return out;
 }
 
+// The outside client of the interop test.
+constexpr const char* kKcat = "/usr/bin/kcat";
+
 TEST(OutboxRelayKafka, KcatSeesEveryEventOnceInOrderWithEnvelopeAndHeaders) {
-  if (::access("/usr/bin/kcat", X_OK) != 0) GTEST_SKIP() << "/usr/bin/kcat is not installed";
+  // A failure, not a skip: a skipped interop test looks like a passed one, and
+  // deploy/install-deps.sh installs kcat.
+  ASSERT_EQ(::access(kKcat, X_OK), 0) << kKcat << " is not installed (deploy/install-deps.sh installs kcat)";
   fixture f;
   for (int i = 1; i <= 5; ++i) {
     ASSERT_TRUE(testing::append_numbered(*f.store, "order-o-1", "OrderLine", i));
@@ -109,7 +117,7 @@ TEST(OutboxRelayKafka, KcatSeesEveryEventOnceInOrderWithEnvelopeAndHeaders) {
   std::size_t seen = 0;
   std::map<std::string, int> per_topic;
   for (const std::string topic : {"agora.order", "agora.inventory", "agora.other"}) {
-    const std::string out = run("/usr/bin/kcat -C -q -b " + b + " -t " + topic + " -o beginning -e -J 2>/dev/null");
+    const std::string out = run(std::string(kKcat) + " -C -q -b " + b + " -t " + topic + " -o beginning -e -J 2>/dev/null");
     simdjson::dom::parser parser;
     std::set<std::string> ids;
     std::map<std::string, std::uint64_t> last_version;
@@ -324,6 +332,98 @@ TEST(FeedConsumer, DeliversEachEventOnceAcrossARepublishAndRetriesAFailedBatch) 
   EXPECT_EQ(st.duplicates, 40u);
   EXPECT_EQ(st.delivered, 60u);
   EXPECT_GE(st.handler_failures, 1u);
+}
+
+// A consumer that applied a batch but stopped before committing it (a crash
+// between the two: the handler fails after applying, and the consumer is
+// stopped during its back-off, so the batch is never committed). The next
+// consumer of the group gets that batch again and nothing committed before
+// it; a projection that keeps each stream's version applies every event once.
+TEST(FeedConsumer, ABatchAppliedButNotCommittedComesAgainAfterARestart) {
+  fixture f;
+  constexpr int kEvents = 40;
+  for (int i = 0; i < kEvents; ++i) {
+    ASSERT_TRUE(testing::append_numbered(*f.store, "order-" + std::to_string(i % 4), "Ev", i));
+  }
+  {
+    outbox_relay relay(*f.store, f.options());
+    ASSERT_TRUE(relay.start());
+    ASSERT_TRUE(relay.wait_for_delivered(kEvents, 20000));
+  }
+  feed_consumer_options fo;
+  fo.bootstrap_servers = f.broker->bootstrap_servers();
+  fo.group_id = "restart-feed";
+  fo.topics = {"agora.order"};
+  fo.max_batch = 10;
+  fo.backoff_min_ms = 600000;  // the "crashed" consumer is stopped while it waits to retry
+  fo.backoff_max_ms = 600000;
+  fo.consumer_properties = "session.timeout.ms=6000,heartbeat.interval.ms=500";
+
+  // The projection: each stream's version, kept across the restart.
+  std::mutex mu;
+  std::map<std::string, eventstore::stream_version> versions;
+  std::map<uuid, int> applied;  // times each event was applied
+  auto apply = [&](const feed_event& e) {  // under mu; false when already applied (by version)
+    auto& v = versions[e.stream];
+    if (e.version <= v) return false;
+    EXPECT_EQ(e.version, v + 1) << e.stream << ": a gap";
+    v = e.version;
+    ++applied[e.id];
+    return true;
+  };
+
+  std::set<uuid> committed_batch, uncommitted_batch;
+  bool crashed = false;
+  std::condition_variable crashed_cv;
+  {
+    int calls = 0;
+    auto first = feed_consumer::start(fo, [&](const std::vector<feed_event>& batch) -> expected<void, std::string> {
+      std::lock_guard<std::mutex> lock(mu);
+      if (crashed) return unexpected(std::string("crashed"));
+      for (const auto& e : batch) apply(e);
+      auto& ids = calls++ == 0 ? committed_batch : uncommitted_batch;
+      for (const auto& e : batch) ids.insert(e.id);
+      if (calls == 1) return {};  // applied and committed
+      crashed = true;             // applied, then "crashed" before the commit
+      crashed_cv.notify_all();
+      return unexpected(std::string("crashed before the commit"));
+    });
+    ASSERT_TRUE(first) << first.error();
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(crashed_cv.wait_for(lock, 30s, [&] { return crashed; })) << "the second batch never came";
+    lock.unlock();
+    (*first)->stop();
+  }
+  ASSERT_FALSE(committed_batch.empty());
+  ASSERT_FALSE(uncommitted_batch.empty());
+
+  std::set<uuid> delivered_again;
+  auto second = feed_consumer::start(fo, [&](const std::vector<feed_event>& batch) -> expected<void, std::string> {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& e : batch) {
+      if (!apply(e)) delivered_again.insert(e.id);
+    }
+    return {};
+  });
+  ASSERT_TRUE(second) << second.error();
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (applied.size() >= static_cast<std::size_t>(kEvents) || std::chrono::steady_clock::now() > deadline) break;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  (*second)->stop();
+  const auto st = (*second)->stats();
+  std::printf("second consumer: %llu messages, %llu delivered, %llu errors\n",
+              static_cast<unsigned long long>(st.messages), static_cast<unsigned long long>(st.delivered),
+              static_cast<unsigned long long>(st.errors));
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(applied.size(), static_cast<std::size_t>(kEvents));
+  for (const auto& [id, n] : applied) EXPECT_EQ(n, 1) << "applied more than once";
+  EXPECT_EQ(delivered_again, uncommitted_batch) << "exactly the uncommitted batch comes again";
+  for (const auto& id : committed_batch) EXPECT_EQ(delivered_again.count(id), 0u) << "a committed event came again";
 }
 
 }  // namespace

@@ -130,6 +130,10 @@ class http_client {
   void bind_to(std::string local_ip) { local_ip_ = std::move(local_ip); }
 
   bool connected() const { return socket_.is_open(); }
+  /// How many connections this client has opened. The client reconnects
+  /// silently after the server closed, so a test that claims "the connection
+  /// survives" checks this stays 1.
+  int connects() const { return connects_; }
   void close() {
     boost::system::error_code ignored;
     socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
@@ -149,6 +153,7 @@ class http_client {
     boost::system::error_code result = boost::asio::error::would_block;
     socket_.async_connect(ep, [&](boost::system::error_code ec) { result = ec; });
     run(result, "connect");
+    ++connects_;
   }
 
   void run(boost::system::error_code& result, const char* what) {
@@ -173,6 +178,7 @@ class http_client {
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::socket socket_;
   boost::beast::flat_buffer buffer_;
+  int connects_ = 0;
 };
 
 }  // namespace agora::testing
