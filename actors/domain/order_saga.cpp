@@ -18,7 +18,7 @@ std::vector<std::string> compensations(const order::state& s) {
   if (!s.exists) return out;
   if (s.current != order::status::rejected && s.current != order::status::cancelled) return out;
   for (const auto& l : s.lines) {
-    if (l.reservation == order::line_status::reserved) out.push_back(l.sku);
+    if (l.reservation != order::line_status::pending) out.push_back(l.sku);
   }
   return out;
 }

@@ -51,8 +51,12 @@ struct reservation_request {
 /// Lines of a pending order with no outcome yet (empty for any other status).
 std::vector<reservation_request> pending_reservations(const order::state& s);
 
-/// SKUs whose stock must be given back: lines recorded as reserved on a rejected
-/// or cancelled order (empty for any other status).
+/// SKUs whose stock must be given back on a rejected or cancelled order (empty
+/// for any other status): every line with an outcome, reserved or failed. A
+/// failed line may still hold stock: a step that timed out ("did not answer")
+/// may have reserved after all, or reserve later. Releasing a line the item
+/// never reserved records a tombstone there (a release with quantity 0), which
+/// also keeps a late reserve from taking stock for the given-up order.
 std::vector<std::string> compensations(const order::state& s);
 
 /// True while the saga collects reservation outcomes: the order is pending.
