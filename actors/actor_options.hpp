@@ -5,6 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/expected.hpp"
+#include "common/option_error.hpp"
+
 namespace agora {
 class config;
 }
@@ -76,8 +79,13 @@ struct actor_options {
   /// 0: orders wait for payment for ever.
   std::chrono::milliseconds payment_deadline = std::chrono::minutes(30);
 
-  /// Reads actors.* keys.
-  static actor_options from_config(config& cfg);
+  /// Reads actors.* keys (and orders.payment_deadline) and checks them
+  /// (validate()); a value out of range is refused, naming its key.
+  static expected<actor_options, option_error> from_config(config& cfg);
+  /// Checks the ranges command_service::start needs; the message names the
+  /// key ("actors.max_resident out of range: must be >= 1"). start() runs it
+  /// too, for options built by hand.
+  [[nodiscard]] expected<void, option_error> validate() const;
 };
 
 }  // namespace agora::actors

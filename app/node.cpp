@@ -24,7 +24,9 @@ namespace agora {
 
 agora::expected<std::unique_ptr<node>, std::string> node::start(config& cfg) {
   std::unique_ptr<node> n(new node());
-  auto store_opts = eventstore::store_options::from_config(cfg);
+  auto store_parsed = eventstore::store_options::from_config(cfg);
+  if (!store_parsed) return agora::unexpected{std::move(store_parsed).error().message};
+  auto store_opts = std::move(*store_parsed);
 
   std::error_code ec;
   std::filesystem::create_directories(store_opts.path, ec);
@@ -58,7 +60,9 @@ agora::expected<std::unique_ptr<node>, std::string> node::start(config& cfg) {
     spdlog::warn("kafka.brokers = off: events are not published to Kafka");
   }
 
-  const auto actor_opts = actors::actor_options::from_config(cfg);
+  const auto actor_parsed = actors::actor_options::from_config(cfg);
+  if (!actor_parsed) return agora::unexpected{actor_parsed.error().message};
+  const auto& actor_opts = *actor_parsed;
   auto commands = actors::command_service::start(*n->store_, actor_opts, system_clock::instance(),
                                                  std::make_shared<actors::simulated_payments>());
   if (!commands) return agora::unexpected{"cannot start the actor system: " + commands.error()};
@@ -200,7 +204,9 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
   if (auto r = bootstrap_admin(gw_opts); !r) return r;
 
   metrics_ = std::make_unique<http::metrics_registry>();
-  cache_ = std::make_unique<http::response_cache>(http::response_cache_options::from_config(cfg));
+  auto cache_opts = http::response_cache_options::from_config(cfg);
+  if (!cache_opts) return agora::unexpected{std::move(cache_opts).error().message};
+  cache_ = std::make_unique<http::response_cache>(*cache_opts);
   limiter_ = std::make_unique<http::rate_limiter>(general_rate_limit(cfg));
 
   api::gateway_deps deps;
@@ -235,7 +241,9 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
   router_ = std::make_unique<http::router>();
   gateway_->register_routes(*router_);
 
-  const auto http_opts = http::server_options::from_config(cfg);
+  const auto http_parsed = http::server_options::from_config(cfg);
+  if (!http_parsed) return agora::unexpected{http_parsed.error().message};
+  const auto& http_opts = *http_parsed;
   server_ = std::make_unique<http::server>();
   http::server_hooks hooks;
   hooks.metrics = metrics_.get();
@@ -277,16 +285,20 @@ agora::expected<void, std::string> node::bootstrap_admin(const api::gateway_opti
 std::uint16_t node::http_port() const noexcept { return server_ ? server_->port() : 0; }
 
 void node::declare_config(config& cfg) {
-  (void)eventstore::store_options::from_config(cfg);
+  // Each module's from_config checks its keys; a refusal names the key.
+  auto report = [&cfg](const auto& parsed) {
+    if (!parsed) cfg.report_error(parsed.error().message);
+  };
+  report(eventstore::store_options::from_config(cfg));
   (void)bus::relay_options::from_config(cfg);
   if (auto auth = auth_settings::from_config(cfg); !auth.error.empty()) cfg.report_error(auth.error);
   // Refused here too, so that --check-config (and a start) fails at once
   // rather than after the projections' replay.
   if (auto gw = api::gateway_options::from_config(cfg); !gw.error.empty()) cfg.report_error(gw.error);
-  if (auto valid = http::server_options::from_config(cfg).validate(); !valid) cfg.report_error(valid.error());
-  (void)http::response_cache_options::from_config(cfg);
+  report(http::server_options::from_config(cfg));
+  report(http::response_cache_options::from_config(cfg));
   (void)general_rate_limit(cfg);
-  (void)actors::actor_options::from_config(cfg);
+  report(actors::actor_options::from_config(cfg));
 }
 
 node::~node() { stop(); }

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <string>
 
+#include "common/expected.hpp"
+#include "common/option_error.hpp"
+
 namespace agora {
 class config;
 }
@@ -63,8 +66,13 @@ struct store_options {
   /// must outlive the store. Null (default): RocksDB's own. No config key.
   rocksdb::Env* env = nullptr;
 
-  /// Reads store.* keys from `cfg` (store.path, store.sync, ...), defaults as above.
-  static store_options from_config(config& cfg);
+  /// Reads store.* keys from `cfg` (store.path, store.sync, ...), defaults as
+  /// above, and checks them (validate()); a value out of range is refused,
+  /// naming its key, rather than clamped.
+  static expected<store_options, option_error> from_config(config& cfg);
+  /// Checks the limits open() needs (batch, queue, stream id and event sizes);
+  /// the error names the key. open() runs it too, for options built by hand.
+  [[nodiscard]] expected<void, option_error> validate() const;
 };
 
 }  // namespace agora::eventstore

@@ -26,6 +26,8 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/expected.hpp"
+#include "common/option_error.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
 
@@ -58,8 +60,8 @@ struct response_cache_options {
   std::size_t shards = 16;
 
   /// Reads http.cache.max_entries and http.cache.max_bytes; unset keys keep
-  /// the defaults above.
-  static response_cache_options from_config(config& cfg);
+  /// the defaults above. A negative max_entries is refused, naming the key.
+  static expected<response_cache_options, option_error> from_config(config& cfg);
 };
 
 /// Counters since construction.

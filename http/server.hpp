@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/expected.hpp"
+#include "common/option_error.hpp"
 
 namespace agora {
 class config;
@@ -82,12 +83,15 @@ struct server_options {
   /// http.access_log: one info line per request.
   bool access_log = true;
 
-  /// Reads the http.* keys above from `cfg`, defaults as above.
-  static server_options from_config(config& cfg);
+  /// Reads the http.* keys above from `cfg`, defaults as above, and checks
+  /// them (validate()); a value out of range is refused, naming its key,
+  /// rather than clamped.
+  static expected<server_options, option_error> from_config(config& cfg);
   /// Checks the values start() would refuse (an unparsable trusted_proxies
-  /// entry, header_timeout <= 0, max_connections 0); the message names the
-  /// key. start() runs it too; calling it early (--check-config) fails fast.
-  [[nodiscard]] expected<void, std::string> validate() const;
+  /// entry, header_timeout <= 0, io_threads, max_pipelined or max_connections
+  /// below 1); the message names the key. start() runs it too, for options
+  /// built by hand.
+  [[nodiscard]] expected<void, option_error> validate() const;
 };
 
 /// Optional collaborators of the server.

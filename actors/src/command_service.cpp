@@ -52,24 +52,28 @@ std::chrono::milliseconds duration_of(config& cfg, std::string_view key, std::ch
 
 }  // namespace
 
-actor_options actor_options::from_config(config& cfg) {
+expected<actor_options, option_error> actor_options::from_config(config& cfg) {
   actor_options o;
   o.scheduler_threads = static_cast<int>(
       cfg.get_int("actors.scheduler_threads", o.scheduler_threads, "CAF scheduler worker threads"));
   o.scheduler_sleep_polls = cfg.get_int("actors.scheduler_sleep_polls", o.scheduler_sleep_polls,
                                          "polls (50 us apart) of an idle CAF worker before it waits");
   o.io_threads = static_cast<int>(cfg.get_int("actors.io_threads", o.io_threads, "threads reading the store for activations"));
-  o.io_queue_limit = static_cast<std::size_t>(cfg.get_int(
-      "actors.io_queue_limit", static_cast<std::int64_t>(o.io_queue_limit), "activation jobs waiting at most"));
+  const auto io_queue_limit = cfg.get_int("actors.io_queue_limit", static_cast<std::int64_t>(o.io_queue_limit),
+                                          "activation jobs waiting at most");
+  o.io_queue_limit = static_cast<std::size_t>(std::max<std::int64_t>(0, io_queue_limit));
   o.idle_timeout = duration_of(cfg, "actors.idle_timeout", o.idle_timeout, "passivate aggregates idle this long");
-  o.max_resident = static_cast<std::size_t>(cfg.get_int(
-      "actors.max_resident", static_cast<std::int64_t>(o.max_resident), "live aggregates per kind at most (LRU passivation beyond)"));
+  const auto max_resident = cfg.get_int("actors.max_resident", static_cast<std::int64_t>(o.max_resident),
+                                        "live aggregates per kind at most (LRU passivation beyond)");
+  o.max_resident = static_cast<std::size_t>(std::max<std::int64_t>(0, max_resident));
   o.passivation_sweep =
       duration_of(cfg, "actors.passivation_sweep", o.passivation_sweep, "how often to look for idle aggregates");
-  o.snapshot_every = static_cast<std::uint32_t>(
-      cfg.get_int("actors.snapshot_every", o.snapshot_every, "write a snapshot after this many events"));
-  o.max_queued_commands = static_cast<std::size_t>(cfg.get_int(
-      "actors.max_queued_commands", static_cast<std::int64_t>(o.max_queued_commands), "commands waiting per aggregate"));
+  const auto snapshot_every =
+      cfg.get_int("actors.snapshot_every", o.snapshot_every, "write a snapshot after this many events");
+  o.snapshot_every = static_cast<std::uint32_t>(std::max<std::int64_t>(0, snapshot_every));
+  const auto max_queued = cfg.get_int("actors.max_queued_commands", static_cast<std::int64_t>(o.max_queued_commands),
+                                      "commands waiting per aggregate");
+  o.max_queued_commands = static_cast<std::size_t>(std::max<std::int64_t>(0, max_queued));
   o.command_timeout = duration_of(cfg, "actors.command_timeout", o.command_timeout, "wait for a command's answer");
   o.saga_step_timeout =
       duration_of(cfg, "actors.saga_step_timeout", o.saga_step_timeout, "wait for one inventory answer in the order saga");
@@ -85,7 +89,43 @@ actor_options actor_options::from_config(config& cfg) {
   o.payment_deadline = duration_of(
       cfg, "orders.payment_deadline", o.payment_deadline,
       "cancel a confirmed order not paid within this and release its stock (0: never)");
+  // Every key is read (and so declared for --print-config) before the first
+  // refusal. Negative counts are refused before an unsigned member could hold
+  // them; the other ranges are validate()'s.
+  if (io_queue_limit < 0) return unexpected(make_option_error("actors.io_queue_limit", "out of range: must be >= 0"));
+  if (max_resident < 1) return unexpected(make_option_error("actors.max_resident", "out of range: must be >= 1"));
+  if (snapshot_every < 0 || snapshot_every > 0xFFFFFFFFLL) {
+    return unexpected(make_option_error("actors.snapshot_every", "out of range: must be 0..4294967295"));
+  }
+  if (max_queued < 1) return unexpected(make_option_error("actors.max_queued_commands", "out of range: must be >= 1"));
+  if (auto valid = o.validate(); !valid) return unexpected(std::move(valid).error());
   return o;
+}
+
+expected<void, option_error> actor_options::validate() const {
+  auto refuse = [](const char* key, const char* range) {
+    return expected<void, option_error>(unexpected(make_option_error(key, std::string("out of range: ") + range)));
+  };
+  if (scheduler_threads < 1) return refuse("actors.scheduler_threads", "must be >= 1");
+  if (io_threads < 1) return refuse("actors.io_threads", "must be >= 1");
+  if (registry_shards < 1) return refuse("actors.registry_shards", "must be >= 1");
+  if (max_resident < 1) return refuse("actors.max_resident", "must be >= 1");
+  if (max_queued_commands < 1) return refuse("actors.max_queued_commands", "must be >= 1");
+  if (command_timeout.count() < 1) return refuse("actors.command_timeout", "must be >= 1ms");
+  if (scheduler_sleep_polls < 0 || scheduler_sleep_polls > 100000) {
+    return refuse("actors.scheduler_sleep_polls", "must be 0..100000");
+  }
+  if (reservation_retention.count() < 0) {
+    return refuse("actors.reservation_retention", "must be >= 0 (0 remembers settled orders forever)");
+  }
+  if (max_units_held_per_customer < 0 || max_units_held_per_customer > domain::inventory::max_quantity) {
+    return refuse("actors.max_units_held_per_customer", "must be 0..1000000000 (0: no limit)");
+  }
+  if (max_open_carts_per_customer < 0 || max_open_carts_per_customer > 1000) {
+    return refuse("actors.max_open_carts_per_customer", "must be 0..1000 (0: no limit)");
+  }
+  if (payment_deadline.count() < 0) return refuse("orders.payment_deadline", "must be >= 0 (0: no deadline)");
+  return {};
 }
 
 class command_service::impl {
@@ -149,26 +189,7 @@ command_service::~command_service() { impl_->stop(); }
 agora::expected<std::unique_ptr<command_service>, std::string> command_service::start(
     eventstore::event_store& store, const actor_options& options, const clock& clk,
     std::shared_ptr<payment_port> payments) {
-  if (options.scheduler_threads < 1 || options.io_threads < 1 || options.registry_shards < 1 || options.max_resident < 1 ||
-      options.max_queued_commands < 1 || options.command_timeout.count() < 1) {
-    return agora::unexpected{std::string("actor options out of range (threads, shards, max_resident, queue, timeout must be >= 1)")};
-  }
-  if (options.scheduler_sleep_polls < 0 || options.scheduler_sleep_polls > 100000) {
-    return agora::unexpected{std::string("actors.scheduler_sleep_polls out of range: must be 0..100000")};
-  }
-  if (options.reservation_retention.count() < 0) {
-    return agora::unexpected{std::string("actors.reservation_retention out of range: must be >= 0 (0 remembers settled orders forever)")};
-  }
-  if (options.max_units_held_per_customer < 0 || options.max_units_held_per_customer > domain::inventory::max_quantity) {
-    return agora::unexpected{std::string(
-        "actors.max_units_held_per_customer out of range: must be 0..1000000000 (0: no limit)")};
-  }
-  if (options.max_open_carts_per_customer < 0 || options.max_open_carts_per_customer > 1000) {
-    return agora::unexpected{std::string("actors.max_open_carts_per_customer out of range: must be 0..1000 (0: no limit)")};
-  }
-  if (options.payment_deadline.count() < 0) {
-    return agora::unexpected{std::string("orders.payment_deadline out of range: must be >= 0 (0: no deadline)")};
-  }
+  if (auto valid = options.validate(); !valid) return agora::unexpected{std::move(valid).error().message};
   auto p = std::make_unique<impl>();
   p->rt = std::make_shared<runtime>();
   auto& rt = *p->rt;

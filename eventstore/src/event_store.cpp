@@ -103,32 +103,68 @@ recorded_event event_view::to_owned() const {
   return e;
 }
 
-store_options store_options::from_config(config& cfg) {
+namespace {
+
+// A count read with get_int: refused when below `min`, before the cast to an
+// unsigned type could turn a negative into a huge limit.
+expected<std::int64_t, option_error> count_at_least(config& cfg, const char* key, std::int64_t def,
+                                                    const char* help, std::int64_t min) {
+  const auto v = cfg.get_int(key, def, help);
+  if (v < min) return unexpected(make_option_error(key, "must be >= " + std::to_string(min)));
+  return v;
+}
+
+}  // namespace
+
+expected<store_options, option_error> store_options::from_config(config& cfg) {
   store_options o;
   o.path = cfg.get_string("store.path", o.path, "directory of the RocksDB event store");
   o.sync = cfg.get_bool("store.sync", o.sync, "fsync each group commit before acknowledging");
-  o.max_batch_appends = static_cast<std::size_t>(
-      cfg.get_int("store.max_batch_appends", static_cast<std::int64_t>(o.max_batch_appends),
-                  "appends per group commit at most"));
+  const auto batch_appends = count_at_least(cfg, "store.max_batch_appends",
+                                            static_cast<std::int64_t>(o.max_batch_appends),
+                                            "appends per group commit at most", 1);
   o.max_batch_bytes = cfg.get_bytes("store.max_batch_bytes", o.max_batch_bytes,
                                     "bytes per group commit at most (and per append)");
-  o.max_queued_appends = static_cast<std::size_t>(
-      cfg.get_int("store.max_queued_appends", static_cast<std::int64_t>(o.max_queued_appends),
-                  "appends waiting for the writer before new ones are refused (overloaded)"));
+  const auto queued_appends =
+      count_at_least(cfg, "store.max_queued_appends", static_cast<std::int64_t>(o.max_queued_appends),
+                     "appends waiting for the writer before new ones are refused (overloaded)", 1);
   o.max_event_bytes = cfg.get_bytes("store.max_event_bytes", o.max_event_bytes,
                                     "data bytes of one event at most");
-  o.max_events_per_append = static_cast<std::size_t>(
-      cfg.get_int("store.max_events_per_append", static_cast<std::int64_t>(o.max_events_per_append),
-                  "events in one append at most"));
+  const auto events_per_append = count_at_least(cfg, "store.max_events_per_append",
+                                                static_cast<std::int64_t>(o.max_events_per_append),
+                                                "events in one append at most", 0);
   o.validate_json = cfg.get_bool("store.validate_json", o.validate_json,
                                  "check that event data is JSON before storing it");
-  o.max_background_jobs = static_cast<int>(cfg.get_int(
-      "store.rocksdb.max_background_jobs", o.max_background_jobs, "RocksDB flush/compaction threads"));
+  const auto background_jobs = count_at_least(cfg, "store.rocksdb.max_background_jobs", o.max_background_jobs,
+                                              "RocksDB flush/compaction threads", 1);
   o.write_buffer_bytes = cfg.get_bytes("store.rocksdb.write_buffer", o.write_buffer_bytes,
                                        "RocksDB memtable size per column family");
   o.block_cache_bytes = cfg.get_bytes("store.rocksdb.block_cache", o.block_cache_bytes,
                                       "RocksDB block cache shared by all column families");
+  // Every key is read (and so declared for --print-config) before the first
+  // refusal is answered.
+  for (const auto* v : {&batch_appends, &queued_appends, &events_per_append, &background_jobs}) {
+    if (!*v) return unexpected(v->error());
+  }
+  o.max_batch_appends = static_cast<std::size_t>(*batch_appends);
+  o.max_queued_appends = static_cast<std::size_t>(*queued_appends);
+  o.max_events_per_append = static_cast<std::size_t>(*events_per_append);
+  o.max_background_jobs = static_cast<int>(*background_jobs);
+  if (auto valid = o.validate(); !valid) return unexpected(std::move(valid).error());
   return o;
+}
+
+expected<void, option_error> store_options::validate() const {
+  if (max_batch_appends == 0) return unexpected(make_option_error("store.max_batch_appends", "must be >= 1"));
+  if (max_queued_appends == 0) return unexpected(make_option_error("store.max_queued_appends", "must be >= 1"));
+  // No key: set by hand only (tests), named by its member.
+  if (max_stream_id_bytes == 0 || max_stream_id_bytes > 65535) {
+    return unexpected(make_option_error("max_stream_id_bytes", "must be in 1..65535"));
+  }
+  if (max_event_bytes == 0 || max_event_bytes > 0xFFFFFFFFu) {
+    return unexpected(make_option_error("store.max_event_bytes", "must be in 1..4294967295 bytes"));
+  }
+  return {};
 }
 
 // ---------------------------------------------------------------------------
@@ -139,11 +175,8 @@ event_store::impl::impl(const store_options& opts, const clock& clk) : opts_(opt
 event_store::impl::~impl() { close(); }
 
 store_result<void> event_store::impl::open() {
-  if (opts_.max_batch_appends == 0 || opts_.max_queued_appends == 0 || opts_.max_stream_id_bytes == 0 ||
-      opts_.max_stream_id_bytes > 65535 || opts_.max_event_bytes == 0 ||
-      opts_.max_event_bytes > 0xFFFFFFFFu) {
-    return agora::unexpected{store_error{errc::invalid_argument,
-                                        "store options out of range (batch, queue, id or event limits)", 0}};
+  if (auto valid = opts_.validate(); !valid) {
+    return agora::unexpected{store_error{errc::invalid_argument, std::move(valid).error().message, 0}};
   }
   rocksdb::DBOptions dbo;
   if (opts_.env != nullptr) dbo.env = opts_.env;  // tests: fault injection

@@ -27,11 +27,14 @@ void append_part(std::string& key, std::string_view part) {
 
 }  // namespace
 
-response_cache_options response_cache_options::from_config(config& cfg) {
+expected<response_cache_options, option_error> response_cache_options::from_config(config& cfg) {
   response_cache_options o;
-  o.max_entries = static_cast<std::size_t>(
-      cfg.get_int("http.cache.max_entries", static_cast<std::int64_t>(o.max_entries), "cached responses at most"));
+  const auto entries =
+      cfg.get_int("http.cache.max_entries", static_cast<std::int64_t>(o.max_entries), "cached responses at most");
   o.max_bytes = cfg.get_bytes("http.cache.max_bytes", o.max_bytes, "bytes of cached responses at most");
+  // Refused rather than cast: a negative count would become a huge limit.
+  if (entries < 0) return unexpected(make_option_error("http.cache.max_entries", "must be >= 0"));
+  o.max_entries = static_cast<std::size_t>(entries);
   return o;
 }
 

@@ -123,9 +123,7 @@ server::~server() { stop(); }
 expected<void, std::string> server::start(const server_options& options, const router& routes, server_hooks hooks) {
   if (impl_->running) return unexpected(std::string("the server is already running"));
   server_options opts = options;
-  if (opts.io_threads < 1) opts.io_threads = 1;
-  if (opts.max_pipelined < 1) opts.max_pipelined = 1;
-  if (auto valid = opts.validate(); !valid) return valid;
+  if (auto valid = opts.validate(); !valid) return unexpected(std::move(valid).error().message);
   auto proxies = parse_trusted_proxies(opts);
   auto st = std::make_shared<shared_state>(std::move(opts), std::move(*proxies));
   st->routes = &routes;

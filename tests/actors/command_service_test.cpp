@@ -15,6 +15,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
@@ -23,6 +24,7 @@
 #include <functional>
 
 #include "actors/domain/order.hpp"
+#include "common/config.hpp"
 #include "eventstore/event_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -402,7 +404,31 @@ TEST_F(CommandServiceTest, OptionsOutOfRangeAreRefusedWithAMessage) {
     auto s = command_service::start(*store_, bad, clock_, nullptr);
     ASSERT_FALSE(s);
     EXPECT_NE(s.error().find("out of range"), std::string::npos) << s.error();
+    ASSERT_FALSE(bad.validate());
+    EXPECT_NE(s.error().find(bad.validate().error().key), std::string::npos) << s.error();
   }
+}
+
+// The same ranges from the configuration: refused by from_config, naming the
+// key, before anything starts.
+TEST(ActorOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"actors.max_resident", "0"},         {"actors.max_resident", "-1"},
+      {"actors.registry_shards", "0"},      {"actors.scheduler_threads", "0"},
+      {"actors.io_queue_limit", "-1"},      {"actors.max_queued_commands", "0"},
+      {"actors.snapshot_every", "-1"},      {"actors.scheduler_sleep_polls", "100001"},
+      {"actors.command_timeout", "0"},      {"actors.max_open_carts_per_customer", "1001"},
+  };
+  for (const auto& [key, value] : cases) {
+    config cfg;
+    cfg.set(key, value);
+    const auto o = actor_options::from_config(cfg);
+    ASSERT_FALSE(o) << key << "=" << value;
+    EXPECT_EQ(o.error().key, key);
+    EXPECT_NE(o.error().message.find(key), std::string::npos) << o.error().message;
+  }
+  config defaults;
+  ASSERT_TRUE(actor_options::from_config(defaults));
 }
 
 TEST_F(CommandServiceTest, ANewAggregateIsActivatedWithoutReadingTheStore) {

@@ -34,6 +34,16 @@ check "weak password cost is named" grep -q "auth.password_ops_limit" <<<"$out"
 out=$("$agorad" --check-config --auth.hash_queue=0 2>&1); rc=$?
 check "an empty hashing queue exits 2" test "$rc" -eq 2
 check "an empty hashing queue is named" grep -q "auth.hash_queue" <<<"$out"
+# Values that used to be clamped silently (to 1) are refused, naming the key.
+out=$("$agorad" --check-config --http.io_threads=0 2>&1); rc=$?
+check "zero http io threads exits 2" test "$rc" -eq 2
+check "zero http io threads is named" grep -q "http.io_threads must be >= 1" <<<"$out"
+out=$("$agorad" --check-config --http.max_pipelined=0 2>&1); rc=$?
+check "zero pipelining exits 2" test "$rc" -eq 2
+check "zero pipelining is named" grep -q "http.max_pipelined must be >= 1" <<<"$out"
+out=$("$agorad" --check-config --store.max_batch_appends=0 2>&1); rc=$?
+check "an empty store batch exits 2" test "$rc" -eq 2
+check "an empty store batch is named" grep -q "store.max_batch_appends must be >= 1" <<<"$out"
 out=$("$agorad" --bogus 2>&1); rc=$?
 check "unknown argument exits 2" test "$rc" -eq 2
 out=$("$agorad" --print-config --store.path=/srv/x 2>&1); rc=$?

@@ -13,8 +13,10 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "common/clock.hpp"
+#include "common/config.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace agora::eventstore {
@@ -650,6 +652,41 @@ TEST(ExpectedVersion, Matches) {
   EXPECT_FALSE(expected_version::exact(3).matches(4));
   EXPECT_EQ(expected_version::no_stream().to_string(), "no_stream");
   EXPECT_EQ(expected_version::exact(3).to_string(), "3");
+}
+
+// Out-of-range store.* values are refused by from_config, naming the key,
+// rather than reaching open() (or being cast from a negative to a huge limit).
+TEST(StoreOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"store.max_batch_appends", "0"},     {"store.max_queued_appends", "0"},
+      {"store.max_queued_appends", "-1"},   {"store.max_event_bytes", "0"},
+      {"store.max_event_bytes", "8GiB"},    {"store.max_events_per_append", "-3"},
+      {"store.rocksdb.max_background_jobs", "0"},
+  };
+  for (const auto& [key, value] : cases) {
+    config cfg;
+    cfg.set(key, value);
+    const auto o = store_options::from_config(cfg);
+    ASSERT_FALSE(o) << key << "=" << value;
+    EXPECT_EQ(o.error().key, key);
+    EXPECT_NE(o.error().message.find(key), std::string::npos) << o.error().message;
+  }
+  config defaults;
+  const auto o = store_options::from_config(defaults);
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->max_batch_appends, store_options{}.max_batch_appends);
+}
+
+// Options built by hand meet the same check when the store opens.
+TEST(StoreOptions, OpenRefusesOutOfRangeOptionsNamingTheKey) {
+  testing::temp_dir dir;
+  store_options o;
+  o.path = dir.sub("store");
+  o.max_batch_appends = 0;
+  auto r = event_store::open(o);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::invalid_argument);
+  EXPECT_NE(r.error().message.find("store.max_batch_appends"), std::string::npos) << r.error().message;
 }
 
 }  // namespace

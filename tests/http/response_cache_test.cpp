@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/config.hpp"
 #include "http/response_cache.hpp"
 
 namespace agora::http {
@@ -195,6 +196,19 @@ TEST(ResponseCache, ConcurrentReadersWritersAndInvalidations) {
   (void)c.invalidate({"tag:0", "tag:1", "tag:2", "tag:3", "tag:4", "tag:5", "tag:6"});
   EXPECT_EQ(c.stats().entries, 0u);
   EXPECT_EQ(c.stats().bytes, 0u);
+}
+
+TEST(ResponseCacheOptions, FromConfigRefusesANegativeMaxEntriesNamingTheKey) {
+  config cfg;
+  cfg.set("http.cache.max_entries", "-1");
+  const auto o = response_cache_options::from_config(cfg);
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().key, "http.cache.max_entries");
+  EXPECT_NE(o.error().message.find("http.cache.max_entries"), std::string::npos) << o.error().message;
+  config defaults;
+  const auto d = response_cache_options::from_config(defaults);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->max_entries, response_cache_options{}.max_entries);
 }
 
 }  // namespace

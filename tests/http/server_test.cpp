@@ -1108,7 +1108,9 @@ TEST(ServerOptions, FromConfig) {
   cfg.set("http.header_timeout", "2s");
   cfg.set("http.max_connections_per_ip", "16");
   cfg.set("http.trusted_proxies", "10.0.0.0/8, 192.0.2.7");
-  auto o = server_options::from_config(cfg);
+  auto parsed = server_options::from_config(cfg);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  auto& o = *parsed;
   EXPECT_EQ(o.header_timeout, 2s);
   EXPECT_EQ(o.max_connections_per_ip, 16u);
   ASSERT_EQ(o.trusted_proxies.size(), 2u);
