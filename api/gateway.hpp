@@ -18,6 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "common/expected.hpp"
+#include "common/option_error.hpp"
+
 namespace agora {
 class clock;
 class config;
@@ -70,11 +73,10 @@ struct gateway_options {
   std::chrono::milliseconds login_lock_max{15 * 60 * 1000};
   std::size_t login_lockout_max_keys = 100000;
 
-  /// Not empty when a setting is refused (names the key): the node must not start.
-  std::string error;
-
-  /// Reads api.* and auth.* keys.
-  static gateway_options from_config(config& cfg);
+  /// Reads api.* and auth.* keys (through password_cost, rate_limit_options
+  /// and failure_backoff_options); a value out of range is refused, naming
+  /// its key: the node must not start.
+  static expected<gateway_options, option_error> from_config(config& cfg);
 };
 
 /// A component's health for /health/detailed.

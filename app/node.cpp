@@ -86,13 +86,12 @@ struct auth_settings {
   std::string jwt_issuer = "agora";
   std::int64_t jwt_ttl_ms = 3600 * 1000;
   std::int64_t hash_threads = 1;
-  /// Why the settings cannot be used (unreadable key file, guessable key, an
-  /// empty hashing queue); names the key.
-  std::string error;
   std::int64_t hash_queue = 256;
   std::int64_t hash_queue_per_client = 8;
 
-  static auth_settings from_config(config& cfg) {
+  /// Refused (naming the key): an unreadable or guessable key, both key
+  /// settings, no hashing thread or an empty hashing queue.
+  static expected<auth_settings, option_error> from_config(config& cfg) {
     auth_settings a;
     // A secret: never printed, and refused on the command line by the config.
     a.jwt_secret = cfg.get_string("auth.jwt_secret", "",
@@ -107,32 +106,31 @@ struct auth_settings {
     a.hash_queue = cfg.get_int("auth.hash_queue", a.hash_queue, "password hashing jobs waiting at most; beyond: 503");
     a.hash_queue_per_client = cfg.get_int("auth.hash_queue_per_client", a.hash_queue_per_client,
                                           "password hashing jobs of one client IP waiting at most; beyond: 503");
-    if (a.hash_queue < 1 || a.hash_queue_per_client < 1) {
-      a.error = "auth.hash_queue and auth.hash_queue_per_client must be at least 1";
-      return a;
+    if (a.hash_threads < 1) return unexpected(make_option_error("auth.hash_threads", "must be at least 1"));
+    if (a.hash_queue < 1) return unexpected(make_option_error("auth.hash_queue", "must be at least 1"));
+    if (a.hash_queue_per_client < 1) {
+      return unexpected(make_option_error("auth.hash_queue_per_client", "must be at least 1"));
     }
     if (!file.empty()) {
       if (!a.jwt_secret.empty()) {
-        a.error = "auth.jwt_secret and auth.jwt_secret_file are both set: keep one";
-        return a;
+        return unexpected(option_error{"auth.jwt_secret_file",
+                                       "auth.jwt_secret and auth.jwt_secret_file are both set: keep one"});
       }
       auto key = read_secret_file(file, "auth.jwt_secret_file");
-      if (!key) {
-        a.error = key.error();
-        return a;
-      }
+      if (!key) return unexpected(option_error{"auth.jwt_secret_file", key.error()});
       a.jwt_secret = std::move(*key);
     }
     if (!a.jwt_secret.empty()) {
-      auto strong = check_key_strength(a.jwt_secret, file.empty() ? "auth.jwt_secret" : "auth.jwt_secret_file");
-      if (!strong) a.error = strong.error();
+      const char* key = file.empty() ? "auth.jwt_secret" : "auth.jwt_secret_file";
+      auto strong = check_key_strength(a.jwt_secret, key);
+      if (!strong) return unexpected(option_error{key, strong.error()});
     }
     return a;
   }
 };
 
 /// The general limit per client IP and per user (http.rate_limit.*).
-http::rate_limit_options general_rate_limit(config& cfg) {
+expected<http::rate_limit_options, option_error> general_rate_limit(config& cfg) {
   http::rate_limit_options defaults;
   defaults.rate_per_second = 50;
   defaults.burst = 100;
@@ -181,10 +179,12 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
   }
   spdlog::info("projections caught up at position {}", target);
 
-  const auto auth = auth_settings::from_config(cfg);
-  auto gw_opts = api::gateway_options::from_config(cfg);
-  if (!auth.error.empty()) return agora::unexpected{auth.error};
-  if (!gw_opts.error.empty()) return agora::unexpected{gw_opts.error};
+  const auto auth_parsed = auth_settings::from_config(cfg);
+  auto gw_parsed = api::gateway_options::from_config(cfg);
+  if (!auth_parsed) return agora::unexpected{auth_parsed.error().message};
+  if (!gw_parsed) return agora::unexpected{gw_parsed.error().message};
+  const auto& auth = *auth_parsed;
+  const auto& gw_opts = *gw_parsed;
   std::string secret = auth.jwt_secret;
   if (secret.empty()) {
     secret = random_secret();
@@ -197,7 +197,7 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
   // The hashing queue takes turns between client IPs, each with a share of
   // hash_queue_per_client: one client cannot fill it (docs/OPERATIONS.md).
   hashing_ = std::make_unique<work_pool>("http-blocking",
-                                         static_cast<std::size_t>(std::max<std::int64_t>(1, auth.hash_threads)),
+                                         static_cast<std::size_t>(auth.hash_threads),
                                          static_cast<std::size_t>(auth.hash_queue),
                                          static_cast<std::size_t>(auth.hash_queue_per_client));
 
@@ -207,7 +207,9 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
   auto cache_opts = http::response_cache_options::from_config(cfg);
   if (!cache_opts) return agora::unexpected{std::move(cache_opts).error().message};
   cache_ = std::make_unique<http::response_cache>(*cache_opts);
-  limiter_ = std::make_unique<http::rate_limiter>(general_rate_limit(cfg));
+  auto limits = general_rate_limit(cfg);
+  if (!limits) return agora::unexpected{std::move(limits).error().message};
+  limiter_ = std::make_unique<http::rate_limiter>(*limits);
 
   api::gateway_deps deps;
   deps.store = store_.get();
@@ -291,13 +293,13 @@ void node::declare_config(config& cfg) {
   };
   report(eventstore::store_options::from_config(cfg));
   (void)bus::relay_options::from_config(cfg);
-  if (auto auth = auth_settings::from_config(cfg); !auth.error.empty()) cfg.report_error(auth.error);
+  report(auth_settings::from_config(cfg));
   // Refused here too, so that --check-config (and a start) fails at once
   // rather than after the projections' replay.
-  if (auto gw = api::gateway_options::from_config(cfg); !gw.error.empty()) cfg.report_error(gw.error);
+  report(api::gateway_options::from_config(cfg));
   report(http::server_options::from_config(cfg));
   report(http::response_cache_options::from_config(cfg));
-  (void)general_rate_limit(cfg);
+  report(general_rate_limit(cfg));
   report(actors::actor_options::from_config(cfg));
 }
 

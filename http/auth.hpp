@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/option_error.hpp"
 #include "common/clock.hpp"
 #include "common/expected.hpp"
 #include "http/request.hpp"
@@ -95,9 +96,9 @@ struct password_cost {
 
   /// Reads auth.password_ops_limit, auth.password_mem_limit and
   /// auth.allow_weak_password_cost (for tests only). A cost below
-  /// interactive() without that flag, or below minimum() at all, is refused:
-  /// `*error` names the key (and the cost returned is the default).
-  static password_cost from_config(config& cfg, std::string* error);
+  /// interactive() without that flag, or below minimum() at all, is refused,
+  /// naming the key.
+  static expected<password_cost, option_error> from_config(config& cfg);
 };
 
 /// Empty when `cost` may be used; otherwise why not, naming the config key.

@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/expected.hpp"
+#include "common/option_error.hpp"
 #include "common/clock.hpp"
 #include "http/response.hpp"
 
@@ -31,8 +33,10 @@ struct rate_limit_options {
 
   /// Reads <prefix>.per_minute (the rate, in requests per minute),
   /// <prefix>.burst and <prefix>.max_keys, e.g. prefix "http.rate_limit.ip"
-  /// or "http.rate_limit.user"; unset keys keep `defaults`.
-  static rate_limit_options from_config(config& cfg, std::string_view prefix, const rate_limit_options& defaults);
+  /// or "http.rate_limit.user"; unset keys keep `defaults`. A value below 1
+  /// is refused, naming its key (rather than clamped by the limiter).
+  static expected<rate_limit_options, option_error> from_config(config& cfg, std::string_view prefix,
+                                                                const rate_limit_options& defaults);
 };
 
 /// The outcome of try_acquire().
@@ -79,9 +83,10 @@ struct failure_backoff_options {
 
   /// Reads <prefix>.failures, <prefix>.base_lock, <prefix>.max_lock,
   /// <prefix>.max_keys (e.g. prefix "auth.login_lockout"); unset keys keep
-  /// `defaults`.
-  static failure_backoff_options from_config(config& cfg, std::string_view prefix,
-                                             const failure_backoff_options& defaults);
+  /// `defaults`. failures, base_lock and max_keys below 1, or a max_lock below
+  /// base_lock, are refused, naming the key (rather than clamped).
+  static expected<failure_backoff_options, option_error> from_config(config& cfg, std::string_view prefix,
+                                                                     const failure_backoff_options& defaults);
 };
 
 /// Failed attempts per key (a login's normalized e-mail) with a lock that

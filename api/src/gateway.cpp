@@ -14,25 +14,22 @@
 
 namespace agora::api {
 
-gateway_options gateway_options::from_config(config& cfg) {
+expected<gateway_options, option_error> gateway_options::from_config(config& cfg) {
   gateway_options opt;
   opt.read_your_writes_wait = std::chrono::milliseconds(cfg.get_duration_ms(
       "api.read_your_writes_wait", opt.read_your_writes_wait.count(),
       "how long a GET with min_position, or a write before rendering, waits for the read models"));
   opt.cache_ttl = std::chrono::milliseconds(
       cfg.get_duration_ms("api.cache_ttl", opt.cache_ttl.count(), "time-to-live of cached GET answers"));
-  const auto cost = http::password_cost::from_config(cfg, &opt.error);
-  opt.password_ops_limit = cost.ops_limit;
-  opt.password_mem_limit = cost.mem_limit;
+  // Each part reads all its keys, so every key is declared (--print-config)
+  // before the first refusal is answered.
+  const auto cost = http::password_cost::from_config(cfg);
 
   http::rate_limit_options login_defaults;
   login_defaults.rate_per_second = opt.login_per_second;
   login_defaults.burst = opt.login_burst;
   login_defaults.max_keys = opt.login_max_keys;
   const auto login = http::rate_limit_options::from_config(cfg, "auth.login_rate_limit", login_defaults);
-  opt.login_per_second = login.rate_per_second;
-  opt.login_burst = login.burst;
-  opt.login_max_keys = login.max_keys;
 
   http::failure_backoff_options lock_defaults;
   lock_defaults.free_failures = opt.login_free_failures;
@@ -40,10 +37,18 @@ gateway_options gateway_options::from_config(config& cfg) {
   lock_defaults.max_lock_us = opt.login_lock_max.count() * 1000;
   lock_defaults.max_keys = opt.login_lockout_max_keys;
   const auto lock = http::failure_backoff_options::from_config(cfg, "auth.login_lockout", lock_defaults);
-  opt.login_free_failures = lock.free_failures;
-  opt.login_lock_base = std::chrono::milliseconds(lock.base_lock_us / 1000);
-  opt.login_lock_max = std::chrono::milliseconds(lock.max_lock_us / 1000);
-  opt.login_lockout_max_keys = lock.max_keys;
+  if (!cost) return unexpected(cost.error());
+  if (!login) return unexpected(login.error());
+  if (!lock) return unexpected(lock.error());
+  opt.password_ops_limit = cost->ops_limit;
+  opt.password_mem_limit = cost->mem_limit;
+  opt.login_per_second = login->rate_per_second;
+  opt.login_burst = login->burst;
+  opt.login_max_keys = login->max_keys;
+  opt.login_free_failures = lock->free_failures;
+  opt.login_lock_base = std::chrono::milliseconds(lock->base_lock_us / 1000);
+  opt.login_lock_max = std::chrono::milliseconds(lock->max_lock_us / 1000);
+  opt.login_lockout_max_keys = lock->max_keys;
   return opt;
 }
 

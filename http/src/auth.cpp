@@ -292,8 +292,9 @@ std::string check_password_cost(const password_cost& cost, bool allow_weak) {
   return {};
 }
 
-password_cost password_cost::from_config(config& cfg, std::string* error) {
+expected<password_cost, option_error> password_cost::from_config(config& cfg) {
   password_cost c;
+  // A negative count is below every floor: 0 is refused below, naming the key.
   c.ops_limit = static_cast<std::uint64_t>(std::max<std::int64_t>(
       0, cfg.get_int("auth.password_ops_limit", static_cast<std::int64_t>(c.ops_limit),
                      "argon2id passes (libsodium opslimit); at least 2 (INTERACTIVE)")));
@@ -303,8 +304,9 @@ password_cost password_cost::from_config(config& cfg, std::string* error) {
                                  "FOR TESTS ONLY: accept an argon2id cost below libsodium's INTERACTIVE minimum");
   std::string why = check_password_cost(c, weak);
   if (!why.empty()) {
-    if (error) *error = std::move(why);
-    return password_cost{};
+    // check_password_cost's message starts with the key at fault.
+    std::string key = why.rfind("auth.password_ops_limit", 0) == 0 ? "auth.password_ops_limit" : "auth.password_mem_limit";
+    return unexpected(option_error{std::move(key), std::move(why)});
   }
   return c;
 }

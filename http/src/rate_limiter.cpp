@@ -9,19 +9,24 @@
 
 namespace agora::http {
 
-rate_limit_options rate_limit_options::from_config(config& cfg, std::string_view prefix,
-                                                   const rate_limit_options& defaults) {
+expected<rate_limit_options, option_error> rate_limit_options::from_config(config& cfg, std::string_view prefix,
+                                                                         const rate_limit_options& defaults) {
   rate_limit_options o = defaults;
   std::string p(prefix);
   // Rates are configured in requests per minute: integers read well there.
-  o.rate_per_second = static_cast<double>(cfg.get_int(p + ".per_minute",
-                                                      static_cast<std::int64_t>(std::llround(defaults.rate_per_second * 60)),
-                                                      "sustained requests per minute per key")) /
-                      60.0;
-  o.burst = static_cast<double>(
-      cfg.get_int(p + ".burst", static_cast<std::int64_t>(defaults.burst), "requests allowed in a burst per key"));
-  o.max_keys = static_cast<std::size_t>(
-      cfg.get_int(p + ".max_keys", static_cast<std::int64_t>(defaults.max_keys), "keys tracked at most"));
+  const auto per_minute = cfg.get_int(p + ".per_minute", static_cast<std::int64_t>(std::llround(defaults.rate_per_second * 60)),
+                                      "sustained requests per minute per key");
+  const auto burst =
+      cfg.get_int(p + ".burst", static_cast<std::int64_t>(defaults.burst), "requests allowed in a burst per key");
+  const auto max_keys = cfg.get_int(p + ".max_keys", static_cast<std::int64_t>(defaults.max_keys), "keys tracked at most");
+  // Every key is read (and so declared for --print-config) before the first
+  // refusal.
+  if (per_minute < 1) return unexpected(make_option_error(p + ".per_minute", "must be >= 1"));
+  if (burst < 1) return unexpected(make_option_error(p + ".burst", "must be >= 1"));
+  if (max_keys < 1) return unexpected(make_option_error(p + ".max_keys", "must be >= 1"));
+  o.rate_per_second = static_cast<double>(per_minute) / 60.0;
+  o.burst = static_cast<double>(burst);
+  o.max_keys = static_cast<std::size_t>(max_keys);
   return o;
 }
 
@@ -87,20 +92,27 @@ rate_decision rate_limiter::try_acquire(std::string_view key, timestamp_us now, 
   return d;
 }
 
-failure_backoff_options failure_backoff_options::from_config(config& cfg, std::string_view prefix,
-                                                             const failure_backoff_options& defaults) {
+expected<failure_backoff_options, option_error> failure_backoff_options::from_config(
+    config& cfg, std::string_view prefix, const failure_backoff_options& defaults) {
   failure_backoff_options o = defaults;
   std::string p(prefix);
-  o.free_failures = static_cast<std::uint32_t>(std::max<std::int64_t>(
-      1, cfg.get_int(p + ".failures", defaults.free_failures, "failures in a row before the key is locked")));
-  o.base_lock_us = std::max<std::int64_t>(
-      1, cfg.get_duration_ms(p + ".base_lock", defaults.base_lock_us / 1000,
-                             "how long the first lock lasts; each further failure doubles it") * 1000);
-  o.max_lock_us = std::max<std::int64_t>(
-      o.base_lock_us,
-      cfg.get_duration_ms(p + ".max_lock", defaults.max_lock_us / 1000, "the longest lock") * 1000);
-  o.max_keys = static_cast<std::size_t>(std::max<std::int64_t>(
-      1, cfg.get_int(p + ".max_keys", static_cast<std::int64_t>(defaults.max_keys), "keys tracked at most")));
+  const auto failures = cfg.get_int(p + ".failures", defaults.free_failures, "failures in a row before the key is locked");
+  const auto base_lock_ms = cfg.get_duration_ms(p + ".base_lock", defaults.base_lock_us / 1000,
+                                                "how long the first lock lasts; each further failure doubles it");
+  const auto max_lock_ms = cfg.get_duration_ms(p + ".max_lock", defaults.max_lock_us / 1000, "the longest lock");
+  const auto max_keys = cfg.get_int(p + ".max_keys", static_cast<std::int64_t>(defaults.max_keys), "keys tracked at most");
+  // Every key is read (and so declared for --print-config) before the first
+  // refusal.
+  if (failures < 1 || failures > 0xFFFFFFFFLL) {
+    return unexpected(make_option_error(p + ".failures", "must be in 1..4294967295"));
+  }
+  if (base_lock_ms < 1) return unexpected(make_option_error(p + ".base_lock", "must be >= 1ms"));
+  if (max_lock_ms < base_lock_ms) return unexpected(make_option_error(p + ".max_lock", "must be >= " + p + ".base_lock"));
+  if (max_keys < 1) return unexpected(make_option_error(p + ".max_keys", "must be >= 1"));
+  o.free_failures = static_cast<std::uint32_t>(failures);
+  o.base_lock_us = base_lock_ms * 1000;
+  o.max_lock_us = max_lock_ms * 1000;
+  o.max_keys = static_cast<std::size_t>(max_keys);
   return o;
 }
 

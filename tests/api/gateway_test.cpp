@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "api/gateway.hpp"
 #include "app/node.hpp"
 #include "common/config.hpp"
 #include "http/auth.hpp"
@@ -719,6 +720,23 @@ TEST_F(GatewayTest, AgoractlHashesAtTheConfiguredCost) {
   }
   EXPECT_TRUE(found);
   EXPECT_FALSE(login("ops@shop.test", "a-long-password").empty());
+}
+
+// gateway_options answers the first refusal of its parts (password cost,
+// login rate limit, login lockout), naming the key; defaults pass.
+TEST(GatewayOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
+  for (const char* key : {"auth.login_rate_limit.burst", "auth.login_lockout.failures", "auth.password_ops_limit"}) {
+    config cfg;
+    cfg.set(key, "0");
+    const auto o = api::gateway_options::from_config(cfg);
+    ASSERT_FALSE(o) << key;
+    EXPECT_EQ(o.error().key, key);
+    EXPECT_NE(o.error().message.find(key), std::string::npos) << o.error().message;
+  }
+  config defaults;
+  const auto o = api::gateway_options::from_config(defaults);
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->login_free_failures, api::gateway_options{}.login_free_failures);
 }
 
 }  // namespace

@@ -44,6 +44,12 @@ check "zero pipelining is named" grep -q "http.max_pipelined must be >= 1" <<<"$
 out=$("$agorad" --check-config --store.max_batch_appends=0 2>&1); rc=$?
 check "an empty store batch exits 2" test "$rc" -eq 2
 check "an empty store batch is named" grep -q "store.max_batch_appends must be >= 1" <<<"$out"
+out=$("$agorad" --check-config --auth.login_lockout.failures=0 2>&1); rc=$?
+check "zero free login failures exits 2" test "$rc" -eq 2
+check "zero free login failures is named" grep -q "auth.login_lockout.failures must be in 1" <<<"$out"
+out=$("$agorad" --check-config --http.rate_limit.burst=0 2>&1); rc=$?
+check "a zero rate-limit burst exits 2" test "$rc" -eq 2
+check "a zero rate-limit burst is named" grep -q "http.rate_limit.burst must be >= 1" <<<"$out"
 out=$("$agorad" --bogus 2>&1); rc=$?
 check "unknown argument exits 2" test "$rc" -eq 2
 out=$("$agorad" --print-config --store.path=/srv/x 2>&1); rc=$?

@@ -164,15 +164,21 @@ TEST(Password, CostBelowInteractiveIsRefusedOutsideTests) {
   config cfg;
   cfg.set("auth.password_ops_limit", "1");
   cfg.set("auth.password_mem_limit", "8KiB");
-  std::string error;
-  (void)password_cost::from_config(cfg, &error);
-  EXPECT_NE(error.find("auth.password_ops_limit"), std::string::npos) << error;
+  const auto refused = password_cost::from_config(cfg);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().key, "auth.password_ops_limit");
+  EXPECT_NE(refused.error().message.find("auth.password_ops_limit"), std::string::npos) << refused.error().message;
   cfg.set("auth.allow_weak_password_cost", "true");
-  error.clear();
-  const auto c = password_cost::from_config(cfg, &error);
-  EXPECT_EQ(error, "");
-  EXPECT_EQ(c.ops_limit, 1u);
-  EXPECT_EQ(c.mem_limit, 8192u);
+  const auto c = password_cost::from_config(cfg);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->ops_limit, 1u);
+  EXPECT_EQ(c->mem_limit, 8192u);
+
+  config mem_cfg;
+  mem_cfg.set("auth.password_mem_limit", "1MiB");
+  const auto mem = password_cost::from_config(mem_cfg);
+  ASSERT_FALSE(mem);
+  EXPECT_EQ(mem.error().key, "auth.password_mem_limit");
 }
 
 }  // namespace

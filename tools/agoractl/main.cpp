@@ -60,11 +60,11 @@ agora::expected<agora::http::password_cost, std::string> configured_cost(std::st
   if (!config_file.empty()) {
     if (auto err = cfg.load_file(config_file)) return agora::unexpected{*err};
   }
-  std::string error;
-  const auto cost = agora::http::password_cost::from_config(cfg, &error);
+  const auto cost = agora::http::password_cost::from_config(cfg);
+  std::string error = cost ? std::string() : cost.error().message;
   for (const auto& e : cfg.errors()) error += (error.empty() ? "" : "; ") + e;
   if (!error.empty()) return agora::unexpected{"config: " + error};
-  return cost;
+  return *cost;
 }
 
 agora::expected<std::unique_ptr<es::event_store>, std::string> open_store(const std::string& path) {
