@@ -40,8 +40,9 @@ agora::expected<std::unique_ptr<node>, std::string> node::start(config& cfg) {
                n->store_->last_position(), store_opts.sync ? "on" : "OFF: acknowledged writes may be lost on power failure");
 
   // The outbox: the log goes to Kafka (embedded broker by default).
-  auto ko = bus::relay_options::from_config(cfg);
-  if (!ko.error.empty()) return agora::unexpected{"kafka: " + ko.error};
+  auto ko_parsed = bus::relay_options::from_config(cfg);
+  if (!ko_parsed) return agora::unexpected{"kafka: " + ko_parsed.error().message};
+  auto ko = std::move(*ko_parsed);
   if (ko.mode == bus::broker_mode::embedded) {
     bus::embedded_broker_options bo{ko.embedded_brokers, ko.embedded_partitions, {}};
     for (const auto& [kind, topic] : ko.topics.topics) bo.topics.push_back(topic);
@@ -292,7 +293,7 @@ void node::declare_config(config& cfg) {
     if (!parsed) cfg.report_error(parsed.error().message);
   };
   report(eventstore::store_options::from_config(cfg));
-  (void)bus::relay_options::from_config(cfg);
+  report(bus::relay_options::from_config(cfg));
   report(auth_settings::from_config(cfg));
   // Refused here too, so that --check-config (and a start) fails at once
   // rather than after the projections' replay.

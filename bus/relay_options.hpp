@@ -10,6 +10,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/expected.hpp"
+#include "common/option_error.hpp"
+
 namespace agora {
 class config;
 }
@@ -119,12 +122,13 @@ struct relay_options {
   /// passes every event through domain::redact_event_data().
   bool publish_personal_data = false;
 
-  /// A problem from_config() found (a bad kafka.brokers value, a limit out of
-  /// range). The relay refuses to start with it.
-  std::string error;
-
-  /// Reads the kafka.* keys from `cfg`, defaults as above.
-  static relay_options from_config(config& cfg);
+  /// Reads the kafka.* keys from `cfg`, defaults as above, and checks them
+  /// (validate()); a value out of range is refused, naming its key.
+  static expected<relay_options, option_error> from_config(config& cfg);
+  /// Checks the limits (embedded cluster size, timeouts, batches, backoff,
+  /// checkpoint name, producer properties); the message names the key. The
+  /// relay's start() runs it too, for options built by hand.
+  [[nodiscard]] expected<void, option_error> validate() const;
 };
 
 /// Splits "a=b,c=d" into pairs. Returns nullopt (with `why`) when a pair has no '='.

@@ -105,7 +105,7 @@ class outbox_relay::impl {
 
 expected<void, std::string> outbox_relay::impl::start() {
   if (started_) return unexpected(std::string("outbox relay: already started"));
-  if (!opts_.error.empty()) return unexpected("outbox relay: " + opts_.error);
+  if (auto valid = opts_.validate(); !valid) return unexpected("outbox relay: " + valid.error().message);
   if (opts_.mode == broker_mode::off) return unexpected(std::string("outbox relay: kafka.brokers is off"));
   if (opts_.bootstrap_servers.empty()) return unexpected(std::string("outbox relay: no bootstrap servers"));
   std::string why;

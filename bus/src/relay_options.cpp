@@ -49,7 +49,7 @@ std::optional<std::map<std::string, std::string>> parse_properties(std::string_v
   return out;
 }
 
-relay_options relay_options::from_config(config& cfg) {
+expected<relay_options, option_error> relay_options::from_config(config& cfg) {
   relay_options o;
   const std::string brokers = cfg.get_string(
       "kafka.brokers", "embedded", "embedded (in-process mock cluster, memory only), off, or host:port,...");
@@ -95,17 +95,35 @@ relay_options relay_options::from_config(config& cfg) {
       "kafka.publish_personal_data", o.publish_personal_data,
       "publish e-mail addresses and names (agora.customer) and e-mail claim streams; password hashes never");
 
-  std::string why;
-  if (o.embedded_brokers < 1 || o.embedded_brokers > 16) o.error = "kafka.embedded.brokers must be 1..16";
-  else if (o.embedded_partitions < 1 || o.embedded_partitions > 1024) o.error = "kafka.embedded.partitions must be 1..1024";
-  else if (o.message_timeout_ms < 1000) o.error = "kafka.message_timeout must be >= 1s";
-  else if (o.linger_ms < 0 || o.linger_ms > 60000) o.error = "kafka.linger must be 0..60s";
-  else if (o.max_in_flight_events < 1 || o.max_in_flight_events > 10000000) o.error = "kafka.max_in_flight_events must be 1..10000000";
-  else if (o.scan_batch < 1 || o.scan_batch > 100000) o.error = "kafka.scan_batch must be 1..100000";
-  else if (o.backoff_min_ms < 1 || o.backoff_max_ms < o.backoff_min_ms) o.error = "kafka.backoff_min must be >= 1ms and <= kafka.backoff_max";
-  else if (o.checkpoint_name.empty()) o.error = "kafka.checkpoint_name must not be empty";
-  else if (!parse_properties(o.producer_properties, &why)) o.error = "kafka.producer_properties: " + why;
+  if (auto valid = o.validate(); !valid) return unexpected(std::move(valid).error());
   return o;
+}
+
+expected<void, option_error> relay_options::validate() const {
+  auto refuse = [](const char* key, std::string message) {
+    return expected<void, option_error>(unexpected(option_error{key, std::move(message)}));
+  };
+  std::string why;
+  if (embedded_brokers < 1 || embedded_brokers > 16) {
+    return refuse("kafka.embedded.brokers", "kafka.embedded.brokers must be 1..16");
+  }
+  if (embedded_partitions < 1 || embedded_partitions > 1024) {
+    return refuse("kafka.embedded.partitions", "kafka.embedded.partitions must be 1..1024");
+  }
+  if (message_timeout_ms < 1000) return refuse("kafka.message_timeout", "kafka.message_timeout must be >= 1s");
+  if (linger_ms < 0 || linger_ms > 60000) return refuse("kafka.linger", "kafka.linger must be 0..60s");
+  if (max_in_flight_events < 1 || max_in_flight_events > 10000000) {
+    return refuse("kafka.max_in_flight_events", "kafka.max_in_flight_events must be 1..10000000");
+  }
+  if (scan_batch < 1 || scan_batch > 100000) return refuse("kafka.scan_batch", "kafka.scan_batch must be 1..100000");
+  if (backoff_min_ms < 1 || backoff_max_ms < backoff_min_ms) {
+    return refuse("kafka.backoff_min", "kafka.backoff_min must be >= 1ms and <= kafka.backoff_max");
+  }
+  if (checkpoint_name.empty()) return refuse("kafka.checkpoint_name", "kafka.checkpoint_name must not be empty");
+  if (!parse_properties(producer_properties, &why)) {
+    return refuse("kafka.producer_properties", "kafka.producer_properties: " + why);
+  }
+  return {};
 }
 
 }  // namespace agora::bus

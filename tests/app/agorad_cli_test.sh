@@ -50,6 +50,9 @@ check "zero free login failures is named" grep -q "auth.login_lockout.failures m
 out=$("$agorad" --check-config --http.rate_limit.burst=0 2>&1); rc=$?
 check "a zero rate-limit burst exits 2" test "$rc" -eq 2
 check "a zero rate-limit burst is named" grep -q "http.rate_limit.burst must be >= 1" <<<"$out"
+out=$("$agorad" --check-config --kafka.scan_batch=0 2>&1); rc=$?
+check "a zero relay scan batch exits 2" test "$rc" -eq 2
+check "a zero relay scan batch is named" grep -q "kafka.scan_batch must be 1..100000" <<<"$out"
 out=$("$agorad" --bogus 2>&1); rc=$?
 check "unknown argument exits 2" test "$rc" -eq 2
 out=$("$agorad" --print-config --store.path=/srv/x 2>&1); rc=$?

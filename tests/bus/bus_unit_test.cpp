@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "bus/feed_event.hpp"
 #include "bus/relay_options.hpp"
 #include "bus/src/checkpoint_tracker.hpp"
@@ -37,12 +39,13 @@ TEST(TopicMap, KnownKindsHaveTheirTopicOthersTheDefault) {
 
 TEST(RelayOptions, DefaultsAndOverridesFromConfig) {
   config cfg;
-  auto d = relay_options::from_config(cfg);
+  auto parsed = relay_options::from_config(cfg);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  const auto& d = *parsed;
   EXPECT_EQ(d.mode, broker_mode::embedded);
   EXPECT_EQ(d.checkpoint_name, "outbox.kafka");
   EXPECT_EQ(d.message_timeout_ms, 30000);
   EXPECT_EQ(d.max_in_flight_events, 100000u);
-  EXPECT_TRUE(d.error.empty()) << d.error;
 
   config c2;
   c2.set("kafka.brokers", "k1:9092,k2:9092");
@@ -50,8 +53,9 @@ TEST(RelayOptions, DefaultsAndOverridesFromConfig) {
   c2.set("kafka.topic.default", "");
   c2.set("kafka.message_timeout", "10s");
   c2.set("kafka.producer_properties", "security.protocol=ssl, ssl.ca.location=/etc/ca.pem");
-  auto o = relay_options::from_config(c2);
-  EXPECT_TRUE(o.error.empty()) << o.error;
+  auto parsed2 = relay_options::from_config(c2);
+  ASSERT_TRUE(parsed2) << parsed2.error().message;
+  const auto& o = *parsed2;
   EXPECT_EQ(o.mode, broker_mode::external);
   EXPECT_EQ(o.bootstrap_servers, "k1:9092,k2:9092");
   EXPECT_EQ(o.topics.topic_for("order-1").value(), "shop.orders");
@@ -63,8 +67,31 @@ TEST(RelayOptions, DefaultsAndOverridesFromConfig) {
   c3.set("kafka.brokers", "off");
   c3.set("kafka.producer_properties", "novalue");
   auto off = relay_options::from_config(c3);
-  EXPECT_EQ(off.mode, broker_mode::off);
-  EXPECT_NE(off.error.find("producer_properties"), std::string::npos);
+  ASSERT_FALSE(off);
+  EXPECT_EQ(off.error().key, "kafka.producer_properties");
+  EXPECT_NE(off.error().message.find("producer_properties"), std::string::npos);
+}
+
+// Out-of-range kafka.* values are refused, naming the key; the relay's start
+// refuses options built by hand the same way.
+TEST(RelayOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"kafka.embedded.brokers", "0"},       {"kafka.embedded.partitions", "2000"},
+      {"kafka.message_timeout", "10ms"},     {"kafka.max_in_flight_events", "0"},
+      {"kafka.scan_batch", "-1"},            {"kafka.checkpoint_name", ""},
+  };
+  for (const auto& [key, value] : cases) {
+    config cfg;
+    cfg.set(key, value);
+    const auto o = relay_options::from_config(cfg);
+    ASSERT_FALSE(o) << key << "=" << value;
+    EXPECT_EQ(o.error().key, key);
+    EXPECT_NE(o.error().message.find(key), std::string::npos) << o.error().message;
+  }
+  relay_options by_hand;
+  by_hand.scan_batch = 0;
+  ASSERT_FALSE(by_hand.validate());
+  EXPECT_EQ(by_hand.validate().error().key, "kafka.scan_batch");
 }
 
 TEST(ParseProperties, PairsTrimmedAndErrors) {
