@@ -8,6 +8,8 @@
 #include <string_view>
 
 #include "common/config.hpp"
+#include "common/expected.hpp"
+#include "common/option_error.hpp"
 
 namespace agora {
 
@@ -20,12 +22,9 @@ struct log_options {
   std::string level = "info";
   /// Empty: standard error. Otherwise a file path (appended to).
   std::string file;
-  /// A problem from_config() found that the fields above cannot hold, such as an
-  /// unknown log.format value. setup_logging() fails with it, changing nothing.
-  std::string error;
-
-  /// Reads log.format, log.level, log.file from `cfg`.
-  static log_options from_config(config& cfg);
+  /// Reads log.format, log.level, log.file from `cfg`. An unknown format or
+  /// level is refused, naming the key.
+  static expected<log_options, option_error> from_config(config& cfg);
 };
 
 /// Installs the default spdlog logger as `options` say. Returns an error message

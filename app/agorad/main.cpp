@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
   // Flags still win over the file: config layers rank by source, not by order.
 
   const auto log_opts = agora::log_options::from_config(cfg);
+  if (!log_opts) cfg.report_error(log_opts.error().message);
   // Every module's keys must be read before unknown ones can be judged.
   agora::node::declare_config(cfg);
   // A config file that holds secrets must be as private as a key file.
@@ -132,7 +133,8 @@ int main(int argc, char** argv) {
   if (report_config_problems()) return 2;
   if (check_only) return 0;
 
-  if (auto err = agora::setup_logging(log_opts)) return fail(*err);
+  // log_opts holds a value here: a refusal was reported just above.
+  if (auto err = agora::setup_logging(*log_opts)) return fail(*err);
   spdlog::info("agorad 0.1.0 starting (pid {})", ::getpid());
 
   auto started = agora::node::start(cfg);

@@ -64,24 +64,30 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-log_options log_options::from_config(config& cfg) {
+expected<log_options, option_error> log_options::from_config(config& cfg) {
   log_options o;
   const std::string format = cfg.get_string("log.format", "human", "log line format: human or json");
+  o.level = cfg.get_string("log.level", "info", "trace, debug, info, warn, error, critical or off");
+  o.file = cfg.get_string("log.file", "", "log file (appended to); empty for standard error");
+  // Every key is read (and so declared for --print-config) before the first
+  // refusal.
   const std::string f = lower(format);
   if (f == "human") {
     o.format = log_format::human;
   } else if (f == "json") {
     o.format = log_format::json;
   } else {
-    o.error = "log.format: invalid value '" + format + "', expected human or json";
+    return unexpected(option_error{"log.format", "log.format: invalid value '" + format + "', expected human or json"});
   }
-  o.level = cfg.get_string("log.level", "info", "trace, debug, info, warn, error, critical or off");
-  o.file = cfg.get_string("log.file", "", "log file (appended to); empty for standard error");
+  const std::string level_name = lower(o.level);
+  if (spdlog::level::from_str(level_name) == spdlog::level::off && level_name != "off") {
+    return unexpected(option_error{"log.level", "log.level: invalid value '" + o.level +
+                                                    "', expected trace, debug, info, warn, error, critical or off"});
+  }
   return o;
 }
 
 std::optional<std::string> setup_logging(const log_options& options) {
-  if (!options.error.empty()) return options.error;
   if (options.format != log_format::human && options.format != log_format::json) {
     return std::string("invalid log format");
   }

@@ -53,6 +53,9 @@ check "a zero rate-limit burst is named" grep -q "http.rate_limit.burst must be 
 out=$("$agorad" --check-config --kafka.scan_batch=0 2>&1); rc=$?
 check "a zero relay scan batch exits 2" test "$rc" -eq 2
 check "a zero relay scan batch is named" grep -q "kafka.scan_batch must be 1..100000" <<<"$out"
+out=$("$agorad" --check-config --log.format=xml 2>&1); rc=$?
+check "an unknown log format exits 2" test "$rc" -eq 2
+check "an unknown log format is named" grep -q "log.format: invalid value 'xml'" <<<"$out"
 out=$("$agorad" --bogus 2>&1); rc=$?
 check "unknown argument exits 2" test "$rc" -eq 2
 out=$("$agorad" --print-config --store.path=/srv/x 2>&1); rc=$?
