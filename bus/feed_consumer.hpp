@@ -24,6 +24,7 @@
 
 #include "bus/feed_event.hpp"
 #include "common/expected.hpp"
+#include "common/option_error.hpp"
 
 namespace agora {
 class config;
@@ -56,8 +57,10 @@ struct feed_consumer_options {
   std::string consumer_properties;
 
   /// Reads kafka.feed.* keys; bootstrap servers and topics come from `relay`
-  /// (its topic map: every kind's topic and the default topic).
-  static feed_consumer_options from_config(config& cfg, const relay_options& relay);
+  /// (its topic map: every kind's topic and the default topic). A count below
+  /// its floor (max_batch 1, the dedupe bounds 0) or an empty group is
+  /// refused, naming the key.
+  static expected<feed_consumer_options, option_error> from_config(config& cfg, const relay_options& relay);
 };
 
 /// Counters, for /metrics.

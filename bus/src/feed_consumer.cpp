@@ -19,7 +19,8 @@
 
 namespace agora::bus {
 
-feed_consumer_options feed_consumer_options::from_config(config& cfg, const relay_options& relay) {
+expected<feed_consumer_options, option_error> feed_consumer_options::from_config(config& cfg,
+                                                                               const relay_options& relay) {
   feed_consumer_options o;
   o.bootstrap_servers = relay.bootstrap_servers;
   std::set<std::string> topics;
@@ -30,17 +31,26 @@ feed_consumer_options feed_consumer_options::from_config(config& cfg, const rela
   o.topics.assign(topics.begin(), topics.end());
   o.group_id = cfg.get_string("kafka.feed.group", o.group_id, "consumer group of this node's projections");
   o.client_id = cfg.get_string("kafka.feed.client_id", o.client_id, "feed consumer client.id");
-  o.max_batch = static_cast<std::size_t>(
-      cfg.get_int("kafka.feed.max_batch", static_cast<std::int64_t>(o.max_batch), "events per batch at most"));
+  const auto max_batch =
+      cfg.get_int("kafka.feed.max_batch", static_cast<std::int64_t>(o.max_batch), "events per batch at most");
   o.max_wait_ms = cfg.get_duration_ms("kafka.feed.max_wait", o.max_wait_ms, "wait to fill a batch");
-  o.dedupe_ids = static_cast<std::size_t>(
-      cfg.get_int("kafka.feed.dedupe_ids", static_cast<std::int64_t>(o.dedupe_ids), "recent event ids remembered"));
-  o.dedupe_streams = static_cast<std::size_t>(cfg.get_int(
-      "kafka.feed.dedupe_streams", static_cast<std::int64_t>(o.dedupe_streams), "recent stream versions remembered"));
+  const auto dedupe_ids =
+      cfg.get_int("kafka.feed.dedupe_ids", static_cast<std::int64_t>(o.dedupe_ids), "recent event ids remembered");
+  const auto dedupe_streams = cfg.get_int("kafka.feed.dedupe_streams", static_cast<std::int64_t>(o.dedupe_streams),
+                                          "recent stream versions remembered");
   o.backoff_min_ms = relay.backoff_min_ms;
   o.backoff_max_ms = relay.backoff_max_ms;
   o.consumer_properties = cfg.get_string("kafka.feed.consumer_properties", "", "extra librdkafka properties a=b,c=d",
                                          config_secrecy::properties);
+  // Every key is read (and so declared for --print-config) before the first
+  // refusal; a negative count would otherwise become a huge bound.
+  if (o.group_id.empty()) return unexpected(make_option_error("kafka.feed.group", "must not be empty"));
+  if (max_batch < 1) return unexpected(make_option_error("kafka.feed.max_batch", "must be >= 1"));
+  if (dedupe_ids < 0) return unexpected(make_option_error("kafka.feed.dedupe_ids", "must be >= 0"));
+  if (dedupe_streams < 0) return unexpected(make_option_error("kafka.feed.dedupe_streams", "must be >= 0"));
+  o.max_batch = static_cast<std::size_t>(max_batch);
+  o.dedupe_ids = static_cast<std::size_t>(dedupe_ids);
+  o.dedupe_streams = static_cast<std::size_t>(dedupe_streams);
   return o;
 }
 

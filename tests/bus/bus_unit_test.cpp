@@ -5,6 +5,7 @@
 
 #include <utility>
 
+#include "bus/feed_consumer.hpp"
 #include "bus/feed_event.hpp"
 #include "bus/relay_options.hpp"
 #include "bus/src/checkpoint_tracker.hpp"
@@ -92,6 +93,23 @@ TEST(RelayOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
   by_hand.scan_batch = 0;
   ASSERT_FALSE(by_hand.validate());
   EXPECT_EQ(by_hand.validate().error().key, "kafka.scan_batch");
+}
+
+TEST(FeedConsumerOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"kafka.feed.max_batch", "0"}, {"kafka.feed.dedupe_ids", "-1"}, {"kafka.feed.group", ""}};
+  for (const auto& [key, value] : cases) {
+    config cfg;
+    cfg.set(key, value);
+    const auto o = feed_consumer_options::from_config(cfg, relay_options{});
+    ASSERT_FALSE(o) << key << "=" << value;
+    EXPECT_EQ(o.error().key, key);
+    EXPECT_NE(o.error().message.find(key), std::string::npos) << o.error().message;
+  }
+  config defaults;
+  const auto o = feed_consumer_options::from_config(defaults, relay_options{});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->max_batch, feed_consumer_options{}.max_batch);
 }
 
 TEST(ParseProperties, PairsTrimmedAndErrors) {
