@@ -27,6 +27,7 @@
 #include "common/config.hpp"
 #include "eventstore/event_store.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/option_checks.hpp"
 
 namespace agora::actors {
 namespace {
@@ -412,21 +413,9 @@ TEST_F(CommandServiceTest, OptionsOutOfRangeAreRefusedWithAMessage) {
 // The same ranges from the configuration: refused by from_config, naming the
 // key, before anything starts.
 TEST(ActorOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"actors.max_resident", "0"},         {"actors.max_resident", "-1"},
-      {"actors.registry_shards", "0"},      {"actors.scheduler_threads", "0"},
-      {"actors.io_queue_limit", "-1"},      {"actors.max_queued_commands", "0"},
-      {"actors.snapshot_every", "-1"},      {"actors.scheduler_sleep_polls", "100001"},
-      {"actors.command_timeout", "0"},      {"actors.max_open_carts_per_customer", "1001"},
-  };
-  for (const auto& [key, value] : cases) {
-    config cfg;
-    cfg.set(key, value);
-    const auto o = actor_options::from_config(cfg);
-    ASSERT_FALSE(o) << key << "=" << value;
-    EXPECT_EQ(o.error().key, key);
-    EXPECT_NE(o.error().message.find(key), std::string::npos) << o.error().message;
-  }
+  testing::expect_each_refused_naming_the_key(
+      {{"actors.max_resident", "0"}, {"actors.max_resident", "-1"}, {"actors.registry_shards", "0"}, {"actors.scheduler_threads", "0"}, {"actors.io_queue_limit", "-1"}, {"actors.max_queued_commands", "0"}, {"actors.snapshot_every", "-1"}, {"actors.scheduler_sleep_polls", "100001"}, {"actors.command_timeout", "0"}, {"actors.max_open_carts_per_customer", "1001"}},
+      [](config& cfg) { return actor_options::from_config(cfg); });
   config defaults;
   ASSERT_TRUE(actor_options::from_config(defaults));
 }

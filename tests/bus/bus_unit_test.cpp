@@ -11,6 +11,7 @@
 #include "bus/src/checkpoint_tracker.hpp"
 #include "common/config.hpp"
 #include "eventstore/event_json.hpp"
+#include "tests/support/option_checks.hpp"
 
 namespace agora::bus {
 namespace {
@@ -76,19 +77,9 @@ TEST(RelayOptions, DefaultsAndOverridesFromConfig) {
 // Out-of-range kafka.* values are refused, naming the key; the relay's start
 // refuses options built by hand the same way.
 TEST(RelayOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"kafka.embedded.brokers", "0"},       {"kafka.embedded.partitions", "2000"},
-      {"kafka.message_timeout", "10ms"},     {"kafka.max_in_flight_events", "0"},
-      {"kafka.scan_batch", "-1"},            {"kafka.checkpoint_name", ""},
-  };
-  for (const auto& [key, value] : cases) {
-    config cfg;
-    cfg.set(key, value);
-    const auto o = relay_options::from_config(cfg);
-    ASSERT_FALSE(o) << key << "=" << value;
-    EXPECT_EQ(o.error().key, key);
-    EXPECT_NE(o.error().message.find(key), std::string::npos) << o.error().message;
-  }
+  testing::expect_each_refused_naming_the_key(
+      {{"kafka.embedded.brokers", "0"}, {"kafka.embedded.partitions", "2000"}, {"kafka.message_timeout", "10ms"}, {"kafka.max_in_flight_events", "0"}, {"kafka.scan_batch", "-1"}, {"kafka.checkpoint_name", ""}},
+      [](config& cfg) { return relay_options::from_config(cfg); });
   relay_options by_hand;
   by_hand.scan_batch = 0;
   ASSERT_FALSE(by_hand.validate());
@@ -96,16 +87,9 @@ TEST(RelayOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
 }
 
 TEST(FeedConsumerOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"kafka.feed.max_batch", "0"}, {"kafka.feed.dedupe_ids", "-1"}, {"kafka.feed.group", ""}};
-  for (const auto& [key, value] : cases) {
-    config cfg;
-    cfg.set(key, value);
-    const auto o = feed_consumer_options::from_config(cfg, relay_options{});
-    ASSERT_FALSE(o) << key << "=" << value;
-    EXPECT_EQ(o.error().key, key);
-    EXPECT_NE(o.error().message.find(key), std::string::npos) << o.error().message;
-  }
+  testing::expect_each_refused_naming_the_key(
+      {{"kafka.feed.max_batch", "0"}, {"kafka.feed.dedupe_ids", "-1"}, {"kafka.feed.group", ""}},
+      [](config& cfg) { return feed_consumer_options::from_config(cfg, relay_options{}); });
   config defaults;
   const auto o = feed_consumer_options::from_config(defaults, relay_options{});
   ASSERT_TRUE(o) << o.error().message;

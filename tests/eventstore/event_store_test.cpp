@@ -18,6 +18,7 @@
 #include "common/clock.hpp"
 #include "common/config.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/option_checks.hpp"
 
 namespace agora::eventstore {
 namespace {
@@ -657,20 +658,9 @@ TEST(ExpectedVersion, Matches) {
 // Out-of-range store.* values are refused by from_config, naming the key,
 // rather than reaching open() (or being cast from a negative to a huge limit).
 TEST(StoreOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"store.max_batch_appends", "0"},     {"store.max_queued_appends", "0"},
-      {"store.max_queued_appends", "-1"},   {"store.max_event_bytes", "0"},
-      {"store.max_event_bytes", "8GiB"},    {"store.max_events_per_append", "-3"},
-      {"store.rocksdb.max_background_jobs", "0"},
-  };
-  for (const auto& [key, value] : cases) {
-    config cfg;
-    cfg.set(key, value);
-    const auto o = store_options::from_config(cfg);
-    ASSERT_FALSE(o) << key << "=" << value;
-    EXPECT_EQ(o.error().key, key);
-    EXPECT_NE(o.error().message.find(key), std::string::npos) << o.error().message;
-  }
+  testing::expect_each_refused_naming_the_key(
+      {{"store.max_batch_appends", "0"}, {"store.max_queued_appends", "0"}, {"store.max_queued_appends", "-1"}, {"store.max_event_bytes", "0"}, {"store.max_event_bytes", "8GiB"}, {"store.max_events_per_append", "-3"}, {"store.rocksdb.max_background_jobs", "0"}},
+      [](config& cfg) { return store_options::from_config(cfg); });
   config defaults;
   const auto o = store_options::from_config(defaults);
   ASSERT_TRUE(o) << o.error().message;

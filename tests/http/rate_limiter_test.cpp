@@ -5,6 +5,7 @@
 
 #include "common/config.hpp"
 #include "http/rate_limiter.hpp"
+#include "tests/support/option_checks.hpp"
 
 namespace agora::http {
 namespace {
@@ -169,16 +170,9 @@ TEST(FailureBackoff, MemoryIsBounded) {
 // Values the limiter would clamp (a burst of 0 to 1, a rate of 0 to almost
 // nothing) or a negative count are refused by from_config, naming the key.
 TEST(RateLimitOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"http.rate_limit.per_minute", "0"}, {"http.rate_limit.burst", "0"}, {"http.rate_limit.max_keys", "-1"}};
-  for (const auto& [key, value] : cases) {
-    config cfg;
-    cfg.set(key, value);
-    const auto o = rate_limit_options::from_config(cfg, "http.rate_limit", rate_limit_options{});
-    ASSERT_FALSE(o) << key << "=" << value;
-    EXPECT_EQ(o.error().key, key);
-    EXPECT_NE(o.error().message.find(key), std::string::npos) << o.error().message;
-  }
+  testing::expect_each_refused_naming_the_key(
+      {{"http.rate_limit.per_minute", "0"}, {"http.rate_limit.burst", "0"}, {"http.rate_limit.max_keys", "-1"}},
+      [](config& cfg) { return rate_limit_options::from_config(cfg, "http.rate_limit", rate_limit_options{}); });
   config defaults;
   const auto o = rate_limit_options::from_config(defaults, "http.rate_limit", rate_limit_options{});
   ASSERT_TRUE(o) << o.error().message;
@@ -188,18 +182,9 @@ TEST(RateLimitOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
 // What used to be clamped (failures to 1, base_lock to 1 us, max_lock up to
 // base_lock, max_keys to 1) is refused, naming the key.
 TEST(FailureBackoffOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
-  const std::pair<const char*, const char*> cases[] = {{"auth.login_lockout.failures", "0"},
-                                                       {"auth.login_lockout.base_lock", "0"},
-                                                       {"auth.login_lockout.max_lock", "1s"},
-                                                       {"auth.login_lockout.max_keys", "0"}};
-  for (const auto& [key, value] : cases) {
-    config cfg;
-    cfg.set(key, value);
-    const auto o = failure_backoff_options::from_config(cfg, "auth.login_lockout", failure_backoff_options{});
-    ASSERT_FALSE(o) << key << "=" << value;
-    EXPECT_EQ(o.error().key, key);
-    EXPECT_NE(o.error().message.find(key), std::string::npos) << o.error().message;
-  }
+  testing::expect_each_refused_naming_the_key(
+      {{"auth.login_lockout.failures", "0"}, {"auth.login_lockout.base_lock", "0"}, {"auth.login_lockout.max_lock", "1s"}, {"auth.login_lockout.max_keys", "0"}},
+      [](config& cfg) { return failure_backoff_options::from_config(cfg, "auth.login_lockout", failure_backoff_options{}); });
   config defaults;
   const auto o = failure_backoff_options::from_config(defaults, "auth.login_lockout", failure_backoff_options{});
   ASSERT_TRUE(o) << o.error().message;

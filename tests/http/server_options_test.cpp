@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/config.hpp"
+#include "tests/support/option_checks.hpp"
 
 namespace agora::http {
 namespace {
@@ -29,19 +30,9 @@ TEST(ServerOptions, ReadsLists) {
 // Values that used to be clamped (io_threads and max_pipelined to 1, a
 // negative per-IP cap to 0) are refused, naming the key.
 TEST(ServerOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"http.io_threads", "0"},          {"http.max_pipelined", "0"}, {"http.max_connections_per_ip", "-5"},
-      {"http.max_connections", "0"},     {"http.port", "70000"},      {"http.header_timeout", "0"},
-      {"http.trusted_proxies", "10.0.0.0/99"},
-  };
-  for (const auto& [key, value] : cases) {
-    config cfg;
-    cfg.set(key, value);
-    const auto o = server_options::from_config(cfg);
-    ASSERT_FALSE(o) << key << "=" << value;
-    EXPECT_EQ(o.error().key, key);
-    EXPECT_NE(o.error().message.find(key), std::string::npos) << o.error().message;
-  }
+  testing::expect_each_refused_naming_the_key(
+      {{"http.io_threads", "0"}, {"http.max_pipelined", "0"}, {"http.max_connections_per_ip", "-5"}, {"http.max_connections", "0"}, {"http.port", "70000"}, {"http.header_timeout", "0"}, {"http.trusted_proxies", "10.0.0.0/99"}},
+      [](config& cfg) { return server_options::from_config(cfg); });
 }
 
 TEST(ServerOptions, ValidateNamesTheKey) {
