@@ -93,6 +93,8 @@ struct server::impl {
       boost::system::error_code ec;
       acceptor->close(ec);
     });
+    // Upgraded connections are asked to close (their takers send 1001) and
+    // waited for like requests in flight: they hold their places until then.
     for (auto& s : live_sessions()) s->begin_stop();
     auto deadline = steady::now() + st->opts.shutdown_grace;
     while (st->books.open() > 0 && steady::now() < deadline) {
@@ -149,6 +151,17 @@ expected<void, std::string> server::start(const server_options& options, const r
              ->add_counter("agora_http_header_timeouts_total",
                            "Connections closed because a request head was not complete within http.header_timeout")
              .get();
+    auto& upgrades = st->hooks.metrics->add_counter(
+        "agora_http_upgrades_total",
+        "WebSocket handshakes at an upgrade route: accepted (handed over), rate_limited (429), refused (400)",
+        {"outcome"});
+    st->upgrades_accepted = &upgrades.with({"accepted"});
+    st->upgrades_rate_limited = &upgrades.with({"rate_limited"});
+    st->upgrades_refused = &upgrades.with({"refused"});
+    st->upgraded_gauge = &st->hooks.metrics
+                              ->add_gauge("agora_http_upgraded_connections",
+                                          "Upgraded connections (WebSocket) still open; counted in agora_http_connections")
+                              .get();
   }
 
   std::vector<std::unique_ptr<net::io_context>> iocs;

@@ -16,6 +16,8 @@
 
 #include "common/guarded.hpp"
 #include "common/uuid.hpp"
+#include "common/clock.hpp"
+#include "http/rate_limiter.hpp"
 #include "http/request.hpp"
 #include "http/responder.hpp"
 #include "http/router.hpp"
@@ -51,6 +53,20 @@ session::~session() {
     const std::size_t now = st_->books.release(id_);
     if (st_->connections_gauge) st_->connections_gauge->set(static_cast<double>(now));
   }
+  if (upgraded_ && st_->upgraded_gauge) st_->upgraded_gauge->dec();
+}
+
+void session::on_stop(std::function<void()> close) {
+  bool now = false;
+  {
+    std::lock_guard lock(upgrade_mu_);
+    if (stop_called_) {
+      now = true;
+    } else {
+      stop_hook_ = std::move(close);
+    }
+  }
+  if (now && close) close();
 }
 
 void session::admitted(std::uint64_t id) {
@@ -87,6 +103,20 @@ void session::start_rejected(bool per_ip) {
 }
 
 void session::begin_stop() {
+  std::function<void()> hook;
+  {
+    std::lock_guard lock(upgrade_mu_);
+    stop_called_ = true;
+    if (upgraded_) {
+      // The socket is the taker's now: ask it to close.
+      hook = std::move(stop_hook_);
+      stop_hook_ = nullptr;
+    }
+  }
+  if (hook) {
+    call_guarded("http upgrade stop hook", [&] { hook(); });
+    return;
+  }
   net::post(socket_.get_executor(), [self = shared_from_this()] {
     self->closing_ = true;
     boost::system::error_code ec;
@@ -415,10 +445,14 @@ void session::on_request() {
   // An upgrade (WebSocket) leaves the HTTP session entirely, once nothing
   // earlier on the connection awaits its answer.
   const bool upgrade = wants_upgrade(req);
+  std::optional<response> upgrade_refused;
   if (upgrade && slots_.empty()) {
     if (const upgrade_route* u = find_upgrade_route(st_->hooks.upgrades, req)) {
-      hand_off_to(*u, std::move(req));
-      return;
+      upgrade_refused = refuse_upgrade(req, msg.version());
+      if (!upgrade_refused) {
+        hand_off_to(*u, std::move(req));
+        return;
+      }
     }
   }
 
@@ -434,6 +468,13 @@ void session::on_request() {
   s.request_id = req.request_id;
   if (auto o = req.headers.get("Origin")) s.origin = std::string(*o);
 
+  if (upgrade_refused) {
+    s.route = "upgrade";
+    s.close_after = true;  // the client may not wait for our answer before it speaks WebSocket
+    finish(s, std::move(*upgrade_refused));
+    maybe_write();
+    return;
+  }
   if (upgrade) {
     finish(s, problem(req, 404, "not-found", "Not Found", "no upgrade endpoint at this path"));
     maybe_write();
@@ -485,10 +526,38 @@ void session::on_request() {
   }
 }
 
+std::optional<response> session::refuse_upgrade(const request& req, unsigned version) {
+  if (!is_websocket_upgrade(req, version)) {
+    if (st_->upgrades_refused) st_->upgrades_refused->inc();
+    return problem(req, 400, "bad-request", "Bad Request", "not a WebSocket handshake (RFC 6455 4.1)");
+  }
+  if (st_->hooks.upgrade_limiter) {
+    auto d = st_->hooks.upgrade_limiter->try_acquire("ip:" + req.remote_ip, system_clock::instance().now());
+    if (!d.allowed) {
+      if (st_->upgrades_rate_limited) st_->upgrades_rate_limited->inc();
+      return too_many_requests(req, d);
+    }
+  }
+  return std::nullopt;
+}
+
 void session::hand_off_to(const upgrade_route& u, request req) {
   stop_timer();
-  closed_ = true;  // this session does nothing more
-  hand_off(u, std::move(req), tcp::socket(std::move(socket_)), remote_, st_->opts.access_log);
+  closed_ = true;  // this session does nothing more on the socket
+  // What reading HTTP needed is not needed any more: the session lives on as
+  // the ticket of a possibly long-lived connection, so keep it small.
+  parser_.reset();
+  buffer_ = beast::flat_buffer();
+  drain_buf_.reset();
+  mark_->waiting_since.store(0, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(upgrade_mu_);
+    upgraded_ = true;
+  }
+  if (st_->upgrades_accepted) st_->upgrades_accepted->inc();
+  if (st_->upgraded_gauge) st_->upgraded_gauge->inc();
+  upgraded_connection conn{tcp::socket(std::move(socket_)), std::shared_ptr<upgrade_ticket>(shared_from_this())};
+  hand_off(u, std::move(req), std::move(conn), remote_, st_->opts.access_log);
 }
 
 session::slot& session::push_slot() {

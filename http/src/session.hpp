@@ -23,6 +23,8 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
+#include <mutex>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -42,6 +44,7 @@
 #include "http/metrics.hpp"
 #include "http/response.hpp"
 #include "http/server.hpp"
+#include "http/upgrade.hpp"
 #include "http/src/admission.hpp"
 #include "http/src/client_address.hpp"
 #include "http/src/cors.hpp"
@@ -84,6 +87,13 @@ struct shared_state {
   counter* refused_global = nullptr;
   counter* shed_total = nullptr;
   counter* header_timeouts = nullptr;
+  /// agora_http_upgrades_total{outcome}: handed over, rate_limited, refused
+  /// (not a WebSocket handshake).
+  counter* upgrades_accepted = nullptr;
+  counter* upgrades_rate_limited = nullptr;
+  counter* upgrades_refused = nullptr;
+  /// agora_http_upgraded_connections: handed over and still held.
+  gauge* upgraded_gauge = nullptr;
 
   /// Responders post onto sessions' io_contexts only while those exist.
   std::shared_mutex post_mu;
@@ -92,10 +102,17 @@ struct shared_state {
 
 /// One connection. Runs on the thread of its socket's io_context; the public
 /// members may be called from any thread (they post onto it).
-class session : public std::enable_shared_from_this<session> {
+///
+/// After an upgrade the session does nothing more on the socket, but lives on
+/// as the taker's upgrade_ticket: it keeps its place in the books until the
+/// taker drops it, and begin_stop() calls the taker's stop hook.
+class session : public std::enable_shared_from_this<session>, public upgrade_ticket {
  public:
   session(socket_type socket, std::shared_ptr<shared_state> st);
-  ~session();  // releases its place in the books
+  ~session() override;  // releases its place in the books
+
+  /// upgrade_ticket: after the hand-off, what begin_stop() calls.
+  void on_stop(std::function<void()> close) override;
 
   /// The TCP peer's address, canonical (IPv4-mapped IPv6 as IPv4).
   const std::string& peer_ip() const noexcept { return remote_ip_; }
@@ -166,6 +183,10 @@ class session : public std::enable_shared_from_this<session> {
   void read_failed(int status, std::string_view type, std::string_view title, std::string detail);
   void on_request();
   void hand_off_to(const upgrade_route& u, request req);
+  /// Why an upgrade request for a route's path is not handed over (not a
+  /// WebSocket handshake: 400; over the handshake rate limit: 429), or
+  /// nullopt when it may be.
+  std::optional<response> refuse_upgrade(const request& req, unsigned version);
   slot& push_slot();
   slot* find_slot(std::uint64_t id);
 
@@ -212,6 +233,11 @@ class session : public std::enable_shared_from_this<session> {
   bool closing_ = false;  // read no more; close once the answers are out
   bool lingering_ = false;
   bool closed_ = false;
+  // After the hand-off (set on the session's thread, read by stop()).
+  std::mutex upgrade_mu_;
+  bool upgraded_ = false;
+  bool stop_called_ = false;
+  std::function<void()> stop_hook_;
 };
 
 }  // namespace agora::http
