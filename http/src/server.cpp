@@ -56,11 +56,11 @@ struct server::impl {
       socket.set_option(tcp::no_delay(true), opt_ec);
       auto s = std::make_shared<session>(std::move(socket), st);
       // See admission.hpp for who is served, refused or shed.
-      auto a = st->books.admit(s->peer_ip(), s->peer_trusted(), s, s->mark());
+      auto a = st->books.admit(s->peer_ip(), s->peer_trusted(), std::static_pointer_cast<connection>(s), s->mark());
       switch (a.outcome) {
         case connection_books::verdict::admitted:
           s->admitted(a.id);
-          if (a.victim) std::static_pointer_cast<session>(a.victim)->shed();
+          if (a.victim) std::static_pointer_cast<connection>(a.victim)->shed();
           s->start();
           break;
         case connection_books::verdict::per_ip:
@@ -79,9 +79,10 @@ struct server::impl {
     do_accept();
   }
 
-  std::vector<std::shared_ptr<session>> live_sessions() {
-    std::vector<std::shared_ptr<session>> out;
-    for (auto& s : st->books.live()) out.push_back(std::static_pointer_cast<session>(std::move(s)));
+  // Sessions, and the holds of connections handed over (upgrade_hold).
+  std::vector<std::shared_ptr<connection>> live_sessions() {
+    std::vector<std::shared_ptr<connection>> out;
+    for (auto& s : st->books.live()) out.push_back(std::static_pointer_cast<connection>(std::move(s)));
     return out;
   }
 

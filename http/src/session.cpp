@@ -22,6 +22,7 @@
 #include "http/responder.hpp"
 #include "http/router.hpp"
 #include "http/src/response_writer.hpp"
+#include "http/src/upgrade_hold.hpp"
 #include "http/src/upgrade_handoff.hpp"
 
 namespace agora::http {
@@ -53,20 +54,6 @@ session::~session() {
     const std::size_t now = st_->books.release(id_);
     if (st_->connections_gauge) st_->connections_gauge->set(static_cast<double>(now));
   }
-  if (upgraded_ && st_->upgraded_gauge) st_->upgraded_gauge->dec();
-}
-
-void session::on_stop(std::function<void()> close) {
-  bool now = false;
-  {
-    std::lock_guard lock(upgrade_mu_);
-    if (stop_called_) {
-      now = true;
-    } else {
-      stop_hook_ = std::move(close);
-    }
-  }
-  if (now && close) close();
 }
 
 void session::admitted(std::uint64_t id) {
@@ -103,20 +90,6 @@ void session::start_rejected(bool per_ip) {
 }
 
 void session::begin_stop() {
-  std::function<void()> hook;
-  {
-    std::lock_guard lock(upgrade_mu_);
-    stop_called_ = true;
-    if (upgraded_) {
-      // The socket is the taker's now: ask it to close.
-      hook = std::move(stop_hook_);
-      stop_hook_ = nullptr;
-    }
-  }
-  if (hook) {
-    call_guarded("http upgrade stop hook", [&] { hook(); });
-    return;
-  }
   net::post(socket_.get_executor(), [self = shared_from_this()] {
     self->closing_ = true;
     boost::system::error_code ec;
@@ -544,19 +517,18 @@ std::optional<response> session::refuse_upgrade(const request& req, unsigned ver
 void session::hand_off_to(const upgrade_route& u, request req) {
   stop_timer();
   closed_ = true;  // this session does nothing more on the socket
-  // What reading HTTP needed is not needed any more: the session lives on as
-  // the ticket of a possibly long-lived connection, so keep it small.
-  parser_.reset();
-  buffer_ = beast::flat_buffer();
-  drain_buf_.reset();
   mark_->waiting_since.store(0, std::memory_order_relaxed);
-  {
-    std::lock_guard lock(upgrade_mu_);
-    upgraded_ = true;
-  }
   if (st_->upgrades_accepted) st_->upgrades_accepted->inc();
-  if (st_->upgraded_gauge) st_->upgraded_gauge->inc();
-  upgraded_connection conn{tcp::socket(std::move(socket_)), std::shared_ptr<upgrade_ticket>(shared_from_this())};
+  // The place in the books goes to a small hold the taker keeps; this
+  // session, with its buffers, ends once its pending handlers have run.
+  std::shared_ptr<upgrade_ticket> ticket;
+  if (counted_) {
+    auto hold = std::make_shared<upgrade_hold>(st_, id_);
+    st_->books.rebind(id_, std::static_pointer_cast<connection>(hold));
+    counted_ = false;
+    ticket = std::move(hold);
+  }
+  upgraded_connection conn{tcp::socket(std::move(socket_)), std::move(ticket)};
   hand_off(u, std::move(req), std::move(conn), remote_, st_->opts.access_log);
 }
 

@@ -23,8 +23,6 @@
 
 #include <array>
 #include <atomic>
-#include <functional>
-#include <mutex>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -44,9 +42,9 @@
 #include "http/metrics.hpp"
 #include "http/response.hpp"
 #include "http/server.hpp"
-#include "http/upgrade.hpp"
 #include "http/src/admission.hpp"
 #include "http/src/client_address.hpp"
+#include "http/src/connection.hpp"
 #include "http/src/cors.hpp"
 #include "http/src/framing.hpp"
 
@@ -103,16 +101,12 @@ struct shared_state {
 /// One connection. Runs on the thread of its socket's io_context; the public
 /// members may be called from any thread (they post onto it).
 ///
-/// After an upgrade the session does nothing more on the socket, but lives on
-/// as the taker's upgrade_ticket: it keeps its place in the books until the
-/// taker drops it, and begin_stop() calls the taker's stop hook.
-class session : public std::enable_shared_from_this<session>, public upgrade_ticket {
+/// After an upgrade the session hands its place in the books to an
+/// upgrade_hold (the taker's ticket) and ends.
+class session : public std::enable_shared_from_this<session>, public connection {
  public:
   session(socket_type socket, std::shared_ptr<shared_state> st);
-  ~session() override;  // releases its place in the books
-
-  /// upgrade_ticket: after the hand-off, what begin_stop() calls.
-  void on_stop(std::function<void()> close) override;
+  ~session() override;  // releases its place in the books (unless handed over)
 
   /// The TCP peer's address, canonical (IPv4-mapped IPv6 as IPv4).
   const std::string& peer_ip() const noexcept { return remote_ip_; }
@@ -128,15 +122,15 @@ class session : public std::enable_shared_from_this<session>, public upgrade_tic
   /// (`per_ip`) or 503 without reading, and close.
   void start_rejected(bool per_ip);
   /// stop(): no more requests; the answers in flight still go out.
-  void begin_stop();
+  void begin_stop() override;
   /// stop() after the grace period: close now.
-  void force_close();
+  void force_close() override;
   /// The acceptor needs this connection's place for a newcomer (see
   /// admission.hpp): close it if it is still waiting for a request head with
   /// nothing in flight. If a head completed in the meantime, it keeps serving
   /// (the newcomer then holds one place beyond max_connections until some
   /// connection closes) and may be chosen again later.
-  void shed();
+  void shed() override;
 
  private:
   struct slot {
@@ -233,11 +227,6 @@ class session : public std::enable_shared_from_this<session>, public upgrade_tic
   bool closing_ = false;  // read no more; close once the answers are out
   bool lingering_ = false;
   bool closed_ = false;
-  // After the hand-off (set on the session's thread, read by stop()).
-  std::mutex upgrade_mu_;
-  bool upgraded_ = false;
-  bool stop_called_ = false;
-  std::function<void()> stop_hook_;
 };
 
 }  // namespace agora::http
