@@ -90,7 +90,7 @@ struct fan_out_state {
               m.id, "resume_too_old",
               "cannot resume from " + std::to_string(*item.from) + ": reload by REST and subscribe without from",
               item.ch.name)));
-          // Not subscribed: the session forgets it when it sees this.
+          m.s->forget(key);
           continue;
         }
         for (const auto& n : *notices) {

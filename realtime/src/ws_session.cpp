@@ -7,6 +7,8 @@
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -179,10 +181,11 @@ void ws_session::on_accept(beast::error_code ec) {
 }
 
 void ws_session::do_read() {
-  ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+  ws_.async_read_some(net::buffer(rd_),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
 
-void ws_session::on_read(beast::error_code ec, std::size_t) {
+void ws_session::on_read(beast::error_code ec, std::size_t n) {
   if (ec) {
     if (ec == beast::error::timeout) {
       hub_->idle_closes->inc();
@@ -195,16 +198,25 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
   }
   if (!ws_.got_text()) {
     hub_->bad_messages->inc();
-    in_.consume(in_.size());
+    msg_.clear();
     do_close(static_cast<std::uint16_t>(websocket::close_code::unknown_data), "binary frames are not accepted");
     return do_read();
   }
-  const auto data = in_.data();
-  on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
-  in_.consume(in_.size());
-  // A large message leaves a large buffer: give it back, idle connections
-  // stay small.
-  if (in_.capacity() > 4096) in_ = beast::flat_buffer();
+  if (!ws_.is_message_done()) {
+    // Beast's read_message_max bounds what accumulates here.
+    msg_.append(rd_.data(), n);
+    return do_read();
+  }
+  if (msg_.empty()) {
+    on_message(std::string_view(rd_.data(), n));
+  } else {
+    msg_.append(rd_.data(), n);
+    on_message(msg_);
+    msg_.clear();
+    // A large message leaves a large string: give it back, idle connections
+    // stay small.
+    if (msg_.capacity() > 4096) std::string().swap(msg_);
+  }
   if (!ended_) do_read();
 }
 
@@ -307,6 +319,13 @@ void ws_session::send(std::shared_ptr<const std::string> m) {
 void ws_session::close_soon(std::uint16_t code, std::string reason) {
   net::post(ws_.get_executor(),
             [self = shared_from_this(), code, reason = std::move(reason)]() mutable { self->do_close(code, std::move(reason)); });
+}
+
+void ws_session::forget(std::string key) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), key = std::move(key)] {
+    auto& subs = self->subscribed_;
+    subs.erase(std::remove(subs.begin(), subs.end(), key), subs.end());
+  });
 }
 
 void ws_session::check_token() {

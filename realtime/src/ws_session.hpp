@@ -6,12 +6,15 @@
 // do_x/on_x below runs there, one at a time, and needs no lock. The public
 // members may be called from any thread (the fan-out actor's): they post.
 //
-// Memory per idle connection is kept small: no read buffer until a message
-// arrives (the flat_buffer allocates on the first read and is given back
-// when a message was large), no write buffer (Beast needs none without
-// compression), no timer until the connection is authenticated, and the send
-// queue is empty.
+// Memory per idle connection is kept small (docs/OPERATIONS.md has the
+// figure): reads go through a small buffer inside the session (async_read
+// with a dynamic buffer would allocate Beast's read size hint, 1.5 KiB, for
+// every idle connection), a message longer than it is assembled in a string
+// that is given back when large; no write buffer (Beast needs none without
+// compression), no timer until the connection is authenticated or closing,
+// and the send queue is empty.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -21,7 +24,6 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
 #include "http/upgrade.hpp"
@@ -55,6 +57,9 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void send(std::shared_ptr<const std::string> m);
   /// Closes with `code` and `reason` after what is being written.
   void close_soon(std::uint16_t code, std::string reason);
+  /// The fan-out did not subscribe `key` after all (resume_too_old): it no
+  /// longer counts against max_subscriptions.
+  void forget(std::string key);
   /// The account's tokens may have ended (logout, password or role change):
   /// checks this connection's token against the account; closes 4401 if it
   /// is over.
@@ -82,7 +87,8 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   std::shared_ptr<hub> hub_;
   stream_type ws_;
   std::shared_ptr<http::upgrade_ticket> ticket_;
-  beast::flat_buffer in_;
+  std::array<char, 256> rd_;  // what async_read_some fills
+  std::string msg_;           // a message longer than rd_, being assembled
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;
   std::unique_ptr<net::steady_timer> timer_;  // token expiry, then the close deadline
