@@ -763,6 +763,12 @@ const std::vector<std::pair<std::string, std::string>>& ws_headers() {
   return h;
 }
 
+// Sends a WebSocket handshake on `c`; the status of the answer's head.
+int upgrade(http_client& c) {
+  c.write_request("GET", "/ws", {}, ws_headers());
+  return c.read_response(/*head=*/true).status;
+}
+
 TEST_F(ServerTest, UpgradeHandsTheSocketOver) {
   upgrade_taker taker;
   server_hooks hooks;
@@ -770,9 +776,7 @@ TEST_F(ServerTest, UpgradeHandsTheSocketOver) {
   hooks.metrics = &metrics_;
   start(defaults(), hooks);
   http_client c(srv_.port());
-  c.write_request("GET", "/ws", {}, ws_headers());
-  auto r = c.read_response(/*head=*/true);
-  EXPECT_EQ(r.status, 101);
+  EXPECT_EQ(upgrade(c), 101);
   EXPECT_TRUE(taker.got_key.load());
   EXPECT_NE(metrics_.render().find("agora_http_upgrades_total{outcome=\"accepted\"} 1"), std::string::npos);
   // Plain requests on other connections still work.
@@ -788,8 +792,7 @@ TEST_F(ServerTest, AnUpgradedConnectionStaysCountedUntilItsTicketIsDropped) {
   o.max_connections = 1;
   start(o, hooks);
   http_client ws(srv_.port());
-  ws.write_request("GET", "/ws", {}, ws_headers());
-  ASSERT_EQ(ws.read_response(/*head=*/true).status, 101);
+  ASSERT_EQ(upgrade(ws), 101);
   EXPECT_EQ(srv_.connections(), 1u);
   // The upgraded connection holds the only place and is never shed (it is
   // not waiting for a request head): a newcomer is refused.
@@ -807,8 +810,7 @@ TEST_F(ServerTest, StopAsksTheTakersToCloseAndWaitsForThem) {
   hooks.upgrades.push_back(taker.route());
   start(defaults(), hooks);
   http_client ws(srv_.port());
-  ws.write_request("GET", "/ws", {}, ws_headers());
-  ASSERT_EQ(ws.read_response(/*head=*/true).status, 101);
+  ASSERT_EQ(upgrade(ws), 101);
   ASSERT_EQ(srv_.connections(), 1u);
   const auto t0 = std::chrono::steady_clock::now();
   srv_.stop();
@@ -830,8 +832,7 @@ TEST_F(ServerTest, HandshakesAreRateLimitedPerAddress) {
   hooks.metrics = &metrics_;
   start(defaults(), hooks);
   http_client first(srv_.port());
-  first.write_request("GET", "/ws", {}, ws_headers());
-  EXPECT_EQ(first.read_response(/*head=*/true).status, 101);
+  EXPECT_EQ(upgrade(first), 101);
   http_client second(srv_.port());
   auto r = second.request("GET", "/ws", {}, ws_headers());
   EXPECT_EQ(r.status, 429);

@@ -33,8 +33,8 @@ using agora::testing::ws_client;
 using hl = http_client::header_list;
 using ms = std::chrono::milliseconds;
 
-std::string str(const std::string& json, const char* key) { return ws_client::str(json, key); }
-std::int64_t num(const std::string& json, const char* key) { return ws_client::num(json, key); }
+std::string str(const std::string& json, const char* key) { return agora::testing::json_str(json, key); }
+std::int64_t num(const std::string& json, const char* key) { return agora::testing::json_num(json, key); }
 
 bool eventually(const std::function<bool()>& cond, ms timeout = ms(20000)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -54,6 +54,7 @@ class RealtimeTest : public ::testing::Test {
 
   void SetUp() override { agora::testing::configure_test_node(cfg_, dir_.sub("store")); }
 
+  // A node with the test settings and `settings`; the admin logged in.
   void start(const std::vector<std::pair<std::string, std::string>>& settings = {}) {
     for (const auto& [k, v] : settings) cfg_.set(k, v);
     auto n = node::start(cfg_);
@@ -64,18 +65,16 @@ class RealtimeTest : public ::testing::Test {
     ASSERT_FALSE(admin_.empty());
   }
   void TearDown() override {
-    client_.reset();
+    client_.reset();  // its connection first, then the node
     node_.reset();
   }
 
   agora::testing::client_response call(std::string_view method, std::string_view target, std::string body = {},
                                        const std::string& token = {}, hl headers = {}) {
-    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-    return client_->request(method, target, std::move(body), headers);
+    return agora::testing::call_as(*client_, method, target, std::move(body), token, std::move(headers));
   }
   std::string login(const std::string& email, const std::string& password) {
-    auto r = call("POST", "/api/auth/login", R"({"email":")" + email + R"(","password":")" + password + R"("})");
-    return r.status == 200 ? agora::testing::json_str(r.body, "token") : std::string();
+    return agora::testing::login_token(*client_, email, password);
   }
   // Registers `email`; its token (and id in *id).
   std::string customer(const std::string& email, std::string* id = nullptr) {

@@ -19,7 +19,8 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket.hpp>
-#include <simdjson.h>
+
+#include "tests/api/test_node.hpp"
 
 namespace agora::testing {
 
@@ -106,7 +107,7 @@ class ws_client {
     while (std::chrono::steady_clock::now() < deadline) {
       auto m = read(std::chrono::duration_cast<ms>(deadline - std::chrono::steady_clock::now()));
       if (!m) return std::nullopt;
-      if (str(*m, "type") == type) return m;
+      if (json_str(*m, "type") == type) return m;
       skipped_.push_back(std::move(*m));
     }
     return std::nullopt;
@@ -146,23 +147,6 @@ class ws_client {
   int close_code() const { return static_cast<int>(ws_.reason().code); }
   std::string close_reason() const { return std::string(ws_.reason().reason.c_str()); }
   boost::system::error_code end_error() const { return end_ec_; }
-
-  /// The string member `key` of a JSON message ("" when absent).
-  static std::string str(const std::string& json, const char* key) {
-    simdjson::dom::parser p;
-    std::string_view v;
-    auto doc = p.parse(json);
-    if (doc.error() || doc[key].get(v)) return {};
-    return std::string(v);
-  }
-  /// The integer member `key` (-1 when absent).
-  static std::int64_t num(const std::string& json, const char* key) {
-    simdjson::dom::parser p;
-    std::int64_t v = -1;
-    auto doc = p.parse(json);
-    if (doc.error() || doc[key].get(v)) return -1;
-    return v;
-  }
 
  private:
   void run_until(const bool& done, ms timeout) {
