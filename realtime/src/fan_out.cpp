@@ -145,16 +145,23 @@ struct fan_out_state {
     }
   }
 
+  void tell_admins(const std::string& text) {
+    auto it = channels.find("admin");
+    if (it == channels.end()) return;
+    auto msg = std::make_shared<const std::string>(text);
+    for (auto& [sid, mem] : it->second.members) mem.s->send(msg);
+  }
+
   void on_batch(const projections::change_batch& b) {
+    const bool all = b.events.empty() &&
+                     std::find(b.tags.begin(), b.tags.end(), projections::tags::all) != b.tags.end();
     if (b.position <= delivered) {
-      // A rebuild swap (tag "all", nothing new) or a repeat.
-      for (const auto& n : b.events) {
-        if (n.position > delivered) fan(n);
-      }
+      // A rebuilt read model swapped in (tag "all" at a position already
+      // delivered): the admins are told.
+      if (all) tell_admins(rebuilt_message(b.position));
       return;
     }
-    const bool truncated = b.events.empty() &&
-                           std::find(b.tags.begin(), b.tags.end(), projections::tags::all) != b.tags.end();
+    const bool truncated = all;
     if (truncated) {
       // Too many notices for one batch: fill the gap from the routed history.
       auto notices = h->deps.projections->read_notices(delivered, b.position, ~std::size_t{0});

@@ -205,6 +205,17 @@ std::string pong_message(std::string_view id, std::uint64_t position) {
   return std::move(w).take();
 }
 
+std::string rebuilt_message(std::uint64_t position) {
+  json_writer w(256);
+  w.begin_object().key("type").value("notification").key("channel").value("admin").key("position").value(position);
+  w.key("kind").value("rebuild_progress").key("level").value("info").key("title").value("Read model rebuilt");
+  w.key("body").value("A rebuilt read model is now served; reload what you show.");
+  write_time(w, system_clock::instance().now());
+  w.key("data").begin_object().key("done").value(true).end_object();
+  w.end_object();
+  return std::move(w).take();
+}
+
 std::vector<target> targets_of(const projections::event_notice& n) {
   namespace ch = projections::channels;
   std::vector<target> out;

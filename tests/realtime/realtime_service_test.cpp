@@ -575,6 +575,32 @@ TEST_F(RealtimeTest, UpgradedConnectionsCountAgainstTheHttpConnectionLimit) {
   }));
 }
 
+TEST_F(RealtimeTest, AdminsAreToldWhenARebuiltReadModelIsSwappedIn) {
+  start();
+  product("LAMP-1", 5);
+  auto admin_ws = connect(admin_);
+  subscribe(*admin_ws, R"(["admin"])");
+  ASSERT_EQ(call("POST", "/api/admin/projections/catalog/rebuild", {}, admin_).status, 202);
+  bool told = false;
+  ASSERT_TRUE(eventually([&] {
+    auto m = admin_ws->read(ms(200));
+    told = told || (m && str(*m, "kind") == "rebuild_progress");
+    return told;
+  }));
+}
+
+TEST_F(RealtimeTest, RealtimeConnectionsBeyondTheLimitGet503) {
+  start({{"realtime.max_connections", "1"}});
+  auto first = connect();
+  ws_client second;
+  EXPECT_EQ(second.connect(node_->http_port()), 503);
+  EXPECT_NE(second.refusal_body().find("too many realtime connections"), std::string::npos);
+  first->close();
+  ASSERT_TRUE(eventually([&] { return node_->realtime().stats().connections == 0; }));
+  ws_client third;
+  EXPECT_EQ(third.connect(node_->http_port()), 101);
+}
+
 TEST_F(RealtimeTest, ConnectionsPerUserAreLimited) {
   start({{"realtime.max_connections_per_user", "2"}});
   const std::string ann = customer("ann@shop.test");
