@@ -136,8 +136,8 @@ class command_service::impl {
 
   template <class Kind>
   void spawn_registries() {
-    auto& shards = rt->registries[static_cast<std::size_t>(Kind::id)];
-    for (int i = 0; i < std::max(1, rt->opts.registry_shards); ++i) shards.push_back(sys->spawn(registry<Kind>, rt));
+    auto& shards = rt->shards<Kind>();
+    for (int i = 0; i < std::max(1, rt->opts.registry_shards); ++i) shards.push_back(sys->spawn(registry_behavior<Kind>, rt));
   }
 
   template <class Kind>
@@ -149,7 +149,7 @@ class command_service::impl {
       d.message = "invalid id: " + err->message;
       return done(agora::unexpected{rejected(std::move(d))});
     }
-    const auto& reg = rt->registry(Kind::id, id);  // before `id` is moved (see query)
+    const auto& reg = registry_of<Kind>(*rt, id);  // before `id` is moved (see query)
     caf::anon_send(reg, route_msg<Kind>{std::move(id), std::move(req), std::move(ctx), std::move(done), 0});
   }
 
@@ -161,7 +161,7 @@ class command_service::impl {
     // The shard first: `id` is moved into the message below, and argument
     // evaluation order is unspecified (hashing a moved-from id picks another
     // shard, which would start a second actor for the same aggregate).
-    const auto& reg = rt->registry(Kind::id, id);
+    const auto& reg = registry_of<Kind>(*rt, id);
     caf::anon_send(reg, route_query<Kind>{std::move(id), std::move(done)});
   }
 
@@ -170,15 +170,14 @@ class command_service::impl {
 
   void stop() {
     if (!sys) return;
-    for (auto& shards : rt->registries) {
-      for (auto& r : shards) caf::anon_send(r, shutdown_msg{});
-    }
+    std::apply([](auto&... kinds) { (..., [&] { for (auto& r : kinds) caf::anon_send(r, shutdown_msg{}); }()); },
+               rt->registries);
     // Appends in flight are answered to actors: wait (bounded) for the store.
     for (int i = 0; i < 500 && rt->appends_in_flight.load() > 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     rt->io->stop();
-    for (auto& shards : rt->registries) shards.clear();
+    std::apply([](auto&... kinds) { (kinds.clear(), ...); }, rt->registries);
     sys.reset();  // waits for every actor
   }
 };
@@ -262,13 +261,16 @@ void command_service::impl::wake(const std::string& stream, timestamp_us due) {
   if (dash == std::string::npos) return;
   const std::string_view kind(stream.data(), dash);
   std::string id = stream.substr(dash + 1);
-  auto send_wake = [&](aggregate_kind k) { caf::anon_send(rt->registry(k, id), wake_msg{id, due}); };
-  if (kind == inventory_kind::name) send_wake(aggregate_kind::inventory);
-  else if (kind == order_kind::name) send_wake(aggregate_kind::order);
-  else if (kind == cart_kind::name) send_wake(aggregate_kind::cart);
-  else if (kind == product_kind::name) send_wake(aggregate_kind::product);
-  else if (kind == customer_kind::name) send_wake(aggregate_kind::customer);
-  else if (kind == claim_kind::name) send_wake(aggregate_kind::claim);
+  auto send_wake = [&](auto kind_tag) {
+    using Kind = decltype(kind_tag);
+    caf::anon_send(registry_of<Kind>(*rt, id), wake_msg{id, due});
+  };
+  if (kind == inventory_kind::name) send_wake(inventory_kind{});
+  else if (kind == order_kind::name) send_wake(order_kind{});
+  else if (kind == cart_kind::name) send_wake(cart_kind{});
+  else if (kind == product_kind::name) send_wake(product_kind{});
+  else if (kind == customer_kind::name) send_wake(customer_kind{});
+  else if (kind == claim_kind::name) send_wake(claim_kind{});
 }
 
 service_stats command_service::stats() const {
