@@ -92,7 +92,7 @@ expected<actor_options, option_error> actor_options::from_config(config& cfg) {
   // Every key is read (and so declared for --print-config) before the first
   // refusal. Negative counts are refused before an unsigned member could hold
   // them; the other ranges are validate()'s.
-  if (io_queue_limit < 0) return unexpected(make_option_error("actors.io_queue_limit", "out of range: must be >= 0"));
+  if (io_queue_limit < 1) return unexpected(make_option_error("actors.io_queue_limit", "out of range: must be >= 1"));
   if (max_resident < 1) return unexpected(make_option_error("actors.max_resident", "out of range: must be >= 1"));
   if (snapshot_every < 0 || snapshot_every > 0xFFFFFFFFLL) {
     return unexpected(make_option_error("actors.snapshot_every", "out of range: must be 0..4294967295"));
@@ -110,6 +110,17 @@ expected<void, option_error> actor_options::validate() const {
   if (io_threads < 1) return refuse("actors.io_threads", "must be >= 1");
   if (registry_shards < 1) return refuse("actors.registry_shards", "must be >= 1");
   if (max_resident < 1) return refuse("actors.max_resident", "must be >= 1");
+  // Each registry shard keeps its share of max_resident: a share of 0 would
+  // passivate every aggregate as it is activated.
+  if (max_resident < static_cast<std::size_t>(registry_shards)) {
+    return refuse("actors.max_resident", "must be >= actors.registry_shards (each registry keeps a share)");
+  }
+  if (io_queue_limit < 1) return refuse("actors.io_queue_limit", "must be >= 1 (0 would refuse every activation)");
+  if (idle_timeout.count() < 0) return refuse("actors.idle_timeout", "must be >= 0");
+  // A sweep more often than this would keep the registries busy sweeping.
+  if (passivation_sweep < std::chrono::milliseconds(10)) return refuse("actors.passivation_sweep", "must be >= 10ms");
+  if (saga_step_timeout.count() < 1) return refuse("actors.saga_step_timeout", "must be >= 1ms");
+  if (cart_hold_ttl.count() < 1) return refuse("actors.cart_hold_ttl", "must be >= 1ms");
   if (max_queued_commands < 1) return refuse("actors.max_queued_commands", "must be >= 1");
   if (command_timeout.count() < 1) return refuse("actors.command_timeout", "must be >= 1ms");
   if (scheduler_sleep_polls < 0 || scheduler_sleep_polls > 100000) {
@@ -137,7 +148,7 @@ class command_service::impl {
   template <class Kind>
   void spawn_registries() {
     auto& shards = rt->shards<Kind>();
-    for (int i = 0; i < std::max(1, rt->opts.registry_shards); ++i) shards.push_back(sys->spawn(registry_behavior<Kind>, rt));
+    for (int i = 0; i < rt->opts.registry_shards; ++i) shards.push_back(sys->spawn(registry_behavior<Kind>, rt));
   }
 
   template <class Kind>
@@ -196,7 +207,7 @@ agora::expected<std::unique_ptr<command_service>, std::string> command_service::
   rt.opts = options;
   rt.clk = &clk;
   rt.payments = payments ? std::move(payments) : std::make_shared<simulated_payments>();
-  rt.io = std::make_unique<work_pool>("actors-io", static_cast<std::size_t>(std::max(1, options.io_threads)),
+  rt.io = std::make_unique<work_pool>("actors-io", static_cast<std::size_t>(options.io_threads),
                                       options.io_queue_limit);
 
   p->cfg = std::make_unique<caf::actor_system_config>();

@@ -195,9 +195,11 @@ void ask_state(registry_self<Kind>* self, std::string id, state_callback done, i
 template <class Kind>
 typename registry_actor<Kind>::behavior_type registry_behavior(registry_self<Kind>* self, std::shared_ptr<runtime> rt) {
   self->state.rt = std::move(rt);
-  self->state.max_live = std::max<std::size_t>(
-      1, self->state.rt->opts.max_resident / static_cast<std::size_t>(std::max(1, self->state.rt->opts.registry_shards)));
-  const auto sweep = std::max(std::chrono::milliseconds(10), self->state.rt->opts.passivation_sweep);
+  // The options were validated (actor_options::validate, run by start): at
+  // least one resident aggregate per shard, a sweep of at least 10 ms.
+  const auto& opts = self->state.rt->opts;
+  self->state.max_live = opts.max_resident / static_cast<std::size_t>(opts.registry_shards);
+  const auto sweep = opts.passivation_sweep;
   self->delayed_send(self, sweep, sweep_msg{});
   return {
       [self](route_msg<Kind>& m) -> command_promise {

@@ -399,7 +399,15 @@ TEST_F(CommandServiceTest, OptionsOutOfRangeAreRefusedWithAMessage) {
            [](actor_options& o) { o.max_units_held_per_customer = -1; },
            [](actor_options& o) { o.max_open_carts_per_customer = -1; },
            [](actor_options& o) { o.payment_deadline = -1ms; },
-           [](actor_options& o) { o.scheduler_sleep_polls = -1; }, [](actor_options& o) { o.scheduler_sleep_polls = 100001; }}) {
+           [](actor_options& o) { o.scheduler_sleep_polls = -1; }, [](actor_options& o) { o.scheduler_sleep_polls = 100001; },
+           // Once clamped silently by the registries and the io pool.
+           [](actor_options& o) { o.io_threads = 0; }, [](actor_options& o) { o.io_queue_limit = 0; },
+           [](actor_options& o) {
+             o.registry_shards = 4;
+             o.max_resident = 3;
+           },
+           [](actor_options& o) { o.passivation_sweep = 9ms; }, [](actor_options& o) { o.idle_timeout = -1ms; },
+           [](actor_options& o) { o.saga_step_timeout = 0ms; }, [](actor_options& o) { o.cart_hold_ttl = 0ms; }}) {
     actor_options bad = opts_;
     breakit(bad);
     auto s = command_service::start(*store_, bad, clock_, nullptr);
@@ -414,7 +422,10 @@ TEST_F(CommandServiceTest, OptionsOutOfRangeAreRefusedWithAMessage) {
 // key, before anything starts.
 TEST(ActorOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
   testing::expect_each_refused_naming_the_key(
-      {{"actors.max_resident", "0"}, {"actors.max_resident", "-1"}, {"actors.registry_shards", "0"}, {"actors.scheduler_threads", "0"}, {"actors.io_queue_limit", "-1"}, {"actors.max_queued_commands", "0"}, {"actors.snapshot_every", "-1"}, {"actors.scheduler_sleep_polls", "100001"}, {"actors.command_timeout", "0"}, {"actors.max_open_carts_per_customer", "1001"}},
+      {{"actors.max_resident", "0"}, {"actors.max_resident", "-1"}, {"actors.registry_shards", "0"}, {"actors.scheduler_threads", "0"}, {"actors.io_queue_limit", "-1"}, {"actors.max_queued_commands", "0"}, {"actors.snapshot_every", "-1"}, {"actors.scheduler_sleep_polls", "100001"}, {"actors.command_timeout", "0"}, {"actors.max_open_carts_per_customer", "1001"},
+       {"actors.io_queue_limit", "0"}, {"actors.io_threads", "0"}, {"actors.max_resident", "1"},
+       {"actors.passivation_sweep", "5ms"}, {"actors.saga_step_timeout", "0"},
+       {"actors.cart_hold_ttl", "0"}},
       [](config& cfg) { return actor_options::from_config(cfg); });
   config defaults;
   ASSERT_TRUE(actor_options::from_config(defaults));
