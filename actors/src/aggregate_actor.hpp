@@ -626,6 +626,9 @@ typename aggregate_actor<Kind>::behavior_type aggregate_behavior(agg_actor<Kind>
           auto& st = self->state;
           if (t->gen != st.timer_gen) return;  // superseded
           if (hooks<Kind>::defers_tick(self)) {
+            // Rare (an order's payment deadline during its charge), and worth
+            // seeing in the log: the tick waits, so the outcome comes first.
+            spdlog::info("actors: {}'s timer is due; it waits a second for the work under way", stream_of(self));
             self->delayed_send(self, std::chrono::seconds(1), signal_msg{tick_msg{t->gen}});
             return;
           }

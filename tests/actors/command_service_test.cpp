@@ -140,20 +140,25 @@ class commit_gate {
   std::unique_ptr<eventstore::subscription> sub_;
 };
 
-/// Whether the log has a line with `what` in it, among the last few thousand.
-/// The first call adds a sink to the default logger that stays for the rest of
-/// the process: swapping loggers while actor threads log is not safe.
-bool logged(const std::string& what) {
+/// How many lines with `what` in them the log has, among the last few
+/// thousand. The first call adds a sink to the default logger that stays for
+/// the rest of the process: swapping loggers while actor threads log is not
+/// safe.
+std::size_t logged_count(const std::string& what) {
   static const auto sink = [] {
     auto s = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(4096);
     spdlog::default_logger()->sinks().push_back(s);
     return s;
   }();
+  std::size_t n = 0;
   for (const auto& line : sink->last_formatted()) {
-    if (line.find(what) != std::string::npos) return true;
+    if (line.find(what) != std::string::npos) ++n;
   }
-  return false;
+  return n;
 }
+
+/// Whether the log has a line with `what` in it (see logged_count).
+bool logged(const std::string& what) { return logged_count(what) > 0; }
 
 // Installed before main, while no other thread logs.
 const bool kLogSinkInstalled = logged("");
@@ -876,14 +881,18 @@ TEST_F(CommandServiceTest, CartHoldsStockAndCheckoutConvertsItIntoAnOrder) {
   EXPECT_EQ(field(inv_state, "reserved"), 3);
 }
 
+// The clock is frozen until the test moves it past the holds' expiry: the
+// hold cannot lapse before the test has seen it.
 TEST_F(CommandServiceTest, CartHoldExpiryReturnsStockAndExpiredCheckoutFails) {
   svc_.reset();
+  clock_.freeze();
   opts_.cart_hold_ttl = 300ms;
   start();
   register_item("E1", 5);
   ASSERT_TRUE(send("cart-e", crt::command{crt::create{"cart-e", "c-1", clock_.now()}}));
   ASSERT_TRUE(send("cart-e", crt::command{crt::set_line_quantity{"E1", 4, domain::money{100, "EUR"}, 0, clock_.now()}}));
   EXPECT_EQ(field(state(aggregate_kind::inventory, "E1"), "held"), 4);
+  clock_.advance(1s);
   // The inventory item's own timer expires the hold: stock comes back.
   ASSERT_TRUE(eventually([&] { return field(state(aggregate_kind::inventory, "E1"), "held") == 0; }, 5s));
   ASSERT_TRUE(eventually([&] { return text(state(aggregate_kind::cart, "cart-e"), "status") == "expired"; }, 5s));
@@ -1023,24 +1032,35 @@ TEST_F(CommandServiceTest, APassivatedOrderCanBePaidAndNotAfterItsDeadline) {
 }
 
 // A charge under way when the deadline comes settles first: the customer is
-// never charged for an order the deadline cancelled. (Real time: the timer
-// must run while the charge is held; if the machine is too slow for that the
-// test passes without proving anything, it cannot fail.)
+// never charged for an order the deadline cancelled. The clock is frozen: the
+// pay request activates the passivated order 1 ms before its deadline (so its
+// timer, armed afresh, comes at once), the deadline passes while the charge is
+// held, and the test looks only after the timer has come twice since, each
+// time deferred (the log says so).
 TEST_F(CommandServiceTest, ADeadlineDuringAChargeWaitsForItsOutcome) {
   auto gate = std::make_shared<gated_payments>();
   svc_.reset();
+  clock_.freeze();
   payments_ = gate;
-  opts_.payment_deadline = 3s;
+  opts_.idle_timeout = 50ms;
+  opts_.payment_deadline = 30min;
   start();
   register_item("D4", 5);
   auto ok = send("o-gate", place("o-gate", {{"D4", 1}}), true);
   ASSERT_TRUE(ok) << ok.error().message;
   const timestamp_us due = field(ok->state_json, "payment_due_at");
+  clock_.advance(1s);  // idle: the order passivates, its deadline dormant in its registry
+  ASSERT_TRUE(eventually([&] { return svc_->stats().live_aggregates == 0; }));
+  clock_.advance(std::chrono::microseconds(due - 1000 - clock_.now()));
   std::promise<command_result> paid;
   svc_->pay("o-gate", "card-token", command_context{"", "", true, std::nullopt},
             [&](command_result r) { paid.set_value(std::move(r)); });
   ASSERT_TRUE(eventually([&] { return gate->charging(); }));
-  ASSERT_TRUE(eventually([&] { return clock_.now() > due + 1'500'000; }, 10s));
+  clock_.advance(1s);  // past the deadline, the charge still held
+  const std::string deferred = "order-o-gate's timer is due; it waits";
+  const auto before = logged_count(deferred);
+  ASSERT_TRUE(eventually([&] { return logged_count(deferred) >= before + 2; }, 20s))
+      << "the deadline's timer never came during the charge";
   EXPECT_EQ(text(state(aggregate_kind::order, "o-gate"), "status"), "confirmed") << "not cancelled while charging";
   gate->approve();
   auto f = paid.get_future();
