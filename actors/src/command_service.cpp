@@ -188,8 +188,13 @@ class command_service::impl {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     rt->io->stop();
+    // Actors still running read the registry handles (to route, to say they
+    // are gone): the handles go only once every actor is done. (Clearing them
+    // first raced with those reads; a stress run caught a division by zero
+    // when a shard list was found empty.)
+    sys->await_all_actors_done();
     std::apply([](auto&... kinds) { (kinds.clear(), ...); }, rt->registries);
-    sys.reset();  // waits for every actor
+    sys.reset();
   }
 };
 
