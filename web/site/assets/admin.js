@@ -119,6 +119,20 @@ async function feedView(params) {
   return { refresh: () => route(true), onEvent: (msg) => { const id = orderIdOf(msg); if (id && statusAfter(msg)) update(id); } };
 }
 
+/** An event's data as short "key: value" lines (times and ids the page shows elsewhere left out). */
+function details(data) {
+  const shown = Object.entries(data || {}).filter(([k]) => !['at', 'order_id', 'customer_id'].includes(k));
+  if (!shown.length) return null;
+  const text = (k, v) => {
+    if (v && typeof v === 'object' && 'minor' in v && 'currency' in v) return money(v.minor, v.currency);
+    if (Array.isArray(v)) return v.map((x) => (x && x.sku ? `${x.quantity} × ${x.sku}` : JSON.stringify(x))).join(', ');
+    if (v && typeof v === 'object') return JSON.stringify(v);
+    if (/_at$/.test(k) && typeof v === 'number') return new Date(v / 1000).toLocaleString();  // microseconds
+    return String(v);
+  };
+  return h('ul', { className: 'muted event-data' }, shown.map(([k, v]) => h('li', {}, `${k}: ${text(k, v)}`)));
+}
+
 async function orderView(id) {
   const box = h('section', {});
   const load = async () => {
@@ -136,11 +150,11 @@ async function orderView(id) {
       order.cancel_reason ? h('p', {}, `Cancelled: ${order.cancel_reason}`) : null,
       order.rejection_reasons?.length ? h('ul', {}, order.rejection_reasons.map((r) => h('li', {}, `${r.sku}: ${r.reason}`))) : null,
       h('h2', {}, 'Items'),
-      h('div', { className: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, ['SKU', 'Quantity', 'Unit price'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('div', { className: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'SKU'), h('th', { scope: 'col', className: 'num' }, 'Quantity'), h('th', { scope: 'col', className: 'num' }, 'Unit price'))),
         h('tbody', {}, order.items.map((i) => h('tr', {}, h('td', {}, i.sku), h('td', { className: 'num' }, String(i.quantity)), h('td', { className: 'num' }, money(i.price, order.currency))))))),
       h('h2', {}, 'History'),
       h('ol', { id: 'history' }, ev.data.items.map((e) => h('li', {}, h('strong', {}, e.type), ` · ${when(e.at)} · version ${e.version} · position ${e.position}`,
-        e.data && Object.keys(e.data).length ? h('pre', { className: 'muted' }, JSON.stringify(e.data, null, 1)) : null))),
+        details(e.data)))),
       h('p', {}, h('a', { href: '#/' }, 'All orders')));
   };
   await load();
@@ -440,4 +454,4 @@ window.addEventListener('hashchange', () => route());
 live.subscribe('notifications');
 if (isAdmin()) live.subscribe('admin');
 live.start(isAdmin() ? session.token : null);
-route();
+route(true);  // the first view: focus stays at the top of the page (the skip link comes first)

@@ -49,10 +49,12 @@ export function chart(orders) {
   const y = (v, max) => H - pad - (v / max) * (H - 2 * pad);
   slots.forEach((s, i) => {
     const x = pad + i * bw;
-    root.append(svg('rect', { class: 'bar', x: x + 1, y: y(s.orders, maxOrders), width: Math.max(1, bw - 2), height: H - pad - y(s.orders, maxOrders) }));
+    const w = Math.max(1, Math.min(48, bw - 2));
+    root.append(svg('rect', { class: 'bar', x: x + (bw - w) / 2, y: y(s.orders, maxOrders), width: w, height: H - pad - y(s.orders, maxOrders) }));
   });
   const points = slots.map((s, i) => `${pad + i * bw + bw / 2},${y(s.revenue, maxRevenue)}`).join(' ');
   root.append(svg('polyline', { class: 'line', points }));
+  slots.forEach((s, i) => root.append(svg('circle', { class: 'dot', cx: pad + i * bw + bw / 2, cy: y(s.revenue, maxRevenue), r: 3 })));
   const label = (t) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   root.append(svg('text', { x: pad, y: H - 8 }, label(slots[0].at)));
   root.append(svg('text', { x: W - pad, y: H - 8, 'text-anchor': 'end' }, label(slots[slots.length - 1].at)));

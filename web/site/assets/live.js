@@ -28,6 +28,11 @@ export class Live {
     this.watchdog = null;
     this.stopped = true;
     this.state = 'offline';
+    // The browser knows when the network comes back: try at once instead of
+    // waiting out the back-off.
+    window.addEventListener('online', () => {
+      if (!this.stopped && !this.ws) { clearTimeout(this.timer); this.connect(); }
+    });
   }
 
   /** Starts (or restarts with a new token: null for anonymous). */

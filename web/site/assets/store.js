@@ -536,4 +536,4 @@ updateCartCount();
 live.subscribe('notifications');
 if (session.token) live.subscribe('orders');
 live.start(session.token);
-route();
+route(true);  // the first view: focus stays at the top of the page (the skip link comes first)
