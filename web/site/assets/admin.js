@@ -5,8 +5,8 @@
 // broadcast form. Live over the `admin` and `notifications` channels.
 
 import { api, ApiError, Session, money, shortId, statusAfter, orderIdOf } from './api.js';
-import { h, fill, showError, toast, setConnection, busy, field, focusHeading, parseHash } from './ui.js';
-import { Live } from './live.js';
+import { h, fill, showError, busy, field, focusHeading, parseHash, badge } from './ui.js';
+import { connectLive, sessionEnded, toastFor, loginForm, showFlash } from './page.js';
 import { chart } from './chart.js';
 
 const session = new Session('agora.admin');
@@ -16,34 +16,18 @@ let flash = null;
 let renderSeq = 0;
 const NEXT_STATUS = { paid: 'processing', processing: 'shipped', shipped: 'delivered' };
 
-const live = new Live({
-  onstatus: (state, detail) => setConnection(state, detail),
+const live = connectLive({
+  session,
   onmessage: (msg) => {
-    announce(msg);
+    if (msg.kind !== 'rebuild_progress') toastFor(msg, { placed: 'New order' });  // progress shows on the projections view
     view.onEvent?.(msg);
   },
   onsubscribed: () => view.refresh?.(),
   onexpired: () => {
-    session.set(null);
-    flash = { error: new ApiError(401, { title: 'Logged out', detail: 'your session ended; log in again' }) };
+    flash = { error: sessionEnded() };
     route();
   },
 });
-
-function announce(msg) {
-  const key = `${msg.position}:${msg.event || msg.kind}`;
-  if (msg.type === 'notification') {
-    if (msg.kind === 'rebuild_progress') return;  // shown on the projections view
-    toast({ key, title: msg.title || msg.kind, body: msg.body || '', level: msg.level || 'info' });
-    return;
-  }
-  const id = orderIdOf(msg);
-  const status = statusAfter(msg);
-  if (id && status) {
-    const title = status === 'placed' ? `New order ${shortId(id)}` : `Order ${shortId(id)}: ${status}`;
-    toast({ key, title, level: status === 'rejected' || status === 'cancelled' ? 'warning' : 'info' });
-  }
-}
 
 function isAdmin() { return session.user?.role === 'admin' && Boolean(session.token); }
 
@@ -70,10 +54,6 @@ session.onchange = () => {
   live.start(isAdmin() ? session.token : null);
   route();
 };
-
-function badge(status, id) {
-  return h('span', { className: `badge ${status}`, dataset: id ? { orderStatus: id } : {} }, status);
-}
 
 const when = (t) => (t ? new Date(t).toLocaleString() : '');
 
@@ -319,16 +299,24 @@ async function figuresView() {
 }
 
 async function liveView() {
+  // GET /api/admin/stats carries "realtime": {connections, subscriptions: {channel: n}, ...}.
   const s = (await api('GET', '/api/admin/stats', { session })).data;
-  const rt = s.realtime || s.connections || null;
-  const byChannel = rt?.channels || rt?.by_channel || null;
+  const rt = s.realtime || null;
+  const subs = Object.entries(rt?.subscriptions || {}).sort((a, b) => b[1] - a[1]);
+  const card = (label, value) => h('div', { className: 'card' }, h('span', { className: 'muted' }, label), h('strong', {}, String(value ?? '—')));
   fill(main, h('h1', {}, 'Live clients'),
-    rt ? h('p', {}, `Connected clients: ${rt.connections ?? rt.total ?? '—'}`) : h('p', {}, 'The server reports no realtime figures.'),
-    byChannel ? h('div', { className: 'table-wrap' }, h('table', { id: 'channels' },
+    rt ? h('div', { className: 'figures' }, card('Connected clients', rt.connections), card('Messages sent', rt.messages_sent),
+      card('Closed as too slow', rt.slow_consumer_closes))
+      : h('p', {}, 'The server reports no realtime figures.'),
+    h('h2', {}, 'Subscriptions by channel'),
+    subs.length ? h('div', { className: 'table-wrap' }, h('table', { id: 'channels' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Channel'), h('th', { scope: 'col', className: 'num' }, 'Subscribers'))),
-      h('tbody', {}, Object.entries(byChannel).map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { className: 'num' }, String(v))))))) : null,
-    h('p', {}, action('Refresh', () => route(true), { className: 'secondary' })));
-  return { refresh: () => route(true) };
+      h('tbody', {}, subs.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { className: 'num' }, String(v)))))))
+      : h('p', {}, 'No subscriptions right now.'),
+    h('div', { className: 'actions' }, action('Refresh', () => route(true), { className: 'secondary' })));
+  // The counts move with every page opened or closed: refresh every few seconds while shown.
+  const timer = setInterval(() => route(true), 5000);
+  return { refresh: () => route(true), cleanup: () => clearInterval(timer) };
 }
 
 let pollTimer = null;
@@ -394,18 +382,10 @@ function broadcastView() {
 }
 
 function loginView() {
-  const form = h('form', { className: 'stack', id: 'login-form' },
-    field('login-email', 'E-mail', { type: 'email', autocomplete: 'username', required: true }),
-    field('login-password', 'Password', { type: 'password', autocomplete: 'current-password', required: true }),
-    h('div', { className: 'actions' }, h('button', { type: 'submit' }, 'Log in')));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    busy(form, async () => {
-      const res = await api('POST', '/api/auth/login', { body: { email: form.elements['login-email'].value, password: form.elements['login-password'].value } });
-      if (res.data.user.role !== 'admin') throw new ApiError(403, { title: 'Not an admin', detail: 'this account cannot use the dashboard' });
-      session.set(res.data);
-    });
-  });
+  const form = loginForm((login) => {
+    if (login.user.role !== 'admin') throw new ApiError(403, { title: 'Not an admin', detail: 'this account cannot use the dashboard' });
+    session.set(login);
+  }, 'username');
   fill(main, h('h1', {}, 'Admin log in'), form);
   return {};
 }
@@ -442,11 +422,8 @@ async function route(quiet = false) {
   }
   if (seq !== renderSeq) return;
   view = next || {};
-  if (flash) {
-    const f = flash;
-    flash = null;
-    if (f.error) showError(main, f.error); else main.prepend(h('p', { className: 'notice', role: 'status' }, f.notice));
-  }
+  showFlash(main, flash);
+  flash = null;
   if (!quiet) focusHeading(main);
 }
 

@@ -4,8 +4,8 @@
 // hash (#/product/<id>, #/cart ...), so the server serves one page.
 
 import { api, ApiError, Session, money, shortId, statusAfter, orderIdOf } from './api.js';
-import { h, fill, showError, toast, setConnection, busy, field, focusHeading, parseHash } from './ui.js';
-import { Live } from './live.js';
+import { h, fill, showError, toast, busy, field, focusHeading, parseHash, badge } from './ui.js';
+import { connectLive, sessionEnded, toastFor, loginForm, showFlash } from './page.js';
 
 const session = new Session('agora.shop');
 const main = document.getElementById('main');
@@ -35,39 +35,22 @@ const setCartId = (id) => (id ? localStorage.setItem(cartKey(), id) : localStora
 
 // --- live updates --------------------------------------------------------
 
-const live = new Live({
-  onstatus: (state, detail) => setConnection(state, detail),
+const live = connectLive({
+  session,
   onmessage: (msg) => {
-    announce(msg);
+    if (msg.type === 'notification' || msg.channel === 'orders' || msg.channel.startsWith('orders:')) {
+      toastFor(msg, { kinds: ['broadcast', 'back_in_stock'] });
+    }
     view.onEvent?.(msg);
   },
   onsubscribed: (channel) => {
     if (view.channels.includes(channel) || channel === 'orders') view.refresh?.();
   },
   onexpired: () => {
-    session.set(null);
-    flash = { error: new ApiError(401, { title: 'Logged out', detail: 'your session ended; log in again' }) };
+    flash = { error: sessionEnded() };
     route();
   },
 });
-
-function announce(msg) {
-  const key = `${msg.position}:${msg.event || msg.kind}`;
-  if (msg.type === 'notification') {
-    if (msg.kind === 'broadcast' || msg.kind === 'back_in_stock') {
-      toast({ key, title: msg.title || 'Notice', body: msg.body || '', level: msg.level || 'info' });
-    }
-    return;
-  }
-  if (msg.channel === 'orders' || msg.channel.startsWith('orders:')) {
-    const status = statusAfter(msg);
-    const id = orderIdOf(msg);
-    if (status && id) {
-      toast({ key, title: `Order ${shortId(id)}: ${status}`, body: status === 'rejected' ? 'some items could not be reserved' : '',
-        level: status === 'rejected' || status === 'cancelled' ? 'warning' : 'info' });
-    }
-  }
-}
 
 function setViewChannels(channels) {
   const old = view.channels.filter((c) => !channels.includes(c));
@@ -377,10 +360,6 @@ async function cartView() {
   };
 }
 
-function badge(status, id) {
-  return h('span', { className: `badge ${status}`, dataset: id ? { orderStatus: id } : {} }, status);
-}
-
 async function ordersView() {
   if (!session.token) return needLogin('Your orders');
   const list = (await api('GET', '/api/orders?limit=50', { session })).data.items;
@@ -447,18 +426,10 @@ async function orderView(id) {
 }
 
 function loginView(next) {
-  const form = h('form', { className: 'stack', id: 'login-form' },
-    field('login-email', 'E-mail', { type: 'email', autocomplete: 'email', required: true }),
-    field('login-password', 'Password', { type: 'password', autocomplete: 'current-password', required: true }),
-    h('div', { className: 'actions' }, h('button', { type: 'submit' }, 'Log in')));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    busy(form, async () => {
-      const res = await api('POST', '/api/auth/login', { body: { email: form.elements['login-email'].value, password: form.elements['login-password'].value } });
-      session.set(res.data);
-      flash = { notice: `Welcome back, ${res.data.user.email}.` };
-      location.hash = next || '#/';
-    });
+  const form = loginForm((login) => {
+    session.set(login);
+    flash = { notice: `Welcome back, ${login.user.email}.` };
+    location.hash = next || '#/';
   });
   fill(main, h('h1', {}, 'Log in'), form, h('p', {}, 'New here? ', h('a', { href: '#/register' }, 'Create an account'), '.'));
   return { channels: [] };
@@ -521,12 +492,8 @@ async function route(quiet = false) {
   setViewChannels(next.channels || []);
   view = next;
   view.channels = view.channels || [];
-  if (flash) {
-    const f = flash;
-    flash = null;
-    if (f.error) showError(main, f.error);
-    else main.prepend(h('p', { className: 'notice', role: 'status' }, f.notice));
-  }
+  showFlash(main, flash);
+  flash = null;
   if (!quiet) focusHeading(main);
 }
 

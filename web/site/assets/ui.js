@@ -125,3 +125,8 @@ export function parseHash() {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   return { parts, params };
 }
+
+/** An order status as a badge; with `id`, marked data-order-status=<id> (the views update it in place). */
+export function badge(status, id) {
+  return h('span', { className: `badge ${status}`, dataset: id ? { orderStatus: id } : {} }, status);
+}
