@@ -95,8 +95,9 @@ async function seed(base) {
     { sku: 'KETTLE-1', name: 'Steel kettle', description: 'Boils a litre in three minutes.', price: 4990, currency: 'EUR', category: 'Kitchen', initial_stock: 3, low_stock_threshold: 2 },
     { sku: 'RUG-1', name: 'Wool rug', description: 'Soft underfoot.', price: 12900, currency: 'EUR', category: 'Home', initial_stock: 0, low_stock_threshold: 1 },
   ];
-  for (const p of products) await rest(base, 'POST', '/api/products', p, token);
-  return token;
+  const ids = {};
+  for (const p of products) ids[p.sku] = (await rest(base, 'POST', '/api/products', p, token)).id;
+  return { token, ids };
 }
 
 // --- the proxy the customer's browser goes through, so the test can cut its network ---
@@ -197,7 +198,7 @@ async function main() {
   const port = await startAgorad();
   const direct = `http://127.0.0.1:${port}`;
   log(`agorad on ${direct}, data in ${dataDir}`);
-  await seed(direct);
+  const { token: adminToken, ids } = await seed(direct);
   proxy = await startProxy(port);
   const viaProxy = `http://127.0.0.1:${proxy.port}`;
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
@@ -310,6 +311,36 @@ async function main() {
   for (const [page, name] of [[shop, 'storefront'], [admin, 'admin']]) {
     if (!(await page.evaluate(() => window.__sameDocument === true))) throw new Error(`the ${name} page was reloaded`);
   }
+  // Back in stock without a reload: the customer looks at the sold-out rug; the admin restocks it.
+  await shop.evaluate((id) => { location.hash = `#/product/${id}`; }, ids['RUG-1']);
+  await see(shop.locator('h1'), 'Wool rug');
+  await see(shop.locator('#stock'), 'Sold out');
+  await rest(direct, 'POST', '/api/inventory/RUG-1/adjustments', { delta: 4, reason: 'delivery' }, adminToken);
+  await see(shop.locator('#stock'), '4 left');
+  await see(shop.locator('#notice-log li'), 'Back in stock: Wool rug');
+
+  // A broadcast from the dashboard reaches the customer as a toast.
+  await admin.evaluate(() => { location.hash = '#/broadcast'; });
+  await admin.fill('#b-title', 'Free shipping today');
+  await admin.fill('#b-body', 'On every order.');
+  await admin.click('#broadcast-form button[type=submit]');
+  await see(admin.locator('.notice'), 'Sent');
+  await see(shop.locator('#toasts .toast'), 'Free shipping today');
+
+  // Someone else edits a product first: the dashboard shows the conflict instead of overwriting.
+  await admin.evaluate((id) => { location.hash = `#/products/${id}`; }, ids['MUG-1']);
+  await see(admin.locator('h1'), 'Stoneware mug');
+  await rest(direct, 'PATCH', `/api/products/${ids['MUG-1']}`, { price: 1500 }, adminToken);  // no If-Match: last writer wins
+  await admin.fill('#p-name', 'Big stoneware mug');
+  await admin.click('#product-form button[type=submit]');
+  await see(admin.locator('#conflict'), 'Someone else changed this product first');
+  await shot(admin, 'admin-product-conflict');
+  await axeCheck(admin, 'admin product conflict');
+  await admin.click('#conflict button:has-text("Save mine over it")');
+  await see(admin.locator('h1'), 'Big stoneware mug');
+
+  await shop.evaluate((id) => { location.hash = `#/orders/${id}`; }, orderId);
+  await see(shop.locator('#order-status'), 'delivered');
   await shot(shop, 'my-order');
   await shop.click('a[href="#/orders"]');
   await see(shop.locator(`tr[data-order-id="${orderId}"] .badge`), 'delivered');
