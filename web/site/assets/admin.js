@@ -5,7 +5,7 @@
 // broadcast form. Live over the `admin` and `notifications` channels.
 
 import { api, ApiError, Session, money, shortId, statusAfter, orderIdOf } from './api.js';
-import { h, fill, showError, busy, field, focusHeading, parseHash, badge } from './ui.js';
+import { h, fill, showError, busy, field, focusHeading, parseHash, badge, newestOnly } from './ui.js';
 import { connectLive, sessionEnded, toastFor, loginForm, showFlash } from './page.js';
 import { chart } from './chart.js';
 
@@ -83,9 +83,11 @@ async function feedView(params) {
   fill(main, h('h1', {}, 'Orders'), h('p', { className: 'muted' }, 'New orders appear at the top as they are placed; status changes show in place.'),
     h('div', { className: 'inline' }, h('label', { for: 'status-filter' }, 'Status'), filter),
     orders.length ? list : h('p', { id: 'no-orders' }, 'No orders yet.'));
+  const fetchOrder = newestOnly(async (id) => (await api('GET', `/api/orders/${id}`, { session })).data);
   const update = async (id) => {
     let o;
-    try { o = (await api('GET', `/api/orders/${id}`, { session })).data; } catch { return; }
+    try { o = await fetchOrder(id); } catch { return; }
+    if (!o) return;
     const fresh = item(o);
     fresh.classList.add('fresh');
     const old = list.querySelector(`li[data-order-id="${CSS.escape(id)}"]`);
@@ -115,9 +117,12 @@ function details(data) {
 
 async function orderView(id) {
   const box = h('section', {});
+  const fetchBoth = newestOnly(() => Promise.all([api('GET', `/api/orders/${encodeURIComponent(id)}`, { session }),
+    api('GET', `/api/orders/${encodeURIComponent(id)}/events`, { session })]));
   const load = async () => {
-    const [o, ev] = await Promise.all([api('GET', `/api/orders/${encodeURIComponent(id)}`, { session }),
-      api('GET', `/api/orders/${encodeURIComponent(id)}/events`, { session })]);
+    const both = await fetchBoth();
+    if (!both) return;
+    const [o, ev] = both;
     const order = o.data;
     const next = NEXT_STATUS[order.status];
     fill(box, h('h1', {}, `Order ${shortId(order.id)}`),

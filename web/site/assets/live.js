@@ -90,7 +90,7 @@ export class Live {
   }
 
   connect() {
-    if (this.stopped) return;
+    if (this.stopped || this.ws) return;
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
     const protocols = ['agora.v1'];
     if (this.token) protocols.push(`bearer.${this.token}`);
@@ -110,9 +110,11 @@ export class Live {
       this.ready = false;
       clearInterval(this.watchdog);
       if (e.code === 4401) {
-        // The token expired or was revoked: go on anonymously; the page asks for a login.
+        // The token expired or was revoked: go on anonymously; the page asks
+        // for a login (and may have restarted the connection already).
         this.token = null;
         this.h.onexpired?.(e.reason);
+        if (this.ws) return;
       }
       this.scheduleReconnect(e.reason || `closed (${e.code})`);
     };

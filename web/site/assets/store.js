@@ -4,7 +4,7 @@
 // hash (#/product/<id>, #/cart ...), so the server serves one page.
 
 import { api, ApiError, Session, money, shortId, statusAfter, orderIdOf } from './api.js';
-import { h, fill, showError, toast, busy, field, focusHeading, parseHash, badge } from './ui.js';
+import { h, fill, showError, toast, busy, field, focusHeading, parseHash, badge, newestOnly } from './ui.js';
 import { connectLive, sessionEnded, toastFor, loginForm, showFlash } from './page.js';
 
 const session = new Session('agora.shop');
@@ -204,8 +204,11 @@ async function productView(id) {
   const stock = h('p', { id: 'stock', className: 'stock', 'aria-live': 'polite' });
   const qty = h('input', { id: 'qty', name: 'qty', type: 'number', min: '1', max: '20', value: '1', inputmode: 'numeric' });
   const add = h('button', { type: 'submit', id: 'add-to-cart' }, 'Add to cart');
+  let shownCount = null;  // what the page shows now: a change from 0 to more is "back in stock"
   const showStock = () => {
     const s = stockInfo(p);
+    if (shownCount === 0 && s.n > 0) toast({ title: `Back in stock: ${p.name}`, body: s.text });
+    shownCount = s.n;
     stock.className = `stock ${s.cls}`;
     fill(stock, s.text);
     add.disabled = s.n <= 0;
@@ -234,22 +237,18 @@ async function productView(id) {
     h('p', {}, p.description),
     h('p', { className: 'price' }, money(p.price, p.currency)),
     stock, p.discontinued ? null : form));
+  const fetchProduct = newestOnly(async () => (await api('GET', `/api/products/${encodeURIComponent(id)}`)).data);
   const refresh = async () => {
-    const before = stockInfo(p).n;
-    try { p = (await api('GET', `/api/products/${encodeURIComponent(id)}`)).data; } catch { return; }
+    let fresh;
+    try { fresh = await fetchProduct(); } catch { return; }
+    if (!fresh) return;
+    p = fresh;
     showStock();
-    return before;
   };
   return {
     channels: [`product:${p.id}`],
     refresh,
-    onEvent: async (msg) => {
-      if (msg.channel !== `product:${p.id}`) return;
-      const before = await refresh();
-      if (before === 0 && stockInfo(p).n > 0) {
-        toast({ key: `${msg.position}:back`, title: `Back in stock: ${p.name}`, body: stockInfo(p).text });
-      }
-    },
+    onEvent: (msg) => { if (msg.channel === `product:${p.id}`) refresh(); },
   };
 }
 
@@ -374,9 +373,12 @@ async function ordersView() {
     ? h('div', { className: 'table-wrap' }, h('table', {}, h('caption', { className: 'visually-hidden' }, 'Your orders, newest first'),
       h('thead', {}, h('tr', {}, ['Order', 'Placed', 'Total', 'Status'].map((t) => h('th', { scope: 'col' }, t)))), tbody))
     : h('p', {}, 'No orders yet.'));
+  const fetchOrder = newestOnly(async (id) => (await api('GET', `/api/orders/${id}`, { session })).data);
   const update = async (id) => {
     let o;
-    try { o = (await api('GET', `/api/orders/${id}`, { session })).data; } catch { return; }
+    try { o = await fetchOrder(id); } catch { return; }
+    if (!o) return;
+    if (!tbody.isConnected) { route(true); return; }  // the first order: draw the table
     const fresh = row(o);
     const old = tbody.querySelector(`tr[data-order-id="${CSS.escape(id)}"]`);
     if (old) old.replaceWith(fresh); else tbody.prepend(fresh);
@@ -415,7 +417,8 @@ async function orderView(id) {
       actions,
       h('p', {}, h('a', { href: '#/orders' }, 'All my orders')));
   };
-  const load = async () => render((await api('GET', `/api/orders/${encodeURIComponent(id)}`, { session })).data);
+  const fetchOrder = newestOnly(async () => (await api('GET', `/api/orders/${encodeURIComponent(id)}`, { session })).data);
+  const load = async () => { const o = await fetchOrder(); if (o) render(o); };
   await load();
   fill(main, box);
   return {

@@ -130,3 +130,20 @@ export function parseHash() {
 export function badge(status, id) {
   return h('span', { className: `badge ${status}`, dataset: id ? { orderStatus: id } : {} }, status);
 }
+
+/**
+ * Wraps an async loader so that, per key (the first argument), only the
+ * newest call's answer is used: answers to GETs sent one after another (one
+ * per live event) may arrive out of order, and an older one must not paint
+ * over a newer one. A superseded call resolves to undefined.
+ */
+export function newestOnly(load) {
+  const seq = new Map();
+  return async (...args) => {
+    const key = String(args[0] ?? '');
+    const mine = (seq.get(key) || 0) + 1;
+    seq.set(key, mine);
+    const value = await load(...args);
+    return seq.get(key) === mine ? value : undefined;
+  };
+}
