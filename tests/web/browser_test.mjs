@@ -156,6 +156,11 @@ async function logEntries(page, pattern) {
   return page.locator('#notice-log li').filter({ hasText: pattern }).count();
 }
 
+/** Waits until the page's log of live updates (inside a closed <details>) holds an entry matching `text`. */
+async function logged(page, text, ms = WAIT) {
+  await page.locator('#notice-log li').filter({ hasText: text }).first().waitFor({ state: 'attached', timeout: ms });
+}
+
 async function axeCheck(page, name) {
   await page.evaluate(fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
@@ -286,7 +291,7 @@ async function main() {
   await admin.click('#advance-status');
   await see(admin.locator('#advance-status'), 'shipped');
   await see(shop.locator('#order-status'), 'processing');
-  await see(shop.locator('#notice-log li'), `Order ${short}: processing`);
+  await logged(shop, `Order ${short}: processing`);
   await shot(admin, 'admin-order');
   await axeCheck(admin, 'admin order detail');
 
@@ -299,11 +304,11 @@ async function main() {
   proxy.restore();
   await see(shop.locator('#conn[data-state=connected]'), null, 60000);
   await see(shop.locator('#order-status'), 'shipped');
-  await see(shop.locator('#notice-log li'), `Order ${short}: shipped`);
+  await logged(shop, `Order ${short}: shipped`);
   // A later event, after the resume: once it is shown, any doubled earlier one would have been too.
   await admin.click('#advance-status');  // -> delivered
   await see(shop.locator('#order-status'), 'delivered');
-  await see(shop.locator('#notice-log li'), `Order ${short}: delivered`);
+  await logged(shop, `Order ${short}: delivered`);
   for (const status of ['confirmed', 'paid', 'processing', 'shipped', 'delivered']) {
     const n = await logEntries(shop, `Order ${short}: ${status}`);
     if (n !== 1) throw new Error(`the customer saw ${n} "${status}" updates for order ${short} (want exactly 1)`);
@@ -317,7 +322,7 @@ async function main() {
   await see(shop.locator('#stock'), 'Sold out');
   await rest(direct, 'POST', '/api/inventory/RUG-1/adjustments', { delta: 4, reason: 'delivery' }, adminToken);
   await see(shop.locator('#stock'), '4 left');
-  await see(shop.locator('#notice-log li'), 'Back in stock: Wool rug');
+  await logged(shop, 'Back in stock: Wool rug');
 
   // A broadcast from the dashboard reaches the customer as a toast.
   await admin.evaluate(() => { location.hash = '#/broadcast'; });
