@@ -6,7 +6,7 @@
 
 import { api, ApiError, Session, money, shortId, statusAfter, orderIdOf } from './api.js';
 import { h, fill, showError, busy, field, focusHeading, parseHash, badge, newestOnly } from './ui.js';
-import { connectLive, sessionEnded, toastFor, loginForm, showFlash } from './page.js';
+import { connectLive, sessionEnded, toastFor, loginForm, showFlash, checkSession } from './page.js';
 import { chart } from './chart.js';
 
 const session = new Session('agora.admin');
@@ -436,4 +436,5 @@ window.addEventListener('hashchange', () => route());
 live.subscribe('notifications');
 if (isAdmin()) live.subscribe('admin');
 live.start(isAdmin() ? session.token : null);
+checkSession(session);
 route(true);  // the first view: focus stays at the top of the page (the skip link comes first)

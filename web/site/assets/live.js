@@ -13,7 +13,8 @@ export class Live {
    * handlers: onmessage(msg) for event and notification messages (each once),
    * onstatus(state, detail) with connected | reconnecting | offline,
    * onsubscribed(channel, resumed) after each (re)subscription (views reload
-   * by REST there), onexpired() when the server ends the session (4401).
+   * by REST there), onexpired() when the server ends the session (4401),
+   * oncheckauth() when connecting with the token keeps failing.
    */
   constructor(handlers = {}) {
     this.h = handlers;
@@ -123,6 +124,9 @@ export class Live {
   scheduleReconnect(why) {
     if (this.stopped) return;
     this.attempt += 1;
+    // A refused token fails the handshake like a dead network does (browsers
+    // do not show the 401): after a few failures the page checks its login.
+    if (this.token && this.attempt === 3) this.h.oncheckauth?.();
     const offline = navigator.onLine === false || this.attempt > 5;
     this.status(offline ? 'offline' : 'reconnecting', why);
     const base = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(this.attempt, 6));

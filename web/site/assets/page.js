@@ -21,7 +21,14 @@ export function connectLive({ session, onmessage, onsubscribed, onexpired }) {
       session.set(null);
       onexpired();
     },
+    // A 401 here ends the session (api() clears it), and the page goes on anonymously.
+    oncheckauth: () => api('GET', '/api/auth/me', { session }).catch(() => {}),
   });
+}
+
+/** At start: a token kept from an earlier visit may have ended (logout elsewhere, expiry); a 401 clears it. */
+export function checkSession(session) {
+  if (session.token) api('GET', '/api/auth/me', { session }).catch(() => {});
 }
 
 /** The message a view shows after the server ended the session. */

@@ -5,7 +5,7 @@
 
 import { api, ApiError, Session, money, shortId, statusAfter, orderIdOf } from './api.js';
 import { h, fill, showError, toast, busy, field, focusHeading, parseHash, badge, newestOnly } from './ui.js';
-import { connectLive, sessionEnded, toastFor, loginForm, showFlash } from './page.js';
+import { connectLive, sessionEnded, toastFor, loginForm, showFlash, checkSession } from './page.js';
 
 const session = new Session('agora.shop');
 const main = document.getElementById('main');
@@ -506,4 +506,5 @@ updateCartCount();
 live.subscribe('notifications');
 if (session.token) live.subscribe('orders');
 live.start(session.token);
+checkSession(session);
 route(true);  // the first view: focus stays at the top of the page (the skip link comes first)
