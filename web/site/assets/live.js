@@ -22,6 +22,7 @@ export class Live {
     this.ws = null;
     this.wanted = new Set();
     this.last = new Map();      // channel -> highest position delivered
+    this.atLast = new Map();    // channel -> the types delivered at that position
     this.baseline = null;       // the first welcome's position: `from` for a channel not seen yet
     this.attempt = 0;
     this.nextId = 1;
@@ -60,7 +61,7 @@ export class Live {
   /** Drops channels (their positions too: a later subscribe starts from now). */
   unsubscribe(...channels) {
     const gone = channels.filter((c) => this.wanted.delete(c));
-    gone.forEach((c) => this.last.delete(c));
+    gone.forEach((c) => { this.last.delete(c); this.atLast.delete(c); });
     if (gone.length && this.ready) this.send({ type: 'unsubscribe', id: this.nextId++, channels: gone });
   }
 
@@ -169,8 +170,14 @@ export class Live {
         const ch = msg.channel;
         const pos = Number(msg.position);
         if (!this.wanted.has(ch)) return;
+        // One log position can carry two messages on a channel (the admin
+        // channel's StockAdjusted event and its low_stock alert), so a
+        // message is known by its position and its type.
+        const what = msg.event || msg.kind || msg.type;
         const seen = this.last.get(ch);
-        if (seen !== undefined && pos <= seen) return;  // already delivered (a replay overlapping live messages)
+        if (seen !== undefined && (pos < seen || (pos === seen && this.atLast.get(ch)?.has(what)))) return;  // delivered already
+        if (pos !== seen) this.atLast.set(ch, new Set());
+        this.atLast.get(ch).add(what);
         this.last.set(ch, pos);
         this.h.onmessage?.(msg);
         break;
@@ -179,6 +186,7 @@ export class Live {
         if (msg.code === 'resume_too_old' && msg.channel) {
           // Too far behind to replay: start from now and let the view reload by REST.
           this.last.delete(msg.channel);
+          this.atLast.delete(msg.channel);
           this.send({ type: 'subscribe', id: this.nextId++, channels: [{ name: msg.channel }] });
           this.h.onsubscribed?.(msg.channel, false);
         } else {
