@@ -165,8 +165,8 @@ async function axeCheck(page, name) {
   await page.evaluate(fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   const bad = result.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
-  const minor = result.violations.length - bad.length;
-  log(`axe ${name}: ${bad.length} critical/serious, ${minor} minor`);
+  const minor = result.violations.filter((v) => !bad.includes(v)).map((v) => `${v.id} (${v.impact})`);
+  log(`axe ${name}: ${bad.length} critical/serious, ${minor.length} other${minor.length ? `: ${minor.join(', ')}` : ''}`);
   if (bad.length) {
     throw new Error(`axe on ${name}: ${bad.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`).join('\n')}`);
   }

@@ -158,7 +158,7 @@ async function productsView() {
   const items = (await api('GET', '/api/products?limit=100', { session })).data.items;
   fill(main, h('h1', {}, 'Products'), h('p', {}, h('a', { className: 'button', href: '#/products/new' }, 'New product')),
     h('div', { className: 'table-wrap' }, h('table', { id: 'product-table' },
-      h('thead', {}, h('tr', {}, ['Name', 'SKU', 'Price', 'Stock', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['Name', 'SKU', 'Price', 'Stock', 'Edit'].map((t) => h('th', { scope: 'col', className: t === 'Price' ? 'num' : null }, t)))),
       h('tbody', {}, items.map((p) => h('tr', { dataset: { sku: p.sku } },
         h('td', {}, h('a', { href: `#/products/${p.id}` }, p.name), p.discontinued ? ' (discontinued)' : ''),
         h('td', {}, p.sku), h('td', { className: 'num' }, money(p.price, p.currency)), h('td', {}, stockCell(p)),
@@ -352,7 +352,7 @@ async function projectionsView() {
   render(items);
   fill(main, h('h1', {}, 'Projections'), h('p', { className: 'muted' }, 'Each read model, its position in the log, and how far behind it is.'),
     h('div', { className: 'table-wrap' }, h('table', { id: 'projections' },
-      h('thead', {}, h('tr', {}, ['Projection', 'Position', 'Lag', 'State', ''].map((t) => h('th', { scope: 'col' }, t)))), table)));
+      h('thead', {}, h('tr', {}, ['Projection', 'Position', 'Lag', 'State', 'Rebuild'].map((t) => h('th', { scope: 'col', className: t === 'Position' || t === 'Lag' ? 'num' : null }, t)))), table)));
   if (items.some((p) => p.rebuilding)) poll();
   return {
     refresh: poll,

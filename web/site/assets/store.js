@@ -169,7 +169,7 @@ async function catalogView({ category = '', q = '' }) {
       skuNames.remember(p);
       const s = stockInfo(p);
       grid.append(h('article', { className: 'card product', dataset: { sku: p.sku } },
-        h('h3', {}, h('a', { href: `#/product/${encodeURIComponent(p.id)}` }, p.name)),
+        h('h2', {}, h('a', { href: `#/product/${encodeURIComponent(p.id)}` }, p.name)),
         h('p', { className: 'muted' }, p.category),
         h('p', {}, h('span', { className: 'price' }, money(p.price, p.currency)), ' · ',
           h('span', { className: `stock ${s.cls}` }, s.text))));

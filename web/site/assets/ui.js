@@ -63,10 +63,11 @@ export function toast({ key, title, body = '', level = 'info' }) {
   }
   const region = document.getElementById('toasts');
   const t = h('div', { className: `toast ${level}`, role: level === 'critical' ? 'alert' : 'status' },
+    h('button', { type: 'button', className: 'close', 'aria-label': 'Dismiss', onclick: () => t.remove() }, '×'),
     h('strong', {}, title), body ? h('span', {}, body) : null);
-  const close = h('button', { type: 'button', onclick: () => t.remove() }, 'Dismiss');
-  t.append(h('div', {}, close));
   region?.append(t);
+  // A burst (a resume replaying several changes) shows its latest few; the log keeps them all.
+  while (region && region.children.length > 3) region.firstElementChild.remove();
   setTimeout(() => t.remove(), 8000);
   const log = document.getElementById('notice-log');
   if (log) {
