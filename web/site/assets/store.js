@@ -82,7 +82,7 @@ document.getElementById('logout').addEventListener('click', async () => {
   try { await api('POST', '/api/auth/logout', { session }); } catch { /* the token ends either way */ }
   session.set(null);
   flash = { notice: 'You are logged out.' };
-  location.hash = '#/';
+  if (location.hash === '#/' || !location.hash) route(); else location.hash = '#/';
 });
 
 session.onchange = () => {
