@@ -126,7 +126,10 @@ function startProxy(targetPort) {
 
 // --- helpers ---------------------------------------------------------------------------------
 
+const openPages = [];  // every page, for a screenshot of each when the test fails
+
 function watch(page, name) {
+  openPages.push({ page, name });
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(`${name}: ${m.text()}`);
   });
@@ -386,6 +389,10 @@ try {
 } catch (err) {
   clearTimeout(overall);
   console.error(`[browser] FAIL: ${err.stack || err}`);
+  for (const { page, name } of openPages) {
+    try { await page.screenshot({ path: path.join(outDir, `failure-${name}.png`), fullPage: true, timeout: 5000 }); } catch { /* closed */ }
+  }
+  if (openPages.length) console.error(`[browser] screenshots of the pages as they were: ${outDir}/failure-*.png`);
   if (problems.length) console.error(problems.join('\n'));
   await cleanup();
   console.log('0 passed, 1 failed');

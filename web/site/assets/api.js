@@ -38,7 +38,11 @@ export async function api(method, path, opts = {}) {
   const headers = { Accept: 'application/json', ...(opts.headers || {}) };
   const token = opts.session?.token;
   if (token) headers.Authorization = `Bearer ${token}`;
-  const init = { method, headers };
+  // no-store: the pages reload after each live event and must see the change.
+  // The browser's cache would revalidate with If-None-Match, and the API's
+  // ETag of a product is its version, which a stock change leaves as it is:
+  // the answer would be a 304 with the old stock.
+  const init = { method, headers, cache: 'no-store' };
   if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(opts.body);
