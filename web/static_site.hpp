@@ -45,12 +45,9 @@ std::optional<asset> find_asset(std::string_view name);
 /// host[:port]; without one, 'self' alone).
 std::string content_security_policy(std::string_view host);
 
-/// True when `if_none_match` (an If-None-Match field value) matches `etag`:
-/// `*`, or a list holding it (weak comparison, RFC 9110 13.1.2: W/ ignored).
-bool etag_matches(std::string_view if_none_match, std::string_view etag) noexcept;
-
 /// The answer to a GET or HEAD of `a`: 200 with the bytes, or 304 when the
-/// request's If-None-Match matches; either way with ETag, Cache-Control
+/// request's If-None-Match matches (`*`, or a list holding the tag; weak
+/// comparison, as the API's reads do); either way with ETag, Cache-Control
 /// (no-cache: the browser revalidates each time, since the names carry no
 /// hash) and the CSP.
 http::response serve(const asset& a, const http::request& req);

@@ -4,6 +4,7 @@
 
 #include "common/clock.hpp"
 #include "http/rate_limiter.hpp"
+#include "http/response_cache.hpp"
 #include "http/router.hpp"
 #include "web/src/embedded.hpp"
 
@@ -60,19 +61,9 @@ std::string content_security_policy(std::string_view host) {
          "connect-src " + connect + "; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 }
 
-bool etag_matches(std::string_view if_none_match, std::string_view etag) noexcept {
-  bool found = false;
-  http::for_each_list_item(if_none_match, [&](std::string_view item) {
-    if (item == "*") found = true;
-    if (item.substr(0, 2) == "W/") item.remove_prefix(2);
-    if (item == etag) found = true;
-  });
-  return found;
-}
-
 http::response serve(const asset& a, const http::request& req) {
   const auto inm = req.header("If-None-Match");
-  http::response r = inm && etag_matches(*inm, a.etag) ? http::response::empty(304) : http::response{};
+  http::response r = inm && http::etag_matches(*inm, a.etag) ? http::response::empty(304) : http::response{};
   if (r.status == 200) {
     r.body.assign(a.body.data(), a.body.size());
     r.content_type = std::string(a.content_type);
