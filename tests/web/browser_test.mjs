@@ -175,25 +175,39 @@ async function axeCheck(page, name) {
   }
 }
 
-/** Loads `url` in a fresh context (cold cache), waits for `ready`, and measures. */
-async function measure(url, ready, name) {
-  const ctx = await browser.newContext();
-  const page = watch(await ctx.newPage(), name);
-  await page.goto(url, { waitUntil: 'load' });
-  await see(page.locator(ready));
-  const m = await page.evaluate(() => {
-    const nav = performance.getEntriesByType('navigation')[0];
-    const res = performance.getEntriesByType('resource');
-    return {
-      load_ms: nav.loadEventEnd - nav.startTime,
-      ready_ms: performance.now(),
-      bytes: nav.transferSize + res.reduce((s, r) => s + r.transferSize, 0),
-      requests: 1 + res.length,
-    };
-  });
-  await ctx.close();
-  log(`load ${name}: ${m.load_ms.toFixed(0)} ms to the load event, ${m.ready_ms.toFixed(0)} ms to content, ` +
-      `${m.bytes} bytes in ${m.requests} requests (cold cache)`);
+/**
+ * Loads `url` in a fresh context (an empty cache) `runs` times, waits for
+ * `ready` each time, and measures: time to the load event (the page and its
+ * modules), time until `ready` shows (with the API calls), and the bytes
+ * transferred (page, assets and API answers, headers included). The median
+ * run is held to the budgets, so one hiccup of a busy machine does not fail
+ * the test while a page that is slow every time does.
+ */
+async function measure(url, ready, name, runs = 3) {
+  const all = [];
+  for (let i = 0; i < runs; ++i) {
+    const ctx = await browser.newContext();
+    const page = watch(await ctx.newPage(), name);
+    await page.goto(url, { waitUntil: 'load' });
+    await see(page.locator(ready));
+    all.push(await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      const res = performance.getEntriesByType('resource');
+      return {
+        load_ms: nav.loadEventEnd - nav.startTime,
+        ready_ms: performance.now(),
+        bytes: nav.transferSize + res.reduce((s, r) => s + r.transferSize, 0),
+        requests: 1 + res.length,
+      };
+    }));
+    await ctx.close();
+  }
+  const median = (key) => all.map((m) => m[key]).sort((a, b) => a - b)[Math.floor(all.length / 2)];
+  const m = { load_ms: median('load_ms'), ready_ms: median('ready_ms'), bytes: Math.max(...all.map((r) => r.bytes)),
+    requests: all[0].requests, runs: all };
+  log(`load ${name} (cold cache, median of ${runs}): ${m.load_ms.toFixed(0)} ms to the load event ` +
+      `(${all.map((r) => r.load_ms.toFixed(0)).join(', ')}), ${m.ready_ms.toFixed(0)} ms to content, ` +
+      `${m.bytes} bytes in ${m.requests} requests`);
   if (!(m.load_ms < LOAD_BUDGET_MS)) throw new Error(`${name} took ${m.load_ms} ms to load (budget ${LOAD_BUDGET_MS})`);
   if (!(m.bytes < BYTES_BUDGET)) throw new Error(`${name} transferred ${m.bytes} bytes (budget ${BYTES_BUDGET})`);
   return m;
@@ -212,7 +226,11 @@ async function main() {
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   const shot = (page, name) => page.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: true });
 
-  // Cold-cache loads of both pages, each in a fresh context.
+  // Cold-cache loads of both pages, each in a fresh context, after one page
+  // has warmed up the browser process itself (not its cache).
+  const warm = await browser.newContext();
+  await (await warm.newPage()).goto('about:blank');
+  await warm.close();
   const figures = {
     storefront: await measure(`${direct}/`, '#products .product', 'storefront'),
     admin: await measure(`${direct}/admin`, '#login-form', 'admin'),
