@@ -19,8 +19,10 @@ const NEXT_STATUS = { paid: 'processing', processing: 'shipped', shipped: 'deliv
 const live = connectLive({
   session,
   onmessage: (msg) => {
-    if (msg.kind !== 'rebuild_progress') toastFor(msg, { placed: 'New order' });  // progress shows on the projections view
+    toastFor(msg, { placed: 'New order' });
     view.onEvent?.(msg);
+    // A rebuilt read model is served now: what the view shows may have changed without an event.
+    if (msg.kind === 'rebuild_progress') view.refresh?.();
   },
   onsubscribed: () => view.refresh?.(),
   onexpired: () => {
@@ -361,7 +363,6 @@ async function projectionsView() {
       if (msg.kind !== 'rebuild_progress') return;
       const d = msg.data || {};
       if (d.name && d.target) progress.set(d.name, Math.round((100 * (d.position || 0)) / d.target));
-      poll();
     },
   };
 }
