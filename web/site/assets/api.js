@@ -75,8 +75,12 @@ export function money(minor, currency) {
   }
 }
 
-/** A short, readable form of an id (the first 8 characters). */
-export const shortId = (id) => String(id || '').slice(0, 8);
+/**
+ * A short, readable form of an id: its last 8 hex digits. Ids are UUIDv7, whose
+ * first digits are the creation time (shared by every id made in the same
+ * minute); the last ones are random and tell ids apart.
+ */
+export const shortId = (id) => String(id || '').replace(/-/g, '').slice(-8);
 
 /** Order statuses as an OrderXxx event leaves them (null: no change a person cares about). */
 export function statusAfter(msg) {
