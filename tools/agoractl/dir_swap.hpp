@@ -1,0 +1,31 @@
+#pragma once
+// Putting a directory in place whole: import, backup and restore build their
+// result in a temporary directory beside the target (same file system) and
+// only then move it there with one rename, so an interrupted run leaves the
+// target as it was (and, at worst, a temporary directory to delete).
+
+#include <string>
+
+#include "common/expected.hpp"
+
+namespace agora::agoractl {
+
+/// "<target>.<what>-<pid>": a temporary sibling of `target`.
+std::string sibling_temp(const std::string& target, const char* what);
+
+/// Whether `path` is missing or an empty directory.
+bool missing_or_empty(const std::string& path);
+
+/// Syncs every file under `dir`, then `dir` itself.
+expected<void, std::string> sync_tree(const std::string& dir);
+
+/// Moves `tmp` to `target`: one rename when `target` is missing or empty;
+/// otherwise (the caller decided it may be replaced) an atomic exchange
+/// (renameat2 RENAME_EXCHANGE), after which the old contents, now at `tmp`,
+/// are deleted. The parent directory is synced, so the swap survives a crash.
+expected<void, std::string> install_dir(const std::string& tmp, const std::string& target);
+
+/// Deletes `path` and everything under it; errors are ignored (cleanup).
+void remove_tree(const std::string& path);
+
+}  // namespace agora::agoractl

@@ -1,0 +1,72 @@
+#include "tools/agoractl/domain_view.hpp"
+
+#include <tuple>
+
+#include "actors/domain/aggregate_traits.hpp"
+#include "actors/domain/redaction.hpp"
+
+namespace agora::agoractl {
+
+namespace {
+
+namespace d = agora::domain;
+using aggregates = std::tuple<d::product::aggregate, d::customer::aggregate, d::claim::aggregate,
+                              d::inventory::aggregate, d::cart::aggregate, d::order::aggregate>;
+
+// Calls f.template operator()<A>() for the aggregate A whose kind is `kind`;
+// answers false when no aggregate has that kind.
+template <class F, std::size_t I = 0>
+bool with_aggregate(std::string_view kind, F&& f) {
+  if constexpr (I == std::tuple_size_v<aggregates>) {
+    return false;
+  } else {
+    using A = std::tuple_element_t<I, aggregates>;
+    if (kind == A::name) {
+      f(static_cast<A*>(nullptr));
+      return true;
+    }
+    return with_aggregate<F, I + 1>(kind, std::forward<F>(f));
+  }
+}
+
+std::string unknown_kind(std::string_view stream) {
+  return "stream '" + std::string(stream) + "' is of no known kind (" + std::string(d::stream_kind(stream)) + ")";
+}
+
+}  // namespace
+
+expected<void, std::string> check_decodes(std::string_view stream, std::string_view type,
+                                          std::uint32_t schema_version, std::string_view data) {
+  std::string error;
+  const bool known = with_aggregate(d::stream_kind(stream), [&](auto* tag) {
+    using A = std::remove_pointer_t<decltype(tag)>;
+    auto e = A::decode(type, schema_version, data);
+    if (!e) error = std::string(type) + " does not decode: " + e.error().message;
+  });
+  if (!known) return unexpected{unknown_kind(stream)};
+  if (!error.empty()) return unexpected{std::move(error)};
+  return {};
+}
+
+expected<std::string, std::string> fold_state(std::string_view stream,
+                                              const std::vector<eventstore::recorded_event>& events) {
+  std::string error, out;
+  const bool known = with_aggregate(d::stream_kind(stream), [&](auto* tag) {
+    using A = std::remove_pointer_t<decltype(tag)>;
+    typename A::state s{};
+    for (const auto& e : events) {
+      auto ev = A::decode(e.type, e.schema_version, e.data);
+      if (!ev) {
+        error = "version " + std::to_string(e.version) + " (" + e.type + ") does not decode: " + ev.error().message;
+        return;
+      }
+      A::evolve(s, *ev);
+    }
+    out = A::encode_state(s);
+  });
+  if (!known) return unexpected{unknown_kind(stream)};
+  if (!error.empty()) return unexpected{std::move(error)};
+  return out;
+}
+
+}  // namespace agora::agoractl
