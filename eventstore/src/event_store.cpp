@@ -617,6 +617,12 @@ store_result<integrity_report> event_store::verify() const {
   const read_snapshot snap(impl_->db_, impl_->opts_.mode);
   ro.snapshot = snap.get();
   ro.fill_cache = false;
+  // The index lookups jump between streams but come back to the same blocks
+  // (a stream's next version sits beside its last): cached, each block is
+  // read and decompressed once instead of once per event (measured: verify
+  // of 1,000,000 events 8.0 s -> see bench/RESULTS.md, agoractl).
+  rocksdb::ReadOptions index_ro = ro;
+  index_ro.fill_cache = true;
 
   std::unordered_map<std::string, stream_version> versions;
   {
@@ -644,7 +650,7 @@ store_result<integrity_report> event_store::verify() const {
                 " at position " + std::to_string(pos) + " follows version " + std::to_string(last));
       }
       last = v->version;
-      auto s = impl_->db_->Get(ro, impl_->streams_cf_, detail::stream_version_key(v->stream, v->version),
+      auto s = impl_->db_->Get(index_ro, impl_->streams_cf_, detail::stream_version_key(v->stream, v->version),
                                &pos_value);
       if (!s.ok() || pos_value.size() != 8 || detail::get_be64(pos_value.data()) != pos) {
         problem("stream '" + std::string(v->stream) + "' version " + std::to_string(v->version) +
