@@ -180,17 +180,19 @@ int main(int argc, char** argv) {
   // Keep writing, as a live node does, until told to stop.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   std::uint64_t k = changes + 1;
-  while (::access(hold.c_str(), F_OK) == 0 && std::chrono::steady_clock::now() < deadline && products > 0) {
-    d::product::product_price_changed p{d::money{1000 + static_cast<std::int64_t>(k) - 1, "EUR"},
-                                        d::money{1000 + static_cast<std::int64_t>(k), "EUR"}, t};
-    auto r = store.append("product-" + product_id(0), es::expected_version::exact(k),
-                          {to_new(d::product::encode(d::product::event{p}), t)});
-    if (!r) {
-      std::fprintf(stderr, "fixture: hold append: %s\n", r.error().message.c_str());
-      return 1;
+  while (::access(hold.c_str(), F_OK) == 0 && std::chrono::steady_clock::now() < deadline) {
+    if (products > 0) {
+      d::product::product_price_changed p{d::money{1000 + static_cast<std::int64_t>(k) - 1, "EUR"},
+                                          d::money{1000 + static_cast<std::int64_t>(k), "EUR"}, t};
+      auto r = store.append("product-" + product_id(0), es::expected_version::exact(k),
+                            {to_new(d::product::encode(d::product::event{p}), t)});
+      if (!r) {
+        std::fprintf(stderr, "fixture: hold append: %s\n", r.error().message.c_str());
+        return 1;
+      }
+      ++k;
+      t += 10;
     }
-    ++k;
-    t += 10;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return 0;
