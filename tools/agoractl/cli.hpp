@@ -3,6 +3,7 @@
 // form (text on a terminal, JSON for scripts), and how a command opens the
 // store: reads beside a running agorad, writes only when nobody holds it.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -106,6 +107,15 @@ expected<std::unique_ptr<eventstore::event_store>, std::string> open_for_write(c
 
 /// The message for a store another process holds.
 std::string held_message(const std::string& path, long pid);
+
+/// Installs SIGINT/SIGTERM handlers that only set a flag: long commands check
+/// stop_requested() and end cleanly (a follow loop exits 0, an import
+/// discards its temporary store).
+void catch_stop_signals();
+bool stop_requested();
+
+/// Seconds since `t`.
+double seconds_since(std::chrono::steady_clock::time_point t);
 
 /// Bytes of the files under `path` (0 when it does not exist).
 std::uint64_t disk_bytes(const std::string& path);

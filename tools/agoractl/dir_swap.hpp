@@ -28,4 +28,22 @@ expected<void, std::string> install_dir(const std::string& tmp, const std::strin
 /// Deletes `path` and everything under it; errors are ignored (cleanup).
 void remove_tree(const std::string& path);
 
+/// A temporary directory (see sibling_temp) deleted on scope exit unless
+/// keep() was called once it was installed: every early return cleans up.
+class temp_dir_guard {
+ public:
+  explicit temp_dir_guard(std::string dir) : dir_(std::move(dir)) { remove_tree(dir_); }
+  ~temp_dir_guard() {
+    if (!keep_) remove_tree(dir_);
+  }
+  temp_dir_guard(const temp_dir_guard&) = delete;
+  temp_dir_guard& operator=(const temp_dir_guard&) = delete;
+  const std::string& path() const noexcept { return dir_; }
+  void keep() noexcept { keep_ = true; }
+
+ private:
+  std::string dir_;
+  bool keep_ = false;
+};
+
 }  // namespace agora::agoractl

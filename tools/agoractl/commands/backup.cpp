@@ -34,10 +34,6 @@ struct backup_options {
   bool no_verify = false;
 };
 
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
 struct checked_store {
   std::uint64_t events = 0;
   es::log_position last_position = 0;
@@ -73,15 +69,8 @@ int run_backup(const cli_context& ctx, const backup_options& o) {
   if (lock.state == es::store_lock_state::status::no_store) {
     return fail("no event store at " + ctx.store_path + " (no CURRENT file): check --store or $AGORA_STORE_PATH");
   }
-  const std::string tmp = sibling_temp(o.dir, "partial");
-  remove_tree(tmp);
-  struct cleanup {
-    std::string dir;
-    bool keep = false;
-    ~cleanup() {
-      if (!keep) remove_tree(dir);
-    }
-  } guard{tmp};
+  temp_dir_guard guard(sibling_temp(o.dir, "partial"));
+  const std::string& tmp = guard.path();
   std::string method;
   if (lock.state == es::store_lock_state::status::free) {
     method = "checkpoint";
@@ -98,7 +87,7 @@ int run_backup(const cli_context& ctx, const backup_options& o) {
   if (!checked) return fail("the backup does not check out: " + checked.error() + "; no backup written");
   if (auto sy = sync_tree(tmp); !sy) return fail(sy.error());
   if (auto in = install_dir(tmp, o.dir); !in) return fail(in.error());
-  guard.keep = true;
+  guard.keep();
   report r;
   r.add("backup", o.dir).add("method", method).add("live", lock.state == es::store_lock_state::status::held);
   r.add("events", checked->events).add("last_position", checked->last_position).add("checksum", checked->checksum);
@@ -117,15 +106,8 @@ int run_restore(const cli_context& ctx, const backup_options& o) {
     return fail(o.to + " is not empty: restore into a new directory, or pass --force to replace it (its contents "
                 "are deleted once the restored store is in place)");
   }
-  const std::string tmp = sibling_temp(o.to, "restore");
-  remove_tree(tmp);
-  struct cleanup {
-    std::string dir;
-    bool keep = false;
-    ~cleanup() {
-      if (!keep) remove_tree(dir);
-    }
-  } guard{tmp};
+  temp_dir_guard guard(sibling_temp(o.to, "restore"));
+  const std::string& tmp = guard.path();
   std::error_code ec;
   fs::copy(o.dir, tmp, fs::copy_options::recursive, ec);
   if (ec) return fail("copying " + o.dir + " to " + tmp + ": " + ec.message() + "; " + o.to + " is unchanged");
@@ -133,7 +115,7 @@ int run_restore(const cli_context& ctx, const backup_options& o) {
   if (!checked) return fail("the backup does not check out: " + checked.error() + "; " + o.to + " is unchanged");
   if (auto sy = sync_tree(tmp); !sy) return fail(sy.error());
   if (auto in = install_dir(tmp, o.to); !in) return fail(in.error());
-  guard.keep = true;
+  guard.keep();
   report r;
   r.add("store", o.to).add("from", o.dir).add("events", checked->events).add("last_position", checked->last_position);
   r.add("checksum", checked->checksum).add("seconds", seconds_since(start));

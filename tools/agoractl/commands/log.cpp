@@ -18,9 +18,6 @@ namespace es = agora::eventstore;
 
 namespace {
 
-volatile std::sig_atomic_t g_stop = 0;
-extern "C" void on_stop_signal(int) { g_stop = 1; }
-
 struct log_options {
   std::uint64_t from = 1;
   std::size_t limit = 100;
@@ -62,12 +59,11 @@ int run_tail(const cli_context& ctx, const log_options& o) {
   };
   if (int rc = print_from(); rc != exit_ok) return rc;
   if (!o.follow) return exit_ok;
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
+  catch_stop_signals();
   std::signal(SIGPIPE, SIG_IGN);  // a closed pipe ends the loop through out_ok
   // Follows the owner's writes through the secondary instance: one catch-up
   // per poll; the log only grows, so the next scan starts where this ended.
-  while (g_stop == 0 && out_ok) {
+  while (!stop_requested() && out_ok) {
     std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
     auto caught = s.catch_up();
     if (!caught) return fail(caught.error().message);

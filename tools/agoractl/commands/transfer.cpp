@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <csignal>
 #include <mutex>
 
 #include "eventstore/store_lock.hpp"
@@ -22,19 +21,12 @@ namespace es = agora::eventstore;
 
 namespace {
 
-volatile std::sig_atomic_t g_interrupted = 0;
-extern "C" void on_interrupt(int) { g_interrupted = 1; }
-
 struct transfer_options {
   std::string file;
   bool quiet = false;
   bool force_append = false;
   bool no_verify = false;
 };
-
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
 
 int run_export(const cli_context& ctx, const transfer_options& o) {
   const auto start = std::chrono::steady_clock::now();
@@ -198,7 +190,7 @@ expected<import_result, std::string> load(const transfer_options& o, es::event_s
     if (!*more) break;
     const auto n = in->line_number();
     auto where = [&](const std::string& what) { return o.file + ": line " + std::to_string(n) + ": " + what; };
-    if (g_interrupted != 0) return bail("interrupted at line " + std::to_string(n));
+    if (stop_requested()) return bail("interrupted at line " + std::to_string(n));
     if (line.empty()) return bail(where("empty line"));
     auto rec = parse_export_line(line);
     if (!rec) return bail(where(rec.error()));
@@ -290,17 +282,9 @@ int run_import(const cli_context& ctx, const transfer_options& o) {
   }
   const bool renumber = existing > 0;
 
-  const std::string tmp = sibling_temp(target, "import");
-  remove_tree(tmp);
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
-  struct cleanup {
-    std::string dir;
-    bool keep = false;
-    ~cleanup() {
-      if (!keep) remove_tree(dir);
-    }
-  } guard{tmp};
+  temp_dir_guard guard(sibling_temp(target, "import"));
+  const std::string& tmp = guard.path();
+  catch_stop_signals();
 
   if (renumber) {
     // Start from a checkpoint of the current store: the appends go to the copy,
@@ -346,10 +330,10 @@ int run_import(const cli_context& ctx, const transfer_options& o) {
     return fail("the imported log's checksum " + store_checksum + " differs from the file's " + res.checksum +
                 "; nothing was imported");
   }
-  if (g_interrupted != 0) return fail("interrupted; nothing was imported, " + target + " is unchanged");
+  if (stop_requested()) return fail("interrupted; nothing was imported, " + target + " is unchanged");
   if (auto sy = sync_tree(tmp); !sy) return fail(sy.error() + "; nothing was imported");
   if (auto in = install_dir(tmp, target); !in) return fail(in.error());
-  guard.keep = true;
+  guard.keep();
   const double secs = seconds_since(start);
   report r;
   r.add("store", target).add("events", res.events).add("checkpoints", res.checkpoints).add("wakeups", res.wakeups);
