@@ -27,42 +27,47 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$2" | head -1; }
 
-echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 t=$(now); events=$("$fixture" "$work/store" --products "$products" --price-changes "$changes" --customers 0)
 echo "== log: $events events written by the fixture in $(since "$t") s; store $(du -sh "$work/store" | cut -f1)"
+echo "(wall = elapsed; cpu = user + sys of agoractl, all its threads: on a shared machine the"
+echo " wall figure includes waiting for a core, the cpu figure does not)"
 
-t=$(now); out=$("$ctl" store verify --store "$work/store" -q --json); s=$(since "$t")
-echo "store verify: ${s} s, $(rate "$events" "$s") events/s, ok=$(field ok "$out")"
+# run <label> <command...>: times the command; keeps its stdout in $out.
+run() {
+  local label=$1; shift
+  local tf="$work/time.txt"
+  { TIMEFORMAT='%R %U %S'; time "$@" > "$work/out.txt" 2>"$work/err.txt"; } 2> "$tf"
+  out=$(cat "$work/out.txt")
+  read -r wall user sys < "$tf"
+  local cpu
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+  printf '%-46s wall %6.2f s  cpu %6.2f s  %9s ev/s wall  %9s ev/cpu-s\n' "$label" "$wall" "$cpu" \
+    "$(rate "$events" "$wall")" "$(rate "$events" "$cpu")"
+}
+
+run "store verify" "$ctl" store verify --store "$work/store" -q --json
 sum=$(field checksum "$out")
-
-out=$("$ctl" export "$work/log.ndjson" --store "$work/store" -q --json)
-echo "export plain: $(field seconds "$out") s, $(printf '%.0f' "$(field events_per_second "$out")") events/s, $(du -h "$work/log.ndjson" | cut -f1)"
-out=$("$ctl" export "$work/log.ndjson.gz" --store "$work/store" -q --json)
-echo "export .gz:   $(field seconds "$out") s, $(printf '%.0f' "$(field events_per_second "$out")") events/s, $(du -h "$work/log.ndjson.gz" | cut -f1)"
-t=$(now); gzip -1 -c "$work/log.ndjson" > "$work/peer.gz"; s=$(since "$t")
-echo "peer gzip -1 of the plain export: ${s} s, $(rate "$events" "$s") events/s"
-
-out=$("$ctl" import "$work/log.ndjson" --store "$work/imported" -q --json)
-echo "import plain: $(field seconds "$out") s, $(printf '%.0f' "$(field events_per_second "$out")") events/s, checksum equal: $([ "$(field checksum "$out")" = "$sum" ] && echo yes || echo NO)"
-out=$("$ctl" import "$work/log.ndjson.gz" --store "$work/imported-gz" -q --json)
-echo "import .gz:   $(field seconds "$out") s, $(printf '%.0f' "$(field events_per_second "$out")") events/s, checksum equal: $([ "$(field checksum "$out")" = "$sum" ] && echo yes || echo NO)"
-
-t=$(now); cp -a "$work/store" "$work/peer-copy"; sync; s=$(since "$t")
-echo "peer cp -a + sync of the store: ${s} s"
-out=$("$ctl" backup "$work/bk" --store "$work/store" --json)
-echo "backup, stopped store (checkpoint + verify): $(field seconds "$out") s"
-out=$("$ctl" backup "$work/bk-nv" --store "$work/store" --no-verify --json)
-echo "backup, stopped store, --no-verify: $(field seconds "$out") s"
+run "export plain" "$ctl" export "$work/log.ndjson" --store "$work/store" -q --json
+run "export .gz" "$ctl" export "$work/log.ndjson.gz" --store "$work/store" -q --json
+echo "   sizes: plain $(du -h "$work/log.ndjson" | cut -f1), gzip $(du -h "$work/log.ndjson.gz" | cut -f1)"
+run "peer: gzip -1 of the plain export" gzip -1 -k -f "$work/log.ndjson" -S .peer.gz
+run "import plain (verify + checksum)" "$ctl" import "$work/log.ndjson" --store "$work/imported" -q --json
+echo "   checksum equal to the source's: $([ "$(field checksum "$out")" = "$sum" ] && echo yes || echo NO)"
+run "import plain --no-verify (checksum)" "$ctl" import "$work/log.ndjson" --store "$work/imported-nv" -q --no-verify --json
+run "import .gz (verify + checksum)" "$ctl" import "$work/log.ndjson.gz" --store "$work/imported-gz" -q --json
+echo "   checksum equal to the source's: $([ "$(field checksum "$out")" = "$sum" ] && echo yes || echo NO)"
+run "peer: cp -a of the store directory" cp -a "$work/store" "$work/peer-copy"
+run "backup, stopped (checkpoint + verify)" "$ctl" backup "$work/bk" --store "$work/store" --json
+run "backup, stopped, --no-verify" "$ctl" backup "$work/bk-nv" --store "$work/store" --no-verify --json
 # A holder that keeps appending, as agorad would (one new product, repriced every 50 ms).
 "$fixture" "$work/store" --products 1 --first-id 900000 --price-changes 0 --customers 0 --hold "$work/ready" >/dev/null &
 holder=$!
 for _ in $(seq 1 600); do [ -e "$work/ready" ] && break; sleep 0.05; done
-out=$("$ctl" backup "$work/bk-live" --store "$work/store" --json)
-echo "backup, held store (secondary copy + verify): $(field seconds "$out") s, method=$(field method "$out")"
-out=$("$ctl" backup "$work/bk-live-nv" --store "$work/store" --no-verify --json)
-echo "backup, held store, --no-verify: $(field seconds "$out") s"
+run "backup, held (secondary copy + verify)" "$ctl" backup "$work/bk-live" --store "$work/store" --json
+echo "   method: $(field method "$out")"
+run "backup, held, --no-verify" "$ctl" backup "$work/bk-live-nv" --store "$work/store" --no-verify --json
 rm -f "$work/ready"; wait "$holder"; holder=
-out=$("$ctl" restore "$work/bk" --to "$work/restored" --json)
-echo "restore (copy + verify + rename): $(field seconds "$out") s, checksum equal: $([ "$(field checksum "$out")" = "$sum" ] && echo yes || echo NO)"
-out=$("$ctl" restore "$work/bk" --to "$work/restored-nv" --no-verify --json)
-echo "restore --no-verify: $(field seconds "$out") s"
+run "restore (copy + verify + rename)" "$ctl" restore "$work/bk" --to "$work/restored" --json
+echo "   checksum equal to the source's: $([ "$(field checksum "$out")" = "$sum" ] && echo yes || echo NO)"
+run "restore --no-verify" "$ctl" restore "$work/bk" --to "$work/restored-nv" --no-verify --json
