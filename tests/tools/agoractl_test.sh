@@ -184,6 +184,16 @@ check "an undecodable event fails verify (exit 1)" test "$rc" -eq 1
 check "naming its position and why" has '"undecodable":1' "$out"
 check "and its kind" has "stream 'widget-1' is of no known kind" "$out"
 
+# ... and that every snapshot is the fold of the events it claims to include.
+"$fixture" snaps --snapshots >/dev/null
+out=$("$ctl" store verify --store snaps 2>/dev/null); rc=$?
+check "snapshots equal to their folds pass verify" test "$rc" -eq 0
+check "all 10 are checked" has '"snapshots":10,"bad_snapshots":0' "$out"
+"$fixture" badsnap --bad-snapshot >/dev/null
+out=$("$ctl" store verify --store badsnap 2>/dev/null); rc=$?
+check "a snapshot unlike its fold fails verify (exit 1)" test "$rc" -eq 1
+check "naming the stream and the version" has "stream '$p0': snapshot at version 3 differs from the fold of its events" "$out"
+
 # --- backup / restore (offline) ----------------------------------------------
 out=$("$ctl" backup bk1 --store a 2>&1); rc=$?
 check "backup of a stopped store exits 0" test "$rc" -eq 0

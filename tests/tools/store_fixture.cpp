@@ -3,12 +3,15 @@
 // decode check and stream show's fold see what agorad writes).
 //
 //   agoractl_store_fixture DIR [--products N] [--price-changes K] [--customers C]
-//                              [--first-id I] [--bad-event] [--hold FILE]
+//                              [--first-id I] [--bad-event] [--snapshots] [--bad-snapshot]
+//                              [--hold FILE]
 //
 // N products (ids from I on, default 0), each created then repriced K times (N * (K + 1) events), C
 // customers (with a fake password hash, for the redaction checks), consumer
 // checkpoints "outbox" and "projections", one wake-up. --bad-event appends one
-// event no domain codec decodes. --hold FILE: after writing, create FILE and
+// event no domain codec decodes. --snapshots writes each product's snapshot
+// as its actor would (the encoded state at its last version); --bad-snapshot
+// one that claims a price its events never set. --hold FILE: after writing, create FILE and
 // keep the store open (as agorad would), appending one price change every
 // 50 ms, until FILE is deleted (or 120 s pass).
 
@@ -56,7 +59,7 @@ std::string product_id(std::uint64_t i) {
 int usage() {
   std::fprintf(stderr,
                "usage: agoractl_store_fixture DIR [--products N] [--price-changes K] [--customers C] "
-               "[--bad-event] [--hold FILE]\n");
+               "[--first-id I] [--bad-event] [--snapshots] [--bad-snapshot] [--hold FILE]\n");
   return 2;
 }
 
@@ -66,7 +69,7 @@ int main(int argc, char** argv) {
   if (argc < 2) return usage();
   std::string dir = argv[1], hold;
   std::uint64_t products = 10, changes = 2, customers = 1, first_id = 0;
-  bool bad_event = false;
+  bool bad_event = false, snapshots = false, bad_snapshot = false;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
@@ -77,6 +80,10 @@ int main(int argc, char** argv) {
       (a == "--products" ? products : a == "--price-changes" ? changes : a == "--customers" ? customers : first_id) = n;
     } else if (a == "--bad-event") {
       bad_event = true;
+    } else if (a == "--snapshots") {
+      snapshots = true;
+    } else if (a == "--bad-snapshot") {
+      bad_snapshot = true;
     } else if (a == "--hold") {
       const char* v = next();
       if (v == nullptr) return usage();
@@ -161,6 +168,21 @@ int main(int argc, char** argv) {
   if (!error.empty()) {
     std::fprintf(stderr, "fixture: append: %s\n", error.c_str());
     return 1;
+  }
+  // Snapshots as the actors write them: the fold of the stream, its schema.
+  for (std::uint64_t i = 0; i < products && (snapshots || (bad_snapshot && i == 0)); ++i) {
+    const std::string stream = "product-" + product_id(i);
+    auto events = store.read_stream(stream, 1, 1000000);
+    if (!events) return 1;
+    d::product::state s;
+    for (const auto& e : *events) {
+      auto ev = d::product::decode(e.type, e.schema_version, e.data);
+      if (!ev) return 1;
+      d::product::evolve(s, *ev);
+    }
+    if (bad_snapshot && i == 0) s.price.minor += 1;
+    es::snapshot snap{events->size(), d::product::state_schema_version, d::product::encode_state(s)};
+    if (auto r = store.put_snapshot(stream, snap); !r) return 1;
   }
   const auto last = store.last_position();
   if (auto r = store.put_checkpoint("outbox", last); !r) return 1;

@@ -33,6 +33,18 @@ std::string unknown_kind(std::string_view stream) {
   return "stream '" + std::string(stream) + "' is of no known kind (" + std::string(d::stream_kind(stream)) + ")";
 }
 
+// Folds `events` into `s` with A's decode and evolve; the error names the
+// version that does not decode.
+template <class A>
+std::string fold_into(typename A::state& s, const std::vector<eventstore::recorded_event>& events) {
+  for (const auto& e : events) {
+    auto ev = A::decode(e.type, e.schema_version, e.data);
+    if (!ev) return "version " + std::to_string(e.version) + " (" + e.type + ") does not decode: " + ev.error().message;
+    A::evolve(s, *ev);
+  }
+  return {};
+}
+
 }  // namespace
 
 expected<void, std::string> check_decodes(std::string_view stream, std::string_view type,
@@ -54,19 +66,41 @@ expected<std::string, std::string> fold_state(std::string_view stream,
   const bool known = with_aggregate(d::stream_kind(stream), [&](auto* tag) {
     using A = std::remove_pointer_t<decltype(tag)>;
     typename A::state s{};
-    for (const auto& e : events) {
-      auto ev = A::decode(e.type, e.schema_version, e.data);
-      if (!ev) {
-        error = "version " + std::to_string(e.version) + " (" + e.type + ") does not decode: " + ev.error().message;
-        return;
-      }
-      A::evolve(s, *ev);
-    }
-    out = A::encode_state(s);
+    error = fold_into<A>(s, events);
+    if (error.empty()) out = A::encode_state(s);
   });
   if (!known) return unexpected{unknown_kind(stream)};
   if (!error.empty()) return unexpected{std::move(error)};
   return out;
+}
+
+expected<snapshot_check, std::string> check_snapshot(std::string_view stream, const eventstore::snapshot& snap,
+                                                     const std::vector<eventstore::recorded_event>& events) {
+  std::string error;
+  snapshot_check result = snapshot_check::matches;
+  const bool known = with_aggregate(d::stream_kind(stream), [&](auto* tag) {
+    using A = std::remove_pointer_t<decltype(tag)>;
+    // The actors' own rule (aggregate_actor): another schema is ignored.
+    if (snap.schema_version != A::state_schema) {
+      result = snapshot_check::other_schema;
+      return;
+    }
+    auto stored = A::decode_state(snap.state);
+    if (!stored) {
+      error = "snapshot at version " + std::to_string(snap.version) + " does not decode: " + stored.error().message;
+      return;
+    }
+    typename A::state folded{};
+    error = fold_into<A>(folded, events);
+    if (!error.empty()) return;
+    // Compared in one encoding, so that formatting cannot differ.
+    if (A::encode_state(*stored) != A::encode_state(folded)) {
+      error = "snapshot at version " + std::to_string(snap.version) + " differs from the fold of its events";
+    }
+  });
+  if (!known) return unexpected{unknown_kind(stream)};
+  if (!error.empty()) return unexpected{std::move(error)};
+  return result;
 }
 
 }  // namespace agora::agoractl

@@ -11,6 +11,7 @@
 
 #include "common/expected.hpp"
 #include "eventstore/event.hpp"
+#include "eventstore/event_store.hpp"
 
 namespace agora::agoractl {
 
@@ -25,5 +26,20 @@ expected<void, std::string> check_decodes(std::string_view stream, std::string_v
 /// (encode_state). The error names the version that does not decode.
 expected<std::string, std::string> fold_state(std::string_view stream,
                                               const std::vector<eventstore::recorded_event>& events);
+
+/// How a stored snapshot compares with the events it claims to fold.
+enum class snapshot_check {
+  /// decode_state(snapshot) equals the fold of versions 1..snapshot.version.
+  matches,
+  /// Of another state schema than this build's: the actors ignore it and
+  /// replay the stream, so it cannot be wrong, only useless.
+  other_schema,
+};
+
+/// Checks `snap` of `stream` against `events` (versions 1..snap.version, in
+/// order). The error says how it differs (it does not decode, or it holds
+/// another state than the fold): the actors would start from a wrong state.
+expected<snapshot_check, std::string> check_snapshot(std::string_view stream, const eventstore::snapshot& snap,
+                                                     const std::vector<eventstore::recorded_event>& events);
 
 }  // namespace agora::agoractl
