@@ -27,7 +27,7 @@ c0=customer-00000000-0000-7000-9000-000000000000
 
 # --- behaviour: help everywhere, usage errors exit 2 -------------------------
 for cmd in "" "store" "store verify" "store info" "log" "log read" "log tail" "log stats" "stream" "stream read" \
-           "stream show" "checkpoint get" "user add" "export" "import" "backup" "restore"; do
+           "stream show" "checkpoint get" "user add" "export" "import" "backup" "restore" "snapshot rebuild"; do
   out=$("$ctl" $cmd --help 2>&1); rc=$?
   check "--help on '$cmd' exits 0" test "$rc" -eq 0
   check "and shows a usage line" has "Usage:" "$out"
@@ -194,6 +194,18 @@ out=$("$ctl" store verify --store badsnap 2>/dev/null); rc=$?
 check "a snapshot unlike its fold fails verify (exit 1)" test "$rc" -eq 1
 check "naming the stream and the version" has "stream '$p0': snapshot at version 3 differs from the fold of its events" "$out"
 
+# snapshot rebuild rewrites them as folds of their events.
+out=$("$ctl" snapshot rebuild --store badsnap 2>&1); rc=$?
+check "snapshot rebuild exits 0" test "$rc" -eq 0
+check "and writes one snapshot per product and customer" has '"written":11,"skipped":0' "$out"
+out=$("$ctl" store verify --store badsnap 2>/dev/null); rc=$?
+check "after which verify passes" test "$rc" -eq 0
+check "with every snapshot checked" has '"snapshots":11,"bad_snapshots":0' "$out"
+out=$("$ctl" snapshot rebuild --stream "$p1" --store a 2>&1); rc=$?
+check "snapshot rebuild --stream writes one" has '"written":1' "$out"
+out=$("$ctl" snapshot rebuild --stream product-nobody --store a 2>&1); rc=$?
+check "snapshot rebuild of an unknown stream exits 1" test "$rc" -eq 1
+
 # --- backup / restore (offline) ----------------------------------------------
 out=$("$ctl" backup bk1 --store a 2>&1); rc=$?
 check "backup of a stopped store exits 0" test "$rc" -eq 0
@@ -259,6 +271,8 @@ check "restore onto a held store exits 1" has "is held by a running agorad" "$ou
 out=$(printf 'correct horse battery\n' | "$ctl" user add --email z@example.com --store live 2>&1); rc=$?
 check "user add on a held store exits 1" test "$rc" -eq 1
 check "saying agorad holds it" has "is held by a running agorad" "$out"
+out=$("$ctl" snapshot rebuild --store live 2>&1); rc=$?
+check "snapshot rebuild on a held store exits 1, saying agorad holds it" has "is held by a running agorad" "$out"
 rm -f live.ready
 wait "$holder"; rc=$?
 holder=

@@ -60,18 +60,29 @@ expected<void, std::string> check_decodes(std::string_view stream, std::string_v
   return {};
 }
 
-expected<std::string, std::string> fold_state(std::string_view stream,
-                                              const std::vector<eventstore::recorded_event>& events) {
-  std::string error, out;
+expected<eventstore::snapshot, std::string> fold_snapshot(std::string_view stream,
+                                                          const std::vector<eventstore::recorded_event>& events) {
+  std::string error;
+  eventstore::snapshot out;
   const bool known = with_aggregate(d::stream_kind(stream), [&](auto* tag) {
     using A = std::remove_pointer_t<decltype(tag)>;
     typename A::state s{};
     error = fold_into<A>(s, events);
-    if (error.empty()) out = A::encode_state(s);
+    if (!error.empty()) return;
+    out.version = events.empty() ? 0 : events.back().version;
+    out.schema_version = A::state_schema;
+    out.state = A::encode_state(s);
   });
   if (!known) return unexpected{unknown_kind(stream)};
   if (!error.empty()) return unexpected{std::move(error)};
   return out;
+}
+
+expected<std::string, std::string> fold_state(std::string_view stream,
+                                              const std::vector<eventstore::recorded_event>& events) {
+  auto snap = fold_snapshot(stream, events);
+  if (!snap) return unexpected{std::move(snap).error()};
+  return std::move(snap->state);
 }
 
 expected<snapshot_check, std::string> check_snapshot(std::string_view stream, const eventstore::snapshot& snap,

@@ -27,6 +27,11 @@ expected<void, std::string> check_decodes(std::string_view stream, std::string_v
 expected<std::string, std::string> fold_state(std::string_view stream,
                                               const std::vector<eventstore::recorded_event>& events);
 
+/// The snapshot the stream's actor would write after `events` (versions
+/// 1..n): the folded state in the aggregate's encoding and schema.
+expected<eventstore::snapshot, std::string> fold_snapshot(std::string_view stream,
+                                                          const std::vector<eventstore::recorded_event>& events);
+
 /// How a stored snapshot compares with the events it claims to fold.
 enum class snapshot_check {
   /// decode_state(snapshot) equals the fold of versions 1..snapshot.version.

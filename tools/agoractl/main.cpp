@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   add_checkpoint_commands(app, ctx, commands);
   add_user_commands(app, ctx, commands);
   add_transfer_commands(app, ctx, commands);
+  add_snapshot_commands(app, ctx, commands);
   add_backup_commands(app, ctx, commands);
 
   try {

@@ -18,6 +18,8 @@ void add_checkpoint_commands(CLI::App& app, cli_context& ctx, command_table& out
 void add_user_commands(CLI::App& app, cli_context& ctx, command_table& out);
 /// export FILE | import FILE
 void add_transfer_commands(CLI::App& app, cli_context& ctx, command_table& out);
+/// snapshot rebuild
+void add_snapshot_commands(CLI::App& app, cli_context& ctx, command_table& out);
 /// backup DIR | restore DIR
 void add_backup_commands(CLI::App& app, cli_context& ctx, command_table& out);
 
