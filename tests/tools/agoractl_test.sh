@@ -68,6 +68,15 @@ check "and by stream kind" has '"by_kind":{"customer":1,"product":30}' "$out"
 check "with oldest and newest" has '"oldest":"2026-09-21T14:13:20.000000Z","newest":"2026-09-21T14:13:20.000300Z"' "$out"
 check "and size on disk" has '"disk_bytes":[1-9]' "$out"
 
+# On a terminal (script(1) gives one): text results and a progress line redrawn in place.
+out=$(script -qec "'$ctl' export tty.ndjson --store a" /dev/null)
+check "on a terminal, results are 'key: value' lines" grep -Eq "^events: +31" <<<"$out"
+check "and the progress line is drawn in place (CR, clear line)" grep -q $'\r\033\[Kexport: 31/31 events (100%)' <<<"$out"
+out=$(script -qec "'$ctl' store info --json --store a" /dev/null)
+check "--json gives JSON on a terminal too" has '"last_position":31' "$out"
+out=$("$ctl" export quiet.ndjson --store a 2>&1 >/dev/null)
+check "off a terminal a quick run prints no progress" test -z "$out"
+
 # --- stream show: events with versions and positions, state at any version ---
 out=$("$ctl" stream show "$p1" --store a); rc=$?
 check "stream show exits 0" test "$rc" -eq 0

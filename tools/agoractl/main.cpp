@@ -1,7 +1,8 @@
 // agoractl: Agora's admin CLI, for an operator on call. It works on a data
 // directory: reads (verify, log, stream, export, backup) also while agorad
-// runs (through a RocksDB secondary instance), writes (import, restore, user
-// add) only when agorad is stopped, refused with a message otherwise.
+// runs (through a RocksDB secondary instance), writes (import, restore,
+// snapshot rebuild, user add) only when agorad is stopped, refused with a
+// message otherwise.
 //
 // Layout: cli.* (exit codes, output, opening the store), progress.* (the
 // progress line), commands/<group>.cpp (one file per command group), and the
@@ -28,7 +29,7 @@ int main(int argc, char** argv) {
   app.fallthrough();
   cli_context ctx;
   app.add_flag("--json", ctx.json, "print results as one JSON object, also on a terminal");
-  app.footer("Exit codes: 0 ok, 1 failure, 2 usage.");
+  app.footer("--json (any command): results as one JSON object. Exit codes: 0 ok, 1 failure, 2 usage.");
 
   command_table commands;
   add_store_commands(app, ctx, commands);
