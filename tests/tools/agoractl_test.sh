@@ -6,6 +6,7 @@
 # usage: agoractl_test.sh <agoractl> <agoractl_store_fixture>
 set -uo pipefail
 ctl=$(realpath "$1") fixture=$(realpath "$2")
+here=$(dirname "$(realpath "$0")")
 work=$(mktemp -d)
 holder=
 trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; rm -rf "$work"' EXIT
@@ -110,6 +111,12 @@ out=$("$ctl" export a.ndjson.gz --store a 2>&1); rc=$?
 check "export to .gz exits 0" test "$rc" -eq 0
 check "and writes gzip" bash -c 'gzip -t a.ndjson.gz'
 check "with the same content" bash -c 'cmp <(gzip -dc a.ndjson.gz | sed 1d) <(sed 1d a.ndjson)'
+
+"$ctl" export - --store a 2>/dev/null | gzip -c > piped.ndjson.gz
+check "export - writes the file to stdout, the summary elsewhere" bash -c "cmp <(gzip -dc piped.ndjson.gz | sed 1d) <(sed 1d a.ndjson)"
+out=$(gzip -dc piped.ndjson.gz | "$ctl" import - --store piped 2>&1); rc=$?
+check "import - reads standard input" test "$rc" -eq 0
+check "with the same checksum" has "\"checksum\":\"$sum_a\"" "$out"
 
 out=$("$ctl" import a.ndjson --store b 2>&1); rc=$?
 check "import into a new store exits 0" test "$rc" -eq 0
@@ -242,6 +249,20 @@ check "restore of a missing backup exits 1" has "no backup (no event store) at n
 out=$(printf 'correct horse battery\n' | "$ctl" user add --admin --email Ops@Example.com --store a 2>&1); rc=$?
 check "user add --admin exits 0" test "$rc" -eq 0 || echo "$out"
 check "and answers the normalised address and role" has '"email":"ops@example.com","role":"admin"' "$out"
+# On a terminal the password is prompted for twice, without echo
+# (tty_password.py types each answer once its prompt shows, as a person would).
+tty=$here/tty_password.py
+out=$("$tty" "password: " "terminal password" "again: " "terminal password" -- \
+      "$ctl" user add --email tty@example.com --store a); rc=$?
+check "user add on a terminal exits 0" test "$rc" -eq 0
+check "it prompts" has "password: " "$out"
+check "and asks again" has "again: " "$out"
+check "and does not echo the password" hasnt "terminal password" "$out"
+check "and creates the account" has "tty@example.com" "$out"
+out=$("$tty" "password: " "terminal password" "again: " "another password" -- \
+      "$ctl" user add --email tty2@example.com --store a); rc=$?
+check "two different passwords exit 2" test "$rc" -eq 2
+check "saying they differ" has "the passwords differ" "$out"
 out=$(printf 'short\n' | "$ctl" user add --email x@example.com --store a 2>&1); rc=$?
 check "a short password exits 2" test "$rc" -eq 2
 out=$("$ctl" user add --email y@example.com --store a </dev/null 2>&1); rc=$?

@@ -60,16 +60,16 @@ report& report::add_json(const std::string& key, std::string json) {
   return *this;
 }
 
-void report::print(const cli_context& ctx) const {
+void report::print(const cli_context& ctx, std::FILE* out) const {
   if (ctx.json_output()) {
     json_writer w;
     w.begin_object();
     for (const auto& f : fields_) w.key(f.key).raw(f.json);
     w.end_object();
-    std::puts(w.str().c_str());
+    std::fprintf(out, "%s\n", w.str().c_str());
     return;
   }
-  for (const auto& f : fields_) std::printf("%-16s %s\n", (f.key + ":").c_str(), f.text.c_str());
+  for (const auto& f : fields_) std::fprintf(out, "%-16s %s\n", (f.key + ":").c_str(), f.text.c_str());
 }
 
 opened_store::opened_store(std::unique_ptr<es::event_store> s, std::string secondary_dir, bool live)

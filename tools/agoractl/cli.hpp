@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
@@ -63,7 +64,8 @@ class report {
   report& add(const std::string& key, bool v);
   /// A JSON value (object or array) kept as is; printed as JSON in both forms.
   report& add_json(const std::string& key, std::string json);
-  void print(const cli_context& ctx) const;
+  /// Prints to `out` (stderr when stdout carries data, e.g. export -).
+  void print(const cli_context& ctx, std::FILE* out = stdout) const;
 
  private:
   struct field {

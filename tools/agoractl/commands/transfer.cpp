@@ -77,7 +77,8 @@ int run_export(const cli_context& ctx, const transfer_options& o) {
   r.add("file", o.file).add("events", events).add("last_position", last).add("checkpoints", std::uint64_t{cps->size()});
   r.add("wakeups", std::uint64_t{wakeups->size()}).add("bytes", out->bytes()).add("checksum", sum.hex());
   r.add("seconds", secs).add("events_per_second", secs > 0 ? static_cast<double>(events) / secs : 0.0);
-  r.print(ctx);
+  // Exported to stdout: the summary must not land in the data.
+  r.print(ctx, o.file == "-" ? stderr : stdout);
   return exit_ok;
 }
 

@@ -49,8 +49,8 @@ expected<http::password_cost, std::string> configured_cost(std::string config_fi
 
 // Reads one line from the terminal with echo off (restored whatever happens).
 std::string prompt_password(const char* prompt) {
-  std::fprintf(stderr, "%s", prompt);
-  std::fflush(stderr);
+  // Echo goes off before the prompt shows (as getpass does): TCSAFLUSH drops
+  // what was typed ahead, so nothing typed after the prompt is lost or echoed.
   termios old {};
   const bool tty = ::tcgetattr(STDIN_FILENO, &old) == 0;
   if (tty) {
@@ -58,6 +58,8 @@ std::string prompt_password(const char* prompt) {
     quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
     ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
   }
+  std::fprintf(stderr, "%s", prompt);
+  std::fflush(stderr);
   std::string line;
   std::getline(std::cin, line);
   if (tty) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
