@@ -172,6 +172,8 @@ check "a position gap exits 1, naming the line" has "line 4: position 7 where 3 
 out=$("$ctl" import /nonexistent.ndjson --store g 2>&1); rc=$?
 check "a missing file exits 1" test "$rc" -eq 1
 check "naming it" has "cannot open /nonexistent.ndjson" "$out"
+out=$("$ctl" import a.ndjson --store nodir/sub/store 2>&1); rc=$?
+check "a target whose directory is missing exits 1, naming it" has "the directory $work/nodir/sub (where nodir/sub/store would go) does not exist" "$out"
 mkdir notastore; touch notastore/x
 out=$("$ctl" import a.ndjson --store notastore 2>&1); rc=$?
 check "a non-empty directory that is no store is refused" has "is not an event store" "$out"

@@ -39,6 +39,15 @@ std::string sibling_temp(const std::string& target, const char* what) {
   return t + "." + what + "-" + std::to_string(::getpid());
 }
 
+expected<void, std::string> check_parent(const std::string& target) {
+  const std::string parent = parent_of(target);
+  std::error_code ec;
+  if (!fs::is_directory(parent, ec)) {
+    return unexpected{"the directory " + parent + " (where " + target + " would go) does not exist"};
+  }
+  return {};
+}
+
 bool missing_or_empty(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return true;

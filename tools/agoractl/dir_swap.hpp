@@ -13,6 +13,10 @@ namespace agora::agoractl {
 /// "<target>.<what>-<pid>": a temporary sibling of `target`.
 std::string sibling_temp(const std::string& target, const char* what);
 
+/// Fails, naming it, when the directory that would hold `target` does not
+/// exist (the temporary sibling is created there).
+expected<void, std::string> check_parent(const std::string& target);
+
 /// Whether `path` is missing or an empty directory.
 bool missing_or_empty(const std::string& path);
 

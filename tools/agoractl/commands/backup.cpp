@@ -69,6 +69,7 @@ int run_backup(const cli_context& ctx, const backup_options& o) {
   if (lock.state == es::store_lock_state::status::no_store) {
     return fail("no event store at " + ctx.store_path + " (no CURRENT file): check --store or $AGORA_STORE_PATH");
   }
+  if (auto parent = check_parent(o.dir); !parent) return fail(parent.error());
   temp_dir_guard guard(sibling_temp(o.dir, "partial"));
   const std::string& tmp = guard.path();
   std::string method;
@@ -106,6 +107,7 @@ int run_restore(const cli_context& ctx, const backup_options& o) {
     return fail(o.to + " is not empty: restore into a new directory, or pass --force to replace it (its contents "
                 "are deleted once the restored store is in place)");
   }
+  if (auto parent = check_parent(o.to); !parent) return fail(parent.error());
   temp_dir_guard guard(sibling_temp(o.to, "restore"));
   const std::string& tmp = guard.path();
   std::error_code ec;

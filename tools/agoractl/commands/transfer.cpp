@@ -283,6 +283,7 @@ int run_import(const cli_context& ctx, const transfer_options& o) {
   }
   const bool renumber = existing > 0;
 
+  if (auto parent = check_parent(target); !parent) return fail(parent.error());
   temp_dir_guard guard(sibling_temp(target, "import"));
   const std::string& tmp = guard.path();
   catch_stop_signals();
