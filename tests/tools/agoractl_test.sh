@@ -202,6 +202,16 @@ check "an undecodable event fails verify (exit 1)" test "$rc" -eq 1
 check "naming its position and why" has '"undecodable":1' "$out"
 check "and its kind" has "stream 'widget-1' is of no known kind" "$out"
 
+# Event-only streams (an admin's notification) decode with their own codec.
+"$fixture" notes --notification >/dev/null
+out=$("$ctl" store verify --store notes 2>/dev/null); rc=$?
+check "a store with a notification verifies" test "$rc" -eq 0
+check "with every event decoded" has '"events":32,.*"undecodable":0' "$out"
+out=$("$ctl" stream show notification-00000000-0000-7000-a000-000000000001 --store notes); rc=$?
+check "stream show of a notification shows its event and no state" has '"type":"NotificationBroadcast".*"state":null' "$out"
+out=$("$ctl" snapshot rebuild --store notes 2>&1); rc=$?
+check "snapshot rebuild skips it" has '"written":11,"skipped":1' "$out"
+
 # ... and that every snapshot is the fold of the events it claims to include.
 "$fixture" snaps --snapshots >/dev/null
 out=$("$ctl" store verify --store snaps 2>/dev/null); rc=$?

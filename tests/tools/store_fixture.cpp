@@ -3,13 +3,14 @@
 // decode check and stream show's fold see what agorad writes).
 //
 //   agoractl_store_fixture DIR [--products N] [--price-changes K] [--customers C]
-//                              [--first-id I] [--bad-event] [--snapshots] [--bad-snapshot]
+//                              [--first-id I] [--bad-event] [--notification] [--snapshots] [--bad-snapshot]
 //                              [--hold FILE]
 //
 // N products (ids from I on, default 0), each created then repriced K times (N * (K + 1) events), C
 // customers (with a fake password hash, for the redaction checks), consumer
 // checkpoints "outbox" and "projections", one wake-up. --bad-event appends one
-// event no domain codec decodes. --snapshots writes each product's snapshot
+// event no domain codec decodes; --notification one admin broadcast (an
+// event-only stream). --snapshots writes each product's snapshot
 // as its actor would (the encoded state at its last version); --bad-snapshot
 // one that claims a price its events never set. --hold FILE: after writing, create FILE and
 // keep the store open (as agorad would), appending one price change every
@@ -28,6 +29,7 @@
 #include <thread>
 
 #include "actors/domain/customer.hpp"
+#include "actors/domain/notification.hpp"
 #include "actors/domain/product.hpp"
 #include "eventstore/event_store.hpp"
 
@@ -59,7 +61,7 @@ std::string product_id(std::uint64_t i) {
 int usage() {
   std::fprintf(stderr,
                "usage: agoractl_store_fixture DIR [--products N] [--price-changes K] [--customers C] "
-               "[--first-id I] [--bad-event] [--snapshots] [--bad-snapshot] [--hold FILE]\n");
+               "[--first-id I] [--bad-event] [--notification] [--snapshots] [--bad-snapshot] [--hold FILE]\n");
   return 2;
 }
 
@@ -69,7 +71,7 @@ int main(int argc, char** argv) {
   if (argc < 2) return usage();
   std::string dir = argv[1], hold;
   std::uint64_t products = 10, changes = 2, customers = 1, first_id = 0;
-  bool bad_event = false, snapshots = false, bad_snapshot = false;
+  bool bad_event = false, snapshots = false, bad_snapshot = false, notification = false;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
@@ -80,6 +82,8 @@ int main(int argc, char** argv) {
       (a == "--products" ? products : a == "--price-changes" ? changes : a == "--customers" ? customers : first_id) = n;
     } else if (a == "--bad-event") {
       bad_event = true;
+    } else if (a == "--notification") {
+      notification = true;
     } else if (a == "--snapshots") {
       snapshots = true;
     } else if (a == "--bad-snapshot") {
@@ -155,6 +159,15 @@ int main(int argc, char** argv) {
                                        "$argon2id$v=19$m=8,t=3,p=1$fixture$fixture", "User " + std::to_string(i),
                                        d::customer::role::customer, t};
     append("customer-" + id, es::expected_version::no_stream(), {to_new(d::customer::encode(d::customer::event{r}), t)});
+    t += 10;
+  }
+  if (notification) {
+    d::notification::broadcast b{"Maintenance", "Tonight at 02:00", d::notification::level::info, "admin", t};
+    es::new_event n;
+    n.type = std::string(d::notification::broadcast_type);
+    n.data = d::notification::encode(b);
+    n.timestamp = t;
+    append("notification-00000000-0000-7000-a000-000000000001", es::expected_version::no_stream(), {n});
     t += 10;
   }
   if (bad_event) {

@@ -3,6 +3,7 @@
 #include <tuple>
 
 #include "actors/domain/aggregate_traits.hpp"
+#include "actors/domain/notification.hpp"
 #include "actors/domain/redaction.hpp"
 
 namespace agora::agoractl {
@@ -47,8 +48,16 @@ std::string fold_into(typename A::state& s, const std::vector<eventstore::record
 
 }  // namespace
 
+bool is_event_only(std::string_view stream) { return d::stream_kind(stream) == d::notification::kind; }
+
 expected<void, std::string> check_decodes(std::string_view stream, std::string_view type,
                                           std::uint32_t schema_version, std::string_view data) {
+  if (is_event_only(stream)) {
+    if (type != d::notification::broadcast_type) return unexpected{"unknown notification event type " + std::string(type)};
+    auto b = d::notification::decode(data);
+    if (!b) return unexpected{std::string(type) + " does not decode: " + b.error()};
+    return {};
+  }
   std::string error;
   const bool known = with_aggregate(d::stream_kind(stream), [&](auto* tag) {
     using A = std::remove_pointer_t<decltype(tag)>;

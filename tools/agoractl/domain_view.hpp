@@ -15,9 +15,14 @@
 
 namespace agora::agoractl {
 
+/// Whether streams of `stream`'s kind hold events but no aggregate (no state
+/// to fold, no snapshot): `notification-<id>`, an admin's broadcast.
+bool is_event_only(std::string_view stream);
+
 /// Checks that one stored event decodes with the codec of its stream's kind
-/// (the part of the id before the first '-'). The error says why not (an
-/// unknown kind, an unknown type, malformed data).
+/// (the part of the id before the first '-'): an aggregate's, or an
+/// event-only kind's. The error says why not (an unknown kind, an unknown
+/// type, malformed data).
 expected<void, std::string> check_decodes(std::string_view stream, std::string_view type,
                                           std::uint32_t schema_version, std::string_view data);
 

@@ -45,6 +45,11 @@ int run_rebuild(const cli_context& ctx, const snapshot_options& o) {
     auto events = s.read_stream(stream, 1, std::numeric_limits<std::size_t>::max());
     if (!events) return fail(events.error().message);
     if (events->empty()) return fail("no stream '" + stream + "' in " + ctx.store_path);
+    if (is_event_only(stream)) {
+      ++skipped;  // no aggregate, no actor, no snapshot
+      bar.update(++done);
+      continue;
+    }
     auto snap = fold_snapshot(stream, *events);
     if (!snap) {
       // A stream of no known kind has no actor, hence no snapshot to write.

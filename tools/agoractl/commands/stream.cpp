@@ -58,9 +58,13 @@ int run_show(const cli_context& ctx, const stream_options& o) {
   }
   const auto at = o.at == 0 ? current : o.at;
   events->resize(at);  // versions 1..current are contiguous (store verify checks it)
-  auto state = fold_state(o.id, *events);
-  if (!state) return fail("cannot fold '" + o.id + "': " + state.error());
-  const std::string state_json = redact_state(o.id, std::move(*state), o.raw);
+  // An event-only stream (a notification) has events but no state.
+  std::string state_json = "null";
+  if (!is_event_only(o.id)) {
+    auto state = fold_state(o.id, *events);
+    if (!state) return fail("cannot fold '" + o.id + "': " + state.error());
+    state_json = redact_state(o.id, std::move(*state), o.raw);
+  }
 
   if (ctx.json_output()) {
     json_writer w;
