@@ -21,6 +21,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "realtime/realtime_service.hpp"
+#include "web/static_site.hpp"
 
 namespace agora {
 
@@ -266,6 +267,10 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
   gateway_ = std::make_unique<api::gateway>(deps, gw_opts);
   router_ = std::make_unique<http::router>();
   gateway_->register_routes(*router_);
+  // The storefront and the admin pages (web/), from memory, on the API's per-IP budget.
+  if (!web::register_routes(*router_, {limiter_.get(), &system_clock::instance()})) {
+    return agora::unexpected{std::string("web: a page route collides with another route")};
+  }
 
   const auto http_parsed = http::server_options::from_config(cfg);
   if (!http_parsed) return agora::unexpected{http_parsed.error().message};

@@ -314,7 +314,11 @@ class projection_runner::impl final : private detail::routing_lookup {
   // routed history keeps it, routes it.
   void apply_live(const detail::decoded_event& d, bool notify) {
     const bool keep = opt_.history_events > 0 && d.view->position > history_covered_after_;
-    if (!notify && !keep) {
+    // Cart events are routed even when nobody hears them: the router learns
+    // each cart's owner from its first event, which later events do not name,
+    // so a resume window that starts after a cart was created still reaches
+    // its owner.
+    if (!notify && !keep && d.kind != detail::stream_kind::cart) {
       for (auto& s : slots_) s.live->apply(d);
       return;
     }

@@ -54,7 +54,11 @@ const char* reason_phrase(int status) {
 }  // namespace
 
 ws_session::ws_session(std::shared_ptr<hub> h, http::upgraded_connection conn)
-    : hub_(std::move(h)), ws_(std::move(conn.socket)), ticket_(std::move(conn.ticket)), id_(hub_->next_id++) {}
+    : hub_(std::move(h)),
+      ws_(std::move(conn.socket)),
+      ticket_(std::move(conn.ticket)),
+      id_(hub_->next_id++),
+      thread_key_(&net::query(ws_.get_executor(), net::execution::context)) {}
 
 ws_session::~ws_session() {
   if (user_counted_) hub_->remove_user(who_.user_id);

@@ -52,6 +52,15 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     if (ticket_) ticket_->on_stop(std::move(close));
   }
 
+  /// The socket's executor, and a key naming its io thread (its io_context):
+  /// sessions with the same key run on the same thread.
+  net::any_io_executor executor() { return ws_.get_executor(); }
+  const void* thread_key() const noexcept { return thread_key_; }
+  /// Queues `m` (as send() does), called on the session's own thread: the
+  /// fan-out posts one handler per io thread that delivers to every session
+  /// of that thread.
+  void deliver_here(std::shared_ptr<const std::string> m) { enqueue(std::move(m)); }
+
   // ---- any thread (posted onto the socket's executor) ----
   /// Queues `m` for the client; a full queue closes with 1013.
   void send(std::shared_ptr<const std::string> m);
@@ -99,6 +108,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   std::int64_t token_exp_ = 0;  // seconds since the epoch
   std::vector<std::string> subscribed_;  // routing keys held
   std::uint64_t id_;
+  const void* thread_key_;
   std::uint16_t pending_close_ = 0;  // a close waiting for the write in flight
   std::string pending_reason_;
   bool admitted_ = false;  // in the hub's books
