@@ -13,6 +13,8 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libsodium-dev libjemalloc-dev
   # e-mail normalisation: IDNA domains, NFKC and case folding
   libidn2-dev libunistring-dev
+  # agoractl: gzip export files
+  zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev rocksdb-tools kcat procps
   # the fuzz target (ctest -L fuzz) builds with clang and libFuzzer
