@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Realtime fan-out benchmark (issue 13): one load generator, agora-ws-load
+# (bench/ws_load/, C++), against every server in the same run:
+#   agorad    GET /ws, anonymous clients subscribed to `notifications`;
+#             broadcasts by POST /api/admin/notifications (admin token)
+#   socketio  a Socket.IO 4 server (bench/ws_peers/socket_io_server.js,
+#             websocket transport, Engine.IO framing)
+#   ws        a bare npm `ws` server (bench/ws_peers/ws_server.js)
+# the peers broadcasting the body of each POST /broadcast. For each number of
+# clients (1,000 and 10,000) and each server, the generator connects every
+# client, reads the server's RSS per idle connection, then steps the broadcast
+# rate up until delivery falls behind (deliveries < 95% of rate x clients, a
+# loss, a failed POST, or p99 > 1 s), and the script prints a table.
+#
+# Pinning, so that every server gets the same machine: the server (all its
+# threads) on CPU $SERVER_CPUS (default 0), the generator (its client and POST
+# threads) on CPU $GEN_CPUS (default 1). The generator prints its own CPU per
+# step: a step where it is near 100% while the server is not is bounded by the
+# generator, not by the server.
+#
+# usage: bench/run_ws_bench.sh
+#   SERVERS="agorad socketio ws" CLIENTS="1000 10000" STEP_SECONDS=5
+#   RATES=1,2,5,... SERVER_CPUS=0 GEN_CPUS=1 SOURCES=127.0.0.1,127.0.0.2
+#   AGORAD_ARGS="--realtime.x=y" (extra agorad options) BUILD=build/release
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+servers=${SERVERS:-agorad socketio ws}
+clients_list=${CLIENTS:-1000 10000}
+step_seconds=${STEP_SECONDS:-5}
+rates=${RATES:-1,2,5,10,15,20,30,50,75,100,150,200,300,500,750,1000,1500,2000}
+server_cpus=${SERVER_CPUS:-0}
+gen_cpus=${GEN_CPUS:-1}
+sources=${SOURCES:-127.0.0.1}
+build=${BUILD:-$root/build/release}
+for t in cmake node npm taskset curl python3; do
+  command -v $t >/dev/null || { echo "$t missing" >&2; exit 2; }
+done
+
+echo "== building (release preset)"
+targets=agora-ws-load
+case " $servers " in *" agorad "*) targets="$targets agorad" ;; esac
+cmake --preset release > /dev/null
+nice cmake --build --preset release --target $targets > /dev/null
+echo "== installing the peers from the lock file (npm ci)"
+(cd bench/ws_peers && npm ci --no-audit --no-fund --loglevel=error > /dev/null)
+
+# Each side holds up to 10,000 sockets.
+ulimit -n "$(ulimit -Hn)"
+[ "$(ulimit -n)" -ge 12000 ] || { echo "need ulimit -n >= 12000 (have $(ulimit -n))" >&2; exit 2; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/agora-ws-bench-XXXXXX")
+pid=
+stop_server() {
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=
+  fi
+}
+trap 'stop_server; rm -rf "$work"' EXIT
+
+wait_for() {  # file pattern
+  for _ in $(seq 300); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "server did not start:" >&2; tail -20 "$1" >&2; return 1
+}
+
+port=18290
+run_one() {  # server clients
+  local server=$1 n=$2 dialect args=()
+  port=$((port + 1))
+  case $server in
+    agorad)
+      rm -rf "$work/store"
+      # Limits raised so that the bench measures the fan-out, not the guards:
+      # connections in all and per address, the HTTP rate limit (the POSTs).
+      # shellcheck disable=SC2086
+      AGORA_ADMIN_EMAIL=admin@bench.test AGORA_ADMIN_PASSWORD=admin-password-bench \
+        taskset -c "$server_cpus" "$build/bin/agorad" --store.path="$work/store" --http.port=$port \
+        --http.access_log=false --kafka.brokers=off \
+        --http.max_connections=30000 --http.max_connections_per_ip=0 \
+        --http.rate_limit.per_minute=600000000 --http.rate_limit.burst=10000000 \
+        ${AGORAD_ARGS:-} > "$work/server.log" 2>&1 &
+      pid=$!
+      wait_for "$work/server.log" "agorad ready"
+      local token
+      token=$(curl -sf -X POST "http://127.0.0.1:$port/api/auth/login" -H 'Content-Type: application/json' \
+        -d '{"email":"admin@bench.test","password":"admin-password-bench"}' |
+        python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
+      dialect=agora
+      args=(--token="$token")
+      ;;
+    socketio)
+      taskset -c "$server_cpus" node bench/ws_peers/socket_io_server.js $port > "$work/server.log" 2>&1 &
+      pid=$!
+      wait_for "$work/server.log" "ready on"
+      dialect=socketio
+      ;;
+    ws)
+      taskset -c "$server_cpus" node bench/ws_peers/ws_server.js $port > "$work/server.log" 2>&1 &
+      pid=$!
+      wait_for "$work/server.log" "ready on"
+      dialect=ws
+      ;;
+    *) echo "unknown server $server" >&2; return 1 ;;
+  esac
+  taskset -c "$gen_cpus" "$build/bin/agora-ws-load" --label="$server" --dialect=$dialect --port=$port \
+    --clients="$n" --server-pid=$pid --rates="$rates" --step-seconds="$step_seconds" --sources="$sources" \
+    "${args[@]}" | tee -a "$work/results.txt"
+  if ! kill -0 "$pid" 2>/dev/null; then echo "!! $server died:"; tail -20 "$work/server.log"; fi
+  stop_server
+}
+
+echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ); node $(node --version)," \
+  "socket.io $(node -p "require('./bench/ws_peers/node_modules/socket.io/package.json').version")," \
+  "ws $(node -p "require('./bench/ws_peers/node_modules/ws/package.json').version")"
+echo "== server on CPU $server_cpus, generator on CPU $gen_cpus; ${step_seconds}s per step; rates $rates"
+for n in $clients_list; do
+  for server in $servers; do
+    run_one "$server" "$n"
+  done
+done
+
+echo
+echo "== summary (ok = the highest rate that kept up; behind = the step that fell behind, i.e. the ceiling)"
+python3 - "$work/results.txt" <<'PY'
+import sys
+rows = []
+for line in open(sys.argv[1]):
+    if line.startswith("summary "):
+        rows.append(dict(kv.split("=", 1) for kv in line.split()[1:]))
+fmt = "| {:8} | {:>7} | {:>11} | {:>9} | {:>8} | {:>12} | {:>9} | {:>9} | {:>15} | {:>10} |"
+print(fmt.format("server", "clients", "held", "RSS/conn", "ok rate", "ok deliv/s", "ok p50", "ok p99", "behind deliv/s", "behind p99"))
+print(fmt.format(*["---"] * 10))
+for r in rows:
+    print(fmt.format(r["server"], r["clients"], f'{r["held_end"]}/{r["clients"]}', f'{int(r["rss_per_conn_B"])} B',
+                     r["max_ok_rate"] + "/s", r["ok_deliveries_per_s"], r["ok_p50_ms"] + " ms", r["ok_p99_ms"] + " ms",
+                     r["behind_deliveries_per_s"], r["behind_p99_ms"] + " ms"))
+PY
