@@ -13,6 +13,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -70,6 +71,8 @@ struct step_report {
   double deliveries_per_s = 0;
   std::uint64_t p50 = 0, p99 = 0, max = 0;
   std::int64_t lost = 0;
+  double server_us = 0;     // server CPU per delivery
+  double generator_cpu = 0; // % of one core
   bool ok = false;
 };
 
@@ -162,9 +165,12 @@ int main(int argc, char** argv) {
 
   broadcaster caster(bo);
   std::vector<step_report> reports;
-  std::printf("%8s %8s %10s %12s %12s %9s %9s %9s %8s %6s %9s %9s %8s %8s  %s\n", "rate/s", "posts", "post_p99",
+  double gen_ceiling = 0;  // deliveries/s this generator could take on one core, from its busiest step
+  // srv_us/d and gen_us/d: CPU time per delivery of the server and of this
+  // generator (1e6 / gen_us/d is the generator's ceiling on one core).
+  std::printf("%8s %8s %10s %12s %12s %9s %9s %9s %8s %6s %9s %9s %8s %8s %8s %8s  %s\n", "rate/s", "posts", "post_p99",
               "expected/s", "deliveries/s", "p50_ms", "p99_ms", "max_ms", "lost", "reord", "srv_cpu%", "gen_cpu%",
-              "clients", "dropped", "verdict");
+              "srv_us/d", "gen_us/d", "clients", "dropped", "verdict");
   for (std::size_t step = 0; step < rates.size(); ++step) {
     const double rate = rates[step];
     const std::size_t clients_at_start = pool.ready();
@@ -198,13 +204,19 @@ int main(int argc, char** argv) {
     std::string verdict = r.ok ? "ok" : "BEHIND";
     if (posts.failed != 0) verdict += " (POST failed " + std::to_string(posts.failed) + ": " + posts.first_error + ")";
     if (posts.late != 0) verdict += " (" + std::to_string(posts.late) + " POSTs late)";
-    std::printf("%8.0f %8llu %8.1fms %12.0f %12.0f %9.2f %9.2f %9.2f %8lld %6llu %9.0f %9.0f %8zu %8zu  %s\n", rate,
+    const double in_window = static_cast<double>(d1 - d0);
+    const double srv_us = in_window > 0 ? 1e6 * (s1.cpu_seconds - s0.cpu_seconds) / in_window : 0;
+    const double gen_us = in_window > 0 ? 1e6 * (g1 - g0) / in_window : 0;
+    r.server_us = srv_us;
+    r.generator_cpu = 100.0 * (g1 - g0) / window;
+    if (r.deliveries_per_s > 1000 && gen_us > 0) gen_ceiling = std::max(gen_ceiling, 1e6 / gen_us);
+    std::printf("%8.0f %8llu %8.1fms %12.0f %12.0f %9.2f %9.2f %9.2f %8lld %6llu %9.0f %9.0f %8.2f %8.2f %8zu %8zu  %s\n", rate,
                 static_cast<unsigned long long>(posts.sent),
                 static_cast<double>(latency_histogram::quantile(posts.answer_micros, 0.99)) / 1000.0, expected_per_s,
                 r.deliveries_per_s, static_cast<double>(r.p50) / 1000.0, static_cast<double>(r.p99) / 1000.0,
                 static_cast<double>(r.max) / 1000.0, static_cast<long long>(r.lost),
                 static_cast<unsigned long long>(pool.reordered()), 100.0 * (s1.cpu_seconds - s0.cpu_seconds) / window,
-                100.0 * (g1 - g0) / window, pool.ready(), pool.dropped(), verdict.c_str());
+                100.0 * (g1 - g0) / window, srv_us, gen_us, pool.ready(), pool.dropped(), verdict.c_str());
     std::fflush(stdout);
     reports.push_back(r);
     if (!r.ok) break;
@@ -226,10 +238,14 @@ int main(int argc, char** argv) {
     if (r.deliveries_per_s > peak) peak = r.deliveries_per_s;
   std::printf("summary server=%s clients=%zu held_idle=%zu held_end=%zu failed=%zu rss_per_conn_B=%.0f "
               "max_ok_rate=%.0f ok_deliveries_per_s=%.0f ok_p50_ms=%.2f ok_p99_ms=%.2f "
-              "behind_rate=%.0f behind_deliveries_per_s=%.0f behind_p99_ms=%.2f peak_deliveries_per_s=%.0f\n",
+              "ok_server_us_per_delivery=%.2f ok_generator_cpu=%.0f "
+              "behind_rate=%.0f behind_deliveries_per_s=%.0f behind_p99_ms=%.2f behind_server_us_per_delivery=%.2f "
+              "behind_generator_cpu=%.0f peak_deliveries_per_s=%.0f generator_ceiling_per_s=%.0f\n",
               label.c_str(), po.clients, held_idle, held_end, pool.failed(), rss_per_conn, best ? best->rate : 0,
               best ? best->deliveries_per_s : 0, best ? static_cast<double>(best->p50) / 1000.0 : 0,
-              best ? static_cast<double>(best->p99) / 1000.0 : 0, behind ? behind->rate : 0,
-              behind ? behind->deliveries_per_s : 0, behind ? static_cast<double>(behind->p99) / 1000.0 : 0, peak);
+              best ? static_cast<double>(best->p99) / 1000.0 : 0, best ? best->server_us : 0,
+              best ? best->generator_cpu : 0, behind ? behind->rate : 0, behind ? behind->deliveries_per_s : 0,
+              behind ? static_cast<double>(behind->p99) / 1000.0 : 0, behind ? behind->server_us : 0,
+              behind ? behind->generator_cpu : 0, peak, gen_ceiling);
   return 0;
 }
