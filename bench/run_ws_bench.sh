@@ -6,6 +6,9 @@
 #   socketio  a Socket.IO 4 server (bench/ws_peers/socket_io_server.js,
 #             websocket transport, Engine.IO framing)
 #   ws        a bare npm `ws` server (bench/ws_peers/ws_server.js)
+#   floor     agora-ws-floor (bench/ws_load/floor_server.cpp): one epoll thread
+#             writing each message to each client with one send(), nothing
+#             more: what the kernel alone costs, the best any server can do
 # the peers broadcasting the body of each POST /broadcast. For each number of
 # clients (1,000 and 10,000) and each server, the generator connects every
 # client, reads the server's RSS per idle connection, then steps the broadcast
@@ -26,7 +29,7 @@
 # prints the load average so that a disturbed run can be told.
 #
 # usage: bench/run_ws_bench.sh
-#   SERVERS="agorad socketio ws" CLIENTS="1000 10000" STEP_SECONDS=5
+#   SERVERS="agorad socketio ws floor" CLIENTS="1000 10000" STEP_SECONDS=5
 #   RATES=1,2,5,... SERVER_CPUS=0 GEN_CPUS=1 SOURCES=127.0.0.1,127.0.0.2
 #   AGORAD_ARGS="--realtime.x=y" (extra agorad options) BUILD=build/release BOOST=-10
 set -euo pipefail
@@ -37,7 +40,7 @@ if [ -n "${BOOST:-}" ] && [ -z "${AGORA_WS_BENCH_SESSION:-}" ]; then
 fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-servers=${SERVERS:-agorad socketio ws}
+servers=${SERVERS:-agorad socketio ws floor}
 clients_list=${CLIENTS:-1000 10000}
 step_seconds=${STEP_SECONDS:-5}
 rates=${RATES:-1,2,5,10,15,20,30,50,75,100,150,200,300,500,750,1000,1500,2000}
@@ -50,7 +53,7 @@ for t in cmake node npm taskset curl python3; do
 done
 
 echo "== building (release preset)"
-targets=agora-ws-load
+targets="agora-ws-load agora-ws-floor"
 case " $servers " in *" agorad "*) targets="$targets agorad" ;; esac
 cmake --preset release > /dev/null
 nice cmake --build --preset release --target $targets > /dev/null
@@ -66,6 +69,22 @@ if [ -n "${BOOST:-}" ]; then
   echo "== autogroup: $(cat /proc/$$/autogroup)"
 fi
 
+# Loopback packets queue in a per-CPU backlog of net.core.netdev_max_backlog
+# (1000 by default): a broadcast to 10,000 sockets overflows it, the dropped
+# segments wait for TCP's 200 ms retransmission, and that, not the server, makes
+# the p99 (/proc/net/softnet_stat counted 8,853 drops in one run). Raised for
+# the run when we may (root), put back at the end.
+old_backlog=$(cat /proc/sys/net/core/netdev_max_backlog)
+if [ -w /proc/sys/net/core/netdev_max_backlog ]; then
+  echo "${NETDEV_BACKLOG:-100000}" > /proc/sys/net/core/netdev_max_backlog
+fi
+echo "== net.core.netdev_max_backlog = $(cat /proc/sys/net/core/netdev_max_backlog) (was $old_backlog)"
+softnet_drops() {
+  local s=0 _ dropped _rest
+  while read -r _ dropped _rest; do s=$((s + 16#$dropped)); done < /proc/net/softnet_stat
+  echo $s
+}
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/agora-ws-bench-XXXXXX")
 pid=
 stop_server() {
@@ -75,7 +94,7 @@ stop_server() {
     pid=
   fi
 }
-trap 'stop_server; rm -rf "$work"' EXIT
+trap 'stop_server; rm -rf "$work"; [ -w /proc/sys/net/core/netdev_max_backlog ] && echo "$old_backlog" > /proc/sys/net/core/netdev_max_backlog' EXIT
 
 wait_for() {  # file pattern
   for _ in $(seq 300); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
@@ -119,12 +138,20 @@ run_one() {  # server clients
       wait_for "$work/server.log" "ready on"
       dialect=ws
       ;;
+    floor)
+      taskset -c "$server_cpus" "$build/bin/agora-ws-floor" $port > "$work/server.log" 2>&1 &
+      pid=$!
+      wait_for "$work/server.log" "ready on"
+      dialect=ws
+      ;;
     *) echo "unknown server $server" >&2; return 1 ;;
   esac
+  local drops0
+  drops0=$(softnet_drops)
   taskset -c "$gen_cpus" "$build/bin/agora-ws-load" --label="$server" --dialect=$dialect --port=$port \
     --clients="$n" --server-pid=$pid --rates="$rates" --step-seconds="$step_seconds" --sources="$sources" \
     "${args[@]}" | tee -a "$work/results.txt"
-  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); loopback backlog drops: $(($(softnet_drops) - drops0))"
   if ! kill -0 "$pid" 2>/dev/null; then echo "!! $server died:"; tail -20 "$work/server.log"; fi
   stop_server
 }

@@ -6,3 +6,8 @@ add_executable(agora-ws-load
   ${CMAKE_CURRENT_LIST_DIR}/broadcaster.cpp)
 target_link_libraries(agora-ws-load PRIVATE Threads::Threads)
 agora_target_defaults(agora-ws-load)
+
+# The floor the servers are compared with: one send() per client per message,
+# nothing else (not a server to use: see the file's head).
+add_executable(agora-ws-floor ${CMAKE_CURRENT_LIST_DIR}/floor_server.cpp)
+agora_target_defaults(agora-ws-floor)
