@@ -170,10 +170,14 @@ echo
 echo "== summary (ok = the highest rate that kept up; behind = the step that fell behind, i.e. the ceiling)"
 python3 - "$work/results.txt" <<'PY'
 import sys
-rows = []
+rows, steps = [], {}
 for line in open(sys.argv[1]):
-    if line.startswith("summary "):
-        rows.append(dict(kv.split("=", 1) for kv in line.split()[1:]))
+    if line.startswith("summary ") or line.startswith("step "):
+        kv = dict(f.split("=", 1) for f in line.split()[1:])
+        if line.startswith("summary "):
+            rows.append(kv)
+        else:
+            steps.setdefault((kv["server"], kv["clients"]), {})[float(kv["rate"])] = kv
 fmt = "| {:8} | {:>7} | {:>11} | {:>9} | {:>8} | {:>11} | {:>9} | {:>9} | {:>9} | {:>12} | {:>10} | {:>9} | {:>9} |"
 print(fmt.format("server", "clients", "held", "RSS/conn", "ok rate", "ok deliv/s", "ok p50", "ok p99", "ok srv µs/d",
                  "behind deliv/s", "behind p99", "behind srv µs/d", "behind gen CPU"))
@@ -185,4 +189,34 @@ for r in rows:
                      r["behind_server_us_per_delivery"], r["behind_generator_cpu"] + "%"))
 print("generator ceiling (deliveries/s on its core, from its cheapest step):",
       ", ".join(f'{r["server"]}/{r["clients"]}: {r["generator_ceiling_per_s"]}' for r in rows))
+
+# The issue's targets, for each number of clients where agorad ran: deliveries/s
+# (the highest step that kept up) >= 3x Socket.IO's and >= ws's, each at an equal
+# or lower p99 (agorad's p99 at the peer's highest ok rate against the peer's).
+by = {(r["server"], r["clients"]): r for r in rows}
+for n in sorted({r["clients"] for r in rows}, key=int):
+    a = by.get(("agorad", n))
+    if not a:
+        continue
+    print(f"== targets, {n} clients")
+    a_ok = float(a["ok_deliveries_per_s"])
+    for peer, factor in (("socketio", 3), ("ws", 1)):
+        p = by.get((peer, n))
+        if not p:
+            continue
+        p_ok = float(p["ok_deliveries_per_s"])
+        ratio = a_ok / p_ok if p_ok else float("inf")
+        at = steps.get(("agorad", n), {}).get(float(p["max_ok_rate"]))
+        p99_there = f'{at["p99_ms"]} ms (ok={at["ok"]})' if at else "not reached"
+        verdict = "MET" if ratio >= factor and at and float(at["p99_ms"]) <= float(p["ok_p99_ms"]) else "MISSED"
+        print(f"  agorad vs {peer}: {a_ok:.0f} / {p_ok:.0f} deliveries/s = {ratio:.2f}x (target >= {factor}x); "
+              f"at {peer}'s highest ok rate ({p['max_ok_rate']}/s) agorad p99 {p99_there} vs {peer} {p['ok_p99_ms']} ms: {verdict}")
+    f = by.get(("floor", n))
+    if f:
+        print(f"  server CPU per delivery at the highest ok step: agorad {a['ok_server_us_per_delivery']} µs, "
+              f"floor (one send() each, the kernel alone) {f['ok_server_us_per_delivery']} µs; "
+              f"3x Socket.IO needs <= 1/3 of Socket.IO's {by.get(('socketio', n), {}).get('ok_server_us_per_delivery', '?')} µs")
+    rss = float(a["rss_per_conn_B"])
+    print(f"  RSS per idle connection {rss:.0f} B (target <= 8192): {'MET' if rss <= 8192 else 'MISSED'}; "
+          f"held {a['held_end']}/{n}: {'MET' if a['held_end'] == n else 'MISSED'}")
 PY

@@ -217,6 +217,10 @@ int main(int argc, char** argv) {
                 static_cast<double>(r.max) / 1000.0, static_cast<long long>(r.lost),
                 static_cast<unsigned long long>(pool.reordered()), 100.0 * (s1.cpu_seconds - s0.cpu_seconds) / window,
                 100.0 * (g1 - g0) / window, srv_us, gen_us, pool.ready(), pool.dropped(), verdict.c_str());
+    // The same step for the script, key=value.
+    std::printf("step server=%s clients=%zu rate=%.0f deliveries_per_s=%.0f p50_ms=%.2f p99_ms=%.2f lost=%lld ok=%d\n",
+                label.c_str(), po.clients, rate, r.deliveries_per_s, static_cast<double>(r.p50) / 1000.0,
+                static_cast<double>(r.p99) / 1000.0, static_cast<long long>(r.lost), r.ok ? 1 : 0);
     std::fflush(stdout);
     reports.push_back(r);
     if (!r.ok) break;
