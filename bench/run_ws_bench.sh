@@ -32,6 +32,7 @@
 #   SERVERS="agorad socketio ws floor" CLIENTS="1000 10000" STEP_SECONDS=5
 #   RATES=1,2,5,... SERVER_CPUS=0 GEN_CPUS=1 SOURCES=127.0.0.1,127.0.0.2
 #   AGORAD_ARGS="--realtime.x=y" (extra agorad options) BUILD=build/release BOOST=-10
+#   AGORAD=/path/to/agorad (another build of agorad: not built here)
 set -euo pipefail
 if [ -n "${BOOST:-}" ] && [ -z "${AGORA_WS_BENCH_SESSION:-}" ]; then
   # A new session is a new autogroup; the builds below run in it too, but its
@@ -48,13 +49,14 @@ server_cpus=${SERVER_CPUS:-0}
 gen_cpus=${GEN_CPUS:-1}
 sources=${SOURCES:-127.0.0.1}
 build=${BUILD:-$root/build/release}
+agorad_bin=${AGORAD:-$build/bin/agorad}
 for t in cmake node npm taskset curl python3; do
   command -v $t >/dev/null || { echo "$t missing" >&2; exit 2; }
 done
 
 echo "== building (release preset)"
 targets="agora-ws-load agora-ws-floor"
-case " $servers " in *" agorad "*) targets="$targets agorad" ;; esac
+case " $servers " in *" agorad "*) [ -n "${AGORAD:-}" ] || targets="$targets agorad" ;; esac
 cmake --preset release > /dev/null
 nice cmake --build --preset release --target $targets > /dev/null
 echo "== installing the peers from the lock file (npm ci)"
@@ -112,7 +114,7 @@ run_one() {  # server clients
       # connections in all and per address, the HTTP rate limit (the POSTs).
       # shellcheck disable=SC2086
       AGORA_ADMIN_EMAIL=admin@bench.test AGORA_ADMIN_PASSWORD=admin-password-bench \
-        taskset -c "$server_cpus" "$build/bin/agorad" --store.path="$work/store" --http.port=$port \
+        taskset -c "$server_cpus" "$agorad_bin" --store.path="$work/store" --http.port=$port \
         --http.access_log=false --kafka.brokers=off \
         --http.max_connections=30000 --http.max_connections_per_ip=0 \
         --http.rate_limit.per_minute=600000000 --http.rate_limit.burst=10000000 \
@@ -150,7 +152,7 @@ run_one() {  # server clients
   drops0=$(softnet_drops)
   taskset -c "$gen_cpus" "$build/bin/agora-ws-load" --label="$server" --dialect=$dialect --port=$port \
     --clients="$n" --server-pid=$pid --rates="$rates" --step-seconds="$step_seconds" --sources="$sources" \
-    "${args[@]}" | tee -a "$work/results.txt"
+    "${args[@]}" | tee -a "$work/results.txt" | grep -v "^step "
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); loopback backlog drops: $(($(softnet_drops) - drops0))"
   if ! kill -0 "$pid" 2>/dev/null; then echo "!! $server died:"; tail -20 "$work/server.log"; fi
   stop_server
