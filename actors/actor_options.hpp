@@ -33,6 +33,7 @@ struct actor_options {
   /// on disk).
   int io_threads = 1;
   /// Jobs waiting for an io thread at most; beyond it activations fail fast.
+  /// At least 1.
   std::size_t io_queue_limit = 100000;
   /// An aggregate with no command for this long is passivated (its actor
   /// stops; the next command activates it again from snapshot + events).
@@ -40,8 +41,9 @@ struct actor_options {
   /// Live aggregates of one kind at most (split evenly over its registry
   /// shards). Beyond it the least recently used ones are passivated, idle or
   /// not: memory stays bounded however fast new aggregates (orders) come.
+  /// At least registry_shards (each shard keeps a share of at least one).
   std::size_t max_resident = 100000;
-  /// How often registries look for idle aggregates.
+  /// How often registries look for idle aggregates (at least 10 ms).
   std::chrono::milliseconds passivation_sweep{10'000};
   /// A snapshot is written after this many events since the last one.
   std::uint32_t snapshot_every = 100;

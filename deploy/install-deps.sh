@@ -19,6 +19,8 @@ packages=(
   clang libclang-rt-14-dev
   # HTTP benchmarks (bench/run_http_bench.sh): wrk against nginx
   wrk nginx-light curl
+  # the realtime interop test: a WebSocket client not written here
+  python3-websockets
 )
 
 # The OpenAPI linter the openapi_lint test runs, pinned by

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "actors/src/kinds.hpp"
+#include "actors/src/protocol.hpp"
 #include "actors/src/runtime.hpp"
 
 namespace agora::actors::detail {
@@ -33,8 +34,10 @@ template <class Kind>
 struct pending {
   typename Kind::command cmd;
   command_context ctx;
-  /// The asker's promise; not pending for internal commands.
-  caf::response_promise rp;
+  /// The asker's promise; not pending for internal commands and queries.
+  command_promise rp;
+  /// A query's promise (query is true).
+  state_promise query_rp;
   /// Continuation for internal commands (timers, saga steps); may be empty.
   std::function<void(const command_result&)> then;
   /// The kind's before_decide step is done (e.g. the cart's stock is held).
@@ -101,8 +104,10 @@ struct aggregate_state {
   extra_state<Kind> extra;
 };
 
+/// The aggregate actor as its behaviour and hooks see it (`self`):
+/// aggregate_actor<Kind>'s stateful form.
 template <class Kind>
-using agg_actor = caf::stateful_actor<aggregate_state<Kind>>;
+using agg_actor = caf::stateful_actor<aggregate_state<Kind>, typename aggregate_actor<Kind>::base>;
 
 /// What a before_decide hook did with the command.
 enum class prep : std::uint8_t {
@@ -162,7 +167,7 @@ struct default_hooks {
   }
   /// Requests other than commands (order: pay).
   template <class Self, class Request>
-  static void handle_request(Self*, Request&, command_context, caf::response_promise& rp) {
+  static void handle_request(Self*, Request&, command_context, command_promise& rp) {
     rp.deliver(command_reply{agora::unexpected{make_command_error(command_errc::rejected, "unsupported request")}});
   }
 };
@@ -381,7 +386,7 @@ void run_batch(agg_actor<Kind>* self) {
   const auto expected = eventstore::expected_version::exact(fl->base_version);
   st.busy = std::move(fl);
   st.ph = phase::busy;
-  auto handle = caf::actor_cast<caf::actor>(self);
+  auto handle = caf::actor_cast<aggregate_actor<Kind>>(self);
   st.rt->appends_in_flight.fetch_add(1, std::memory_order_acq_rel);
   st.rt->store->async_append(
       stream_of(self), expected, std::move(out),
@@ -400,7 +405,7 @@ void process_next(agg_actor<Kind>* self) {
     if (front.query) {
       pending<Kind> p = std::move(front);
       st.queue.erase(st.queue.begin());
-      if (p.rp.pending()) p.rp.deliver(state_reply{Kind::encode_state(st.s)});
+      if (p.query_rp.pending()) p.query_rp.deliver(state_reply{Kind::encode_state(st.s)});
       continue;
     }
     if (!front.prepared && hooks<Kind>::needs_prepare(self, front)) {
@@ -428,7 +433,7 @@ void fail_all(agg_actor<Kind>* self, command_errc code, const std::string& why) 
   st.queue.clear();
   for (auto& p : queue) {
     if (p.query) {
-      if (p.rp.pending()) p.rp.deliver(state_reply{agora::unexpected{make_command_error(code, why)}});
+      if (p.query_rp.pending()) p.query_rp.deliver(state_reply{agora::unexpected{make_command_error(code, why)}});
     } else {
       finish(self, p, agora::unexpected{make_command_error(code, why)});
     }
@@ -440,7 +445,7 @@ void start_load(agg_actor<Kind>* self) {
   auto& st = self->state;
   st.ph = phase::loading;
   auto rt = st.rt;
-  auto handle = caf::actor_cast<caf::actor>(self);
+  auto handle = caf::actor_cast<aggregate_actor<Kind>>(self);
   std::string stream = stream_of(self);
   const bool queued = rt->io->post([rt, handle, stream] {
     auto res = std::make_shared<load_result<Kind>>();
@@ -493,13 +498,14 @@ template <class Kind>
 void retire(agg_actor<Kind>* self, timestamp_us wake_at) {
   auto& st = self->state;
   st.rt->live.fetch_sub(1, std::memory_order_relaxed);
-  caf::anon_send(st.rt->registry(Kind::id, st.id), gone_msg{st.id, self->address(), wake_at});
+  caf::anon_send(registry_of<Kind>(*st.rt, st.id), gone_msg{st.id, self->address(), wake_at});
   self->quit();
 }
 
-/// The aggregate actor's behaviour.
+/// The aggregate actor's behaviour (aggregate_actor<Kind>, protocol.hpp).
 template <class Kind>
-caf::behavior aggregate_actor(agg_actor<Kind>* self, std::shared_ptr<runtime> rt, std::string id, bool fresh) {
+typename aggregate_actor<Kind>::behavior_type aggregate_behavior(agg_actor<Kind>* self, std::shared_ptr<runtime> rt,
+                                                                 std::string id, bool fresh) {
   self->state.rt = std::move(rt);
   self->state.id = std::move(id);
   self->state.rt->activations.fetch_add(1, std::memory_order_relaxed);
@@ -514,8 +520,8 @@ caf::behavior aggregate_actor(agg_actor<Kind>* self, std::shared_ptr<runtime> rt
     start_load(self);
   }
   return {
-      [self](cmd_msg<Kind>& m) -> caf::response_promise {
-        auto rp = self->make_response_promise();
+      [self](cmd_msg<Kind>& m) -> command_promise {
+        auto rp = self->template make_response_promise<command_reply>();
         std::visit(
             [&](auto& alt) {
               using T = std::decay_t<decltype(alt)>;
@@ -532,11 +538,11 @@ caf::behavior aggregate_actor(agg_actor<Kind>* self, std::shared_ptr<runtime> rt
             m.req);
         return rp;
       },
-      [self](state_query) -> caf::response_promise {
-        auto rp = self->make_response_promise();
+      [self](state_query) -> state_promise {
+        auto rp = self->template make_response_promise<state_reply>();
         pending<Kind> p;
         p.query = true;
-        p.rp = rp;
+        p.query_rp = rp;
         self->state.queue.push_back(std::move(p));
         process_next(self);
         return rp;
@@ -620,6 +626,9 @@ caf::behavior aggregate_actor(agg_actor<Kind>* self, std::shared_ptr<runtime> rt
           auto& st = self->state;
           if (t->gen != st.timer_gen) return;  // superseded
           if (hooks<Kind>::defers_tick(self)) {
+            // Rare (an order's payment deadline during its charge), and worth
+            // seeing in the log: the tick waits, so the outcome comes first.
+            spdlog::info("actors: {}'s timer is due; it waits a second for the work under way", stream_of(self));
             self->delayed_send(self, std::chrono::seconds(1), signal_msg{tick_msg{t->gen}});
             return;
           }
@@ -654,7 +663,7 @@ void ask(Self* self, const std::string& id, typename Target::command cmd, comman
   m.req = typename Target::request{std::move(cmd)};
   m.ctx = std::move(ctx);
   m.ctx.new_aggregate = false;  // it named the caller's aggregate, not this one
-  self->request(rt->registry(Target::id, id), timeout, std::move(m))
+  self->request(registry_of<Target>(*rt, id), timeout, std::move(m))
       .then([k](command_reply& r) { k(std::move(r.result)); },
             [k](caf::error& e) {
               k(agora::unexpected{make_command_error(

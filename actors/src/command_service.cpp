@@ -92,7 +92,7 @@ expected<actor_options, option_error> actor_options::from_config(config& cfg) {
   // Every key is read (and so declared for --print-config) before the first
   // refusal. Negative counts are refused before an unsigned member could hold
   // them; the other ranges are validate()'s.
-  if (io_queue_limit < 0) return unexpected(make_option_error("actors.io_queue_limit", "out of range: must be >= 0"));
+  if (io_queue_limit < 1) return unexpected(make_option_error("actors.io_queue_limit", "out of range: must be >= 1"));
   if (max_resident < 1) return unexpected(make_option_error("actors.max_resident", "out of range: must be >= 1"));
   if (snapshot_every < 0 || snapshot_every > 0xFFFFFFFFLL) {
     return unexpected(make_option_error("actors.snapshot_every", "out of range: must be 0..4294967295"));
@@ -110,6 +110,17 @@ expected<void, option_error> actor_options::validate() const {
   if (io_threads < 1) return refuse("actors.io_threads", "must be >= 1");
   if (registry_shards < 1) return refuse("actors.registry_shards", "must be >= 1");
   if (max_resident < 1) return refuse("actors.max_resident", "must be >= 1");
+  // Each registry shard keeps its share of max_resident: a share of 0 would
+  // passivate every aggregate as it is activated.
+  if (max_resident < static_cast<std::size_t>(registry_shards)) {
+    return refuse("actors.max_resident", "must be >= actors.registry_shards (each registry keeps a share)");
+  }
+  if (io_queue_limit < 1) return refuse("actors.io_queue_limit", "must be >= 1 (0 would refuse every activation)");
+  if (idle_timeout.count() < 0) return refuse("actors.idle_timeout", "must be >= 0");
+  // A sweep more often than this would keep the registries busy sweeping.
+  if (passivation_sweep < std::chrono::milliseconds(10)) return refuse("actors.passivation_sweep", "must be >= 10ms");
+  if (saga_step_timeout.count() < 1) return refuse("actors.saga_step_timeout", "must be >= 1ms");
+  if (cart_hold_ttl.count() < 1) return refuse("actors.cart_hold_ttl", "must be >= 1ms");
   if (max_queued_commands < 1) return refuse("actors.max_queued_commands", "must be >= 1");
   if (command_timeout.count() < 1) return refuse("actors.command_timeout", "must be >= 1ms");
   if (scheduler_sleep_polls < 0 || scheduler_sleep_polls > 100000) {
@@ -136,8 +147,8 @@ class command_service::impl {
 
   template <class Kind>
   void spawn_registries() {
-    auto& shards = rt->registries[static_cast<std::size_t>(Kind::id)];
-    for (int i = 0; i < std::max(1, rt->opts.registry_shards); ++i) shards.push_back(sys->spawn(registry<Kind>, rt));
+    auto& shards = rt->shards<Kind>();
+    for (int i = 0; i < rt->opts.registry_shards; ++i) shards.push_back(sys->spawn(registry_behavior<Kind>, rt));
   }
 
   template <class Kind>
@@ -149,7 +160,7 @@ class command_service::impl {
       d.message = "invalid id: " + err->message;
       return done(agora::unexpected{rejected(std::move(d))});
     }
-    const auto& reg = rt->registry(Kind::id, id);  // before `id` is moved (see query)
+    const auto& reg = registry_of<Kind>(*rt, id);  // before `id` is moved (see query)
     caf::anon_send(reg, route_msg<Kind>{std::move(id), std::move(req), std::move(ctx), std::move(done), 0});
   }
 
@@ -161,7 +172,7 @@ class command_service::impl {
     // The shard first: `id` is moved into the message below, and argument
     // evaluation order is unspecified (hashing a moved-from id picks another
     // shard, which would start a second actor for the same aggregate).
-    const auto& reg = rt->registry(Kind::id, id);
+    const auto& reg = registry_of<Kind>(*rt, id);
     caf::anon_send(reg, route_query<Kind>{std::move(id), std::move(done)});
   }
 
@@ -170,16 +181,20 @@ class command_service::impl {
 
   void stop() {
     if (!sys) return;
-    for (auto& shards : rt->registries) {
-      for (auto& r : shards) caf::anon_send(r, shutdown_msg{});
-    }
+    std::apply([](auto&... kinds) { (..., [&] { for (auto& r : kinds) caf::anon_send(r, shutdown_msg{}); }()); },
+               rt->registries);
     // Appends in flight are answered to actors: wait (bounded) for the store.
     for (int i = 0; i < 500 && rt->appends_in_flight.load() > 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     rt->io->stop();
-    for (auto& shards : rt->registries) shards.clear();
-    sys.reset();  // waits for every actor
+    // Actors still running read the registry handles (to route, to say they
+    // are gone): the handles go only once every actor is done. (Clearing them
+    // first raced with those reads; a stress run caught a division by zero
+    // when a shard list was found empty.)
+    sys->await_all_actors_done();
+    std::apply([](auto&... kinds) { (kinds.clear(), ...); }, rt->registries);
+    sys.reset();
   }
 };
 
@@ -197,7 +212,7 @@ agora::expected<std::unique_ptr<command_service>, std::string> command_service::
   rt.opts = options;
   rt.clk = &clk;
   rt.payments = payments ? std::move(payments) : std::make_shared<simulated_payments>();
-  rt.io = std::make_unique<work_pool>("actors-io", static_cast<std::size_t>(std::max(1, options.io_threads)),
+  rt.io = std::make_unique<work_pool>("actors-io", static_cast<std::size_t>(options.io_threads),
                                       options.io_queue_limit);
 
   p->cfg = std::make_unique<caf::actor_system_config>();
@@ -262,13 +277,16 @@ void command_service::impl::wake(const std::string& stream, timestamp_us due) {
   if (dash == std::string::npos) return;
   const std::string_view kind(stream.data(), dash);
   std::string id = stream.substr(dash + 1);
-  auto send_wake = [&](aggregate_kind k) { caf::anon_send(rt->registry(k, id), wake_msg{id, due}); };
-  if (kind == inventory_kind::name) send_wake(aggregate_kind::inventory);
-  else if (kind == order_kind::name) send_wake(aggregate_kind::order);
-  else if (kind == cart_kind::name) send_wake(aggregate_kind::cart);
-  else if (kind == product_kind::name) send_wake(aggregate_kind::product);
-  else if (kind == customer_kind::name) send_wake(aggregate_kind::customer);
-  else if (kind == claim_kind::name) send_wake(aggregate_kind::claim);
+  auto send_wake = [&](auto kind_tag) {
+    using Kind = decltype(kind_tag);
+    caf::anon_send(registry_of<Kind>(*rt, id), wake_msg{id, due});
+  };
+  if (kind == inventory_kind::name) send_wake(inventory_kind{});
+  else if (kind == order_kind::name) send_wake(order_kind{});
+  else if (kind == cart_kind::name) send_wake(cart_kind{});
+  else if (kind == product_kind::name) send_wake(product_kind{});
+  else if (kind == customer_kind::name) send_wake(customer_kind{});
+  else if (kind == claim_kind::name) send_wake(claim_kind{});
 }
 
 service_stats command_service::stats() const {

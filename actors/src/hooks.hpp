@@ -38,12 +38,12 @@ void later(Self* self, std::chrono::milliseconds delay, F fn) {
 /// runs inside `self` with the answer.
 template <class Target, class Self>
 void ask_state_of(Self* self, const std::string& id, std::function<void(agora::expected<std::string, command_error>)> k) {
-  auto handle = caf::actor_cast<caf::actor>(self);
+  auto handle = caf::actor_cast<typename Self::actor_hdl>(self);
   // The answer comes on the registry's thread: bring it back into `self`.
   state_callback done = [handle, k = std::move(k)](agora::expected<std::string, command_error> r) {
     caf::anon_send(handle, signal_msg{continue_msg{[k, r = std::move(r)] { k(r); }}});
   };
-  caf::anon_send(self->state.rt->registry(Target::id, id), route_query<Target>{id, std::move(done)});
+  caf::anon_send(registry_of<Target>(*self->state.rt, id), route_query<Target>{id, std::move(done)});
 }
 
 // ---------------------------------------------------------------------------
@@ -394,7 +394,7 @@ struct hooks<cart_kind> : default_hooks {
 struct order_saga_state {
   // The place command's answer waits until the order leaves pending.
   bool place_waiting = false;
-  caf::response_promise place_rp;
+  command_promise place_rp;
   bool place_with_state = false;
   std::vector<domain::encoded_event> events;
   eventstore::log_position first_position = 0;
@@ -405,7 +405,7 @@ struct order_saga_state {
   struct deferred_pay {
     pay_request req;
     command_context ctx;
-    caf::response_promise rp;
+    command_promise rp;
   };
   std::vector<deferred_pay> deferred_pays;
   bool compensating = false;
@@ -583,7 +583,7 @@ struct hooks<order_kind> : default_hooks {
     x.refunding = true;
     const std::int64_t amount = domain::order_saga::refund_due(s);
     const std::string currency = s.paid.currency;
-    auto handle = caf::actor_cast<caf::actor>(self);
+    auto handle = caf::actor_cast<aggregate_actor<order_kind>>(self);
     self->state.rt->payments->refund(*s.payment_id, amount, [self, handle, amount, currency](payment_outcome o) {
       caf::anon_send(handle, signal_msg{continue_msg{[self, o, amount, currency] {
                        saga(self).refunding = false;
@@ -616,7 +616,7 @@ struct hooks<order_kind> : default_hooks {
   }
 
   /// pay: charge through the port, then record the outcome.
-  static void handle_request(self_t* self, pay_request& req, command_context ctx, caf::response_promise& rp) {
+  static void handle_request(self_t* self, pay_request& req, command_context ctx, command_promise& rp) {
     auto& st = self->state;
     const auto& s = st.s;
     auto refuse = [&](domain::domain_errc code, std::string msg) {
@@ -634,12 +634,13 @@ struct hooks<order_kind> : default_hooks {
     if (saga(self).paying) return refuse(domain::domain_errc::conflict, "a payment for this order is in progress");
     // Ask the domain before charging anyone.
     if (auto why = domain::order::payment_refusal(s, st.rt->now())) {
-      return rp.deliver(command_reply{agora::unexpected{rejected(std::move(*why))}});
+      rp.deliver(command_reply{agora::unexpected{rejected(std::move(*why))}});
+      return;
     }
     saga(self).paying = true;
     payment_request pr{s.order_id, s.total.minor, s.total.currency, req.method};
-    auto handle = caf::actor_cast<caf::actor>(self);
-    auto promise = std::make_shared<caf::response_promise>(rp);
+    auto handle = caf::actor_cast<aggregate_actor<order_kind>>(self);
+    auto promise = std::make_shared<command_promise>(rp);
     st.rt->payments->charge(pr, [self, handle, promise, ctx](payment_outcome o) {
       caf::anon_send(handle, signal_msg{continue_msg{[self, promise, ctx, o] {
                        saga(self).paying = false;

@@ -31,7 +31,7 @@ struct registry_state {
   static inline const char* name = "agora.registry";
   std::shared_ptr<runtime> rt;
   struct entry {
-    caf::actor actor;
+    aggregate_actor<Kind> actor;
     timestamp_us last_used = 0;
     // Neighbours in the recency list, which runs through the entries
     // themselves (nodes of `live` never move): a separate std::list cost a
@@ -71,8 +71,10 @@ struct registry_state {
   }
 };
 
+/// The registry as its behaviour sees it (`self`): registry_actor<Kind>'s
+/// stateful form.
 template <class Kind>
-using registry_actor = caf::stateful_actor<registry_state<Kind>>;
+using registry_self = caf::stateful_actor<registry_state<Kind>, typename registry_actor<Kind>::base>;
 
 /// Forgets a live entry.
 template <class State>
@@ -93,7 +95,7 @@ void drop(State& st, typename decltype(State::live)::iterator it) {
 /// limit costs about two passivation requests. The sweep sheds too, for what
 /// refused while it was busy.
 template <class Kind>
-void shed(registry_actor<Kind>* self) {
+void shed(registry_self<Kind>* self) {
   auto& st = self->state;
   if (st.shed_pause > 0) {
     --st.shed_pause;
@@ -112,11 +114,11 @@ void shed(registry_actor<Kind>* self) {
 
 
 template <class Kind>
-caf::actor& activate(registry_actor<Kind>* self, const std::string& id, bool fresh = false) {
+aggregate_actor<Kind>& activate(registry_self<Kind>* self, const std::string& id, bool fresh = false) {
   auto& st = self->state;
   auto it = st.live.find(id);
   if (it == st.live.end()) {
-    auto a = self->spawn(aggregate_actor<Kind>, st.rt, id, fresh);
+    auto a = self->spawn(aggregate_behavior<Kind>, st.rt, id, fresh);
     typename registry_state<Kind>::entry e;
     e.actor = std::move(a);
     it = st.live.emplace(id, std::move(e)).first;
@@ -130,7 +132,7 @@ caf::actor& activate(registry_actor<Kind>* self, const std::string& id, bool fre
 }
 
 template <class Kind>
-void answer(const std::shared_ptr<route_msg<Kind>>& m, caf::response_promise& rp, command_result r) {
+void answer(const std::shared_ptr<route_msg<Kind>>& m, command_promise& rp, command_result r) {
   if (m->done) {
     m->done(std::move(r));
   } else if (rp.pending()) {
@@ -143,7 +145,7 @@ void answer(const std::shared_ptr<route_msg<Kind>>& m, caf::response_promise& rp
 /// still the live actor for `id`) and counts a retry; the caller then asks a
 /// fresh actor, once.
 template <class Kind>
-bool stopped_before_taking(registry_actor<Kind>* self, const std::string& id, const caf::actor& target,
+bool stopped_before_taking(registry_self<Kind>* self, const std::string& id, const aggregate_actor<Kind>& target,
                            const caf::error& e, int attempt) {
   if (e != caf::sec::request_receiver_down || attempt != 0) return false;
   auto& live = self->state.live;
@@ -153,10 +155,10 @@ bool stopped_before_taking(registry_actor<Kind>* self, const std::string& id, co
 }
 
 template <class Kind>
-void forward(registry_actor<Kind>* self, std::shared_ptr<route_msg<Kind>> m, caf::response_promise rp) {
+void forward(registry_self<Kind>* self, std::shared_ptr<route_msg<Kind>> m, command_promise rp) {
   auto& st = self->state;
   // A retry (attempt 1) loads: the first actor may have recorded something.
-  caf::actor target = activate(self, m->id, m->ctx.new_aggregate && m->attempt == 0);
+  aggregate_actor<Kind> target = activate(self, m->id, m->ctx.new_aggregate && m->attempt == 0);
   self->request(target, st.rt->opts.command_timeout, cmd_msg<Kind>{m->req, m->ctx})
       .then([m, rp](command_reply& r) mutable { answer(m, rp, std::move(r.result)); },
             [self, m, rp, target](caf::error& e) mutable {
@@ -177,8 +179,8 @@ void forward(registry_actor<Kind>* self, std::shared_ptr<route_msg<Kind>> m, caf
 /// actor which stopped before taking it is asked again of a fresh actor, once:
 /// otherwise a read racing passivation would fail although nothing is wrong.
 template <class Kind>
-void ask_state(registry_actor<Kind>* self, std::string id, state_callback done, int attempt) {
-  caf::actor target = activate(self, id);
+void ask_state(registry_self<Kind>* self, std::string id, state_callback done, int attempt) {
+  aggregate_actor<Kind> target = activate(self, id);
   self->request(target, self->state.rt->opts.command_timeout, state_query{})
       .then([done](state_reply& r) { done(std::move(r.json)); },
             [self, id = std::move(id), done, target, attempt](caf::error& e) mutable {
@@ -189,17 +191,20 @@ void ask_state(registry_actor<Kind>* self, std::string id, state_callback done, 
             });
 }
 
+/// The registry's behaviour (registry_actor<Kind>, protocol.hpp).
 template <class Kind>
-caf::behavior registry(registry_actor<Kind>* self, std::shared_ptr<runtime> rt) {
+typename registry_actor<Kind>::behavior_type registry_behavior(registry_self<Kind>* self, std::shared_ptr<runtime> rt) {
   self->state.rt = std::move(rt);
-  self->state.max_live = std::max<std::size_t>(
-      1, self->state.rt->opts.max_resident / static_cast<std::size_t>(std::max(1, self->state.rt->opts.registry_shards)));
-  const auto sweep = std::max(std::chrono::milliseconds(10), self->state.rt->opts.passivation_sweep);
+  // The options were validated (actor_options::validate, run by start): at
+  // least one resident aggregate per shard, a sweep of at least 10 ms.
+  const auto& opts = self->state.rt->opts;
+  self->state.max_live = opts.max_resident / static_cast<std::size_t>(opts.registry_shards);
+  const auto sweep = opts.passivation_sweep;
   self->delayed_send(self, sweep, sweep_msg{});
   return {
-      [self](route_msg<Kind>& m) -> caf::response_promise {
-        caf::response_promise rp;
-        if (!m.done) rp = self->make_response_promise();
+      [self](route_msg<Kind>& m) -> command_promise {
+        command_promise rp;  // none for the facade: it is called back instead
+        if (!m.done) rp = self->template make_response_promise<command_reply>();
         forward(self, std::make_shared<route_msg<Kind>>(std::move(m)), rp);
         return rp;
       },

@@ -140,20 +140,25 @@ class commit_gate {
   std::unique_ptr<eventstore::subscription> sub_;
 };
 
-/// Whether the log has a line with `what` in it, among the last few thousand.
-/// The first call adds a sink to the default logger that stays for the rest of
-/// the process: swapping loggers while actor threads log is not safe.
-bool logged(const std::string& what) {
+/// How many lines with `what` in them the log has, among the last few
+/// thousand. The first call adds a sink to the default logger that stays for
+/// the rest of the process: swapping loggers while actor threads log is not
+/// safe.
+std::size_t logged_count(const std::string& what) {
   static const auto sink = [] {
     auto s = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(4096);
     spdlog::default_logger()->sinks().push_back(s);
     return s;
   }();
+  std::size_t n = 0;
   for (const auto& line : sink->last_formatted()) {
-    if (line.find(what) != std::string::npos) return true;
+    if (line.find(what) != std::string::npos) ++n;
   }
-  return false;
+  return n;
 }
+
+/// Whether the log has a line with `what` in it (see logged_count).
+bool logged(const std::string& what) { return logged_count(what) > 0; }
 
 // Installed before main, while no other thread logs.
 const bool kLogSinkInstalled = logged("");
@@ -399,7 +404,15 @@ TEST_F(CommandServiceTest, OptionsOutOfRangeAreRefusedWithAMessage) {
            [](actor_options& o) { o.max_units_held_per_customer = -1; },
            [](actor_options& o) { o.max_open_carts_per_customer = -1; },
            [](actor_options& o) { o.payment_deadline = -1ms; },
-           [](actor_options& o) { o.scheduler_sleep_polls = -1; }, [](actor_options& o) { o.scheduler_sleep_polls = 100001; }}) {
+           [](actor_options& o) { o.scheduler_sleep_polls = -1; }, [](actor_options& o) { o.scheduler_sleep_polls = 100001; },
+           // Once clamped silently by the registries and the io pool.
+           [](actor_options& o) { o.io_threads = 0; }, [](actor_options& o) { o.io_queue_limit = 0; },
+           [](actor_options& o) {
+             o.registry_shards = 4;
+             o.max_resident = 3;
+           },
+           [](actor_options& o) { o.passivation_sweep = 9ms; }, [](actor_options& o) { o.idle_timeout = -1ms; },
+           [](actor_options& o) { o.saga_step_timeout = 0ms; }, [](actor_options& o) { o.cart_hold_ttl = 0ms; }}) {
     actor_options bad = opts_;
     breakit(bad);
     auto s = command_service::start(*store_, bad, clock_, nullptr);
@@ -414,7 +427,10 @@ TEST_F(CommandServiceTest, OptionsOutOfRangeAreRefusedWithAMessage) {
 // key, before anything starts.
 TEST(ActorOptions, FromConfigRefusesOutOfRangeValuesNamingTheKey) {
   testing::expect_each_refused_naming_the_key(
-      {{"actors.max_resident", "0"}, {"actors.max_resident", "-1"}, {"actors.registry_shards", "0"}, {"actors.scheduler_threads", "0"}, {"actors.io_queue_limit", "-1"}, {"actors.max_queued_commands", "0"}, {"actors.snapshot_every", "-1"}, {"actors.scheduler_sleep_polls", "100001"}, {"actors.command_timeout", "0"}, {"actors.max_open_carts_per_customer", "1001"}},
+      {{"actors.max_resident", "0"}, {"actors.max_resident", "-1"}, {"actors.registry_shards", "0"}, {"actors.scheduler_threads", "0"}, {"actors.io_queue_limit", "-1"}, {"actors.max_queued_commands", "0"}, {"actors.snapshot_every", "-1"}, {"actors.scheduler_sleep_polls", "100001"}, {"actors.command_timeout", "0"}, {"actors.max_open_carts_per_customer", "1001"},
+       {"actors.io_queue_limit", "0"}, {"actors.io_threads", "0"}, {"actors.max_resident", "1"},
+       {"actors.passivation_sweep", "5ms"}, {"actors.saga_step_timeout", "0"},
+       {"actors.cart_hold_ttl", "0"}},
       [](config& cfg) { return actor_options::from_config(cfg); });
   config defaults;
   ASSERT_TRUE(actor_options::from_config(defaults));
@@ -865,14 +881,18 @@ TEST_F(CommandServiceTest, CartHoldsStockAndCheckoutConvertsItIntoAnOrder) {
   EXPECT_EQ(field(inv_state, "reserved"), 3);
 }
 
+// The clock is frozen until the test moves it past the holds' expiry: the
+// hold cannot lapse before the test has seen it.
 TEST_F(CommandServiceTest, CartHoldExpiryReturnsStockAndExpiredCheckoutFails) {
   svc_.reset();
+  clock_.freeze();
   opts_.cart_hold_ttl = 300ms;
   start();
   register_item("E1", 5);
   ASSERT_TRUE(send("cart-e", crt::command{crt::create{"cart-e", "c-1", clock_.now()}}));
   ASSERT_TRUE(send("cart-e", crt::command{crt::set_line_quantity{"E1", 4, domain::money{100, "EUR"}, 0, clock_.now()}}));
   EXPECT_EQ(field(state(aggregate_kind::inventory, "E1"), "held"), 4);
+  clock_.advance(1s);
   // The inventory item's own timer expires the hold: stock comes back.
   ASSERT_TRUE(eventually([&] { return field(state(aggregate_kind::inventory, "E1"), "held") == 0; }, 5s));
   ASSERT_TRUE(eventually([&] { return text(state(aggregate_kind::cart, "cart-e"), "status") == "expired"; }, 5s));
@@ -1012,24 +1032,35 @@ TEST_F(CommandServiceTest, APassivatedOrderCanBePaidAndNotAfterItsDeadline) {
 }
 
 // A charge under way when the deadline comes settles first: the customer is
-// never charged for an order the deadline cancelled. (Real time: the timer
-// must run while the charge is held; if the machine is too slow for that the
-// test passes without proving anything, it cannot fail.)
+// never charged for an order the deadline cancelled. The clock is frozen: the
+// pay request activates the passivated order 1 ms before its deadline (so its
+// timer, armed afresh, comes at once), the deadline passes while the charge is
+// held, and the test looks only after the timer has come twice since, each
+// time deferred (the log says so).
 TEST_F(CommandServiceTest, ADeadlineDuringAChargeWaitsForItsOutcome) {
   auto gate = std::make_shared<gated_payments>();
   svc_.reset();
+  clock_.freeze();
   payments_ = gate;
-  opts_.payment_deadline = 3s;
+  opts_.idle_timeout = 50ms;
+  opts_.payment_deadline = 30min;
   start();
   register_item("D4", 5);
   auto ok = send("o-gate", place("o-gate", {{"D4", 1}}), true);
   ASSERT_TRUE(ok) << ok.error().message;
   const timestamp_us due = field(ok->state_json, "payment_due_at");
+  clock_.advance(1s);  // idle: the order passivates, its deadline dormant in its registry
+  ASSERT_TRUE(eventually([&] { return svc_->stats().live_aggregates == 0; }));
+  clock_.advance(std::chrono::microseconds(due - 1000 - clock_.now()));
   std::promise<command_result> paid;
   svc_->pay("o-gate", "card-token", command_context{"", "", true, std::nullopt},
             [&](command_result r) { paid.set_value(std::move(r)); });
   ASSERT_TRUE(eventually([&] { return gate->charging(); }));
-  ASSERT_TRUE(eventually([&] { return clock_.now() > due + 1'500'000; }, 10s));
+  clock_.advance(1s);  // past the deadline, the charge still held
+  const std::string deferred = "order-o-gate's timer is due; it waits";
+  const auto before = logged_count(deferred);
+  ASSERT_TRUE(eventually([&] { return logged_count(deferred) >= before + 2; }, 20s))
+      << "the deadline's timer never came during the charge";
   EXPECT_EQ(text(state(aggregate_kind::order, "o-gate"), "status"), "confirmed") << "not cancelled while charging";
   gate->approve();
   auto f = paid.get_future();

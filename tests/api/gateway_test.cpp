@@ -389,6 +389,7 @@ TEST_F(GatewayTest, OpenApiMatchesTheRoutes) {
       {"/api/carts/{id}/checkout", {"post"}}, {"/api/orders", {"get", "post"}}, {"/api/orders/{id}", {"get"}},
       {"/api/orders/{id}/events", {"get"}}, {"/api/orders/{id}/pay", {"post"}}, {"/api/orders/{id}/cancel", {"post"}},
       {"/api/orders/{id}/status", {"post"}}, {"/api/admin/stats", {"get"}}, {"/api/admin/projections", {"get"}},
+      {"/api/admin/notifications", {"post"}},
       {"/api/admin/projections/{name}/rebuild", {"post"}}, {"/health/live", {"get"}}, {"/health/ready", {"get"}},
       {"/health/detailed", {"get"}}, {"/metrics", {"get"}}, {"/openapi.json", {"get"}},
   };
