@@ -107,6 +107,9 @@ port=18290
 run_one() {  # server clients
   local server=$1 n=$2 dialect args=()
   port=$((port + 1))
+  # A log of its own: the background job truncates a shared one only once it
+  # runs, and wait_for could read the previous server's "ready" before that.
+  log="$work/$server-$n.log"
   case $server in
     agorad)
       rm -rf "$work/store"
@@ -118,9 +121,9 @@ run_one() {  # server clients
         --http.access_log=false --kafka.brokers=off \
         --http.max_connections=30000 --http.max_connections_per_ip=0 \
         --http.rate_limit.per_minute=600000000 --http.rate_limit.burst=10000000 \
-        ${AGORAD_ARGS:-} > "$work/server.log" 2>&1 &
+        ${AGORAD_ARGS:-} > "$log" 2>&1 &
       pid=$!
-      wait_for "$work/server.log" "agorad ready"
+      wait_for "$log" "agorad ready"
       local token
       token=$(curl -sf -X POST "http://127.0.0.1:$port/api/auth/login" -H 'Content-Type: application/json' \
         -d '{"email":"admin@bench.test","password":"admin-password-bench"}' |
@@ -129,21 +132,21 @@ run_one() {  # server clients
       args=(--token="$token")
       ;;
     socketio)
-      taskset -c "$server_cpus" node bench/ws_peers/socket_io_server.js $port > "$work/server.log" 2>&1 &
+      taskset -c "$server_cpus" node bench/ws_peers/socket_io_server.js $port > "$log" 2>&1 &
       pid=$!
-      wait_for "$work/server.log" "ready on"
+      wait_for "$log" "ready on"
       dialect=socketio
       ;;
     ws)
-      taskset -c "$server_cpus" node bench/ws_peers/ws_server.js $port > "$work/server.log" 2>&1 &
+      taskset -c "$server_cpus" node bench/ws_peers/ws_server.js $port > "$log" 2>&1 &
       pid=$!
-      wait_for "$work/server.log" "ready on"
+      wait_for "$log" "ready on"
       dialect=ws
       ;;
     floor)
-      taskset -c "$server_cpus" "$build/bin/agora-ws-floor" $port > "$work/server.log" 2>&1 &
+      taskset -c "$server_cpus" "$build/bin/agora-ws-floor" $port > "$log" 2>&1 &
       pid=$!
-      wait_for "$work/server.log" "ready on"
+      wait_for "$log" "ready on"
       dialect=ws
       ;;
     *) echo "unknown server $server" >&2; return 1 ;;
@@ -154,7 +157,7 @@ run_one() {  # server clients
     --clients="$n" --server-pid=$pid --rates="$rates" --step-seconds="$step_seconds" --sources="$sources" \
     "${args[@]}" | tee -a "$work/results.txt" | grep -v "^step "
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); loopback backlog drops: $(($(softnet_drops) - drops0))"
-  if ! kill -0 "$pid" 2>/dev/null; then echo "!! $server died:"; tail -20 "$work/server.log"; fi
+  if ! kill -0 "$pid" 2>/dev/null; then echo "!! $server died:"; tail -20 "$log"; fi
   stop_server
 }
 
