@@ -17,7 +17,6 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +27,7 @@
 
 #include "http/upgrade.hpp"
 #include "realtime/src/hub.hpp"
+#include "realtime/src/send_queue.hpp"
 #include "realtime/src/protocol.hpp"
 
 namespace agora::realtime::detail {
@@ -98,7 +98,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   std::shared_ptr<http::upgrade_ticket> ticket_;
   std::array<char, 256> rd_;  // what async_read_some fills
   std::string msg_;           // a message longer than rd_, being assembled
-  std::deque<std::shared_ptr<const std::string>> queue_;
+  send_queue queue_;  // holds no memory while empty
   std::size_t queued_bytes_ = 0;
   std::unique_ptr<net::steady_timer> timer_;  // token expiry, then the close deadline
   std::string remote_ip_;
