@@ -24,6 +24,7 @@
 namespace agora {
 class clock;
 class config;
+class json_writer;
 }  // namespace agora
 namespace agora::eventstore {
 class event_store;
@@ -101,6 +102,10 @@ struct gateway_deps {
   const clock* clk = nullptr;
   /// Extra components for /health/detailed and /health/ready (e.g. Kafka).
   std::function<std::vector<component_health>()> extra_health;
+  /// When set, GET /api/admin/stats has a member "realtime" whose value this
+  /// writes (WebSocket connections and subscriptions per channel); the
+  /// answer is then not cached (the counts move without change notices).
+  std::function<void(json_writer&)> realtime_stats;
 };
 
 /// The API's routes and the state they share.

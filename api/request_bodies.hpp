@@ -55,6 +55,16 @@ struct password_change_body {
 };
 decoded<password_change_body> decode_password_change(std::string_view json);
 
+/// POST /api/admin/notifications: {"title", "body", "level"}: a title of
+/// 1..200 characters, a body of at most 2000, level info (default), warning
+/// or critical.
+struct notification_body {
+  std::string title;
+  std::string body;
+  std::string level = "info";
+};
+decoded<notification_body> decode_notification(std::string_view json);
+
 /// PUT /api/admin/customers/{id}/role: {"role"} ("customer" or "admin").
 struct role_body {
   std::string role;

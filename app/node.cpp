@@ -10,6 +10,7 @@
 
 #include "actors/domain/customer.hpp"
 #include "api/gateway.hpp"
+#include "common/json_writer.hpp"
 #include "common/secret.hpp"
 #include "common/uuid.hpp"
 #include "common/work_pool.hpp"
@@ -19,6 +20,8 @@
 #include "http/response_cache.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "realtime/realtime_service.hpp"
+#include "web/static_site.hpp"
 
 namespace agora {
 
@@ -153,8 +156,14 @@ std::string random_secret() {
 }  // namespace
 
 agora::expected<void, std::string> node::start_read_side(config& cfg) {
-  // Projections: rebuilt from the log at start, then following it.
-  projections_ = std::make_unique<projections::projection_runner>(*store_);
+  auto rt_parsed = realtime::realtime_options::from_config(cfg);
+  if (!rt_parsed) return agora::unexpected{rt_parsed.error().message};
+  // Projections: rebuilt from the log at start, then following it. They keep
+  // the routed notices of the last realtime.max_resume_events events, which
+  // realtime clients resume from.
+  projections::runner_options runner_opts;
+  runner_opts.history_events = rt_parsed->max_resume_events;
+  projections_ = std::make_unique<projections::projection_runner>(*store_, runner_opts);
   projections_->start();
   // The HTTP server starts once the read models hold the whole log, so no
   // client ever sees a catalog without its products. The replay takes as long
@@ -240,9 +249,28 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
     metrics_->add_callback_gauge("agora_outbox_published", "Events published to Kafka since start",
                                  [relay] { return static_cast<double>(relay->stats().published); });
   }
+  realtime::realtime_deps rt_deps;
+  rt_deps.projections = projections_.get();
+  rt_deps.tokens = tokens_.get();
+  rt_deps.metrics = metrics_.get();
+  rt_deps.clk = &system_clock::instance();
+  realtime_ = std::make_unique<realtime::realtime_service>(rt_deps, *rt_parsed);
+  deps.realtime_stats = [rt = realtime_.get()](json_writer& w) {
+    const auto s = rt->stats();
+    w.begin_object().key("connections").value(s.connections);
+    w.key("subscriptions").begin_object();
+    for (const auto& [channel, n] : s.subscriptions) w.key(channel).value(n);
+    w.end_object();
+    w.key("slow_consumer_closes").value(s.slow_consumer_closes).key("messages_sent").value(s.messages_sent);
+    w.end_object();
+  };
   gateway_ = std::make_unique<api::gateway>(deps, gw_opts);
   router_ = std::make_unique<http::router>();
   gateway_->register_routes(*router_);
+  // The storefront and the admin pages (web/), from memory, on the API's per-IP budget.
+  if (!web::register_routes(*router_, {limiter_.get(), &system_clock::instance()})) {
+    return agora::unexpected{std::string("web: a page route collides with another route")};
+  }
 
   const auto http_parsed = http::server_options::from_config(cfg);
   if (!http_parsed) return agora::unexpected{http_parsed.error().message};
@@ -250,6 +278,9 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
   server_ = std::make_unique<http::server>();
   http::server_hooks hooks;
   hooks.metrics = metrics_.get();
+  hooks.upgrades.push_back(realtime_->route());
+  hooks.upgrade_limiter = limiter_.get();
+  shutdown_grace_ = http_opts.shutdown_grace;
   if (auto r = server_->start(http_opts, *router_, hooks); !r) return agora::unexpected{"http: " + r.error()};
   spdlog::info("HTTP API listening on http://{}:{}", http_opts.address, server_->port());
   return {};
@@ -302,6 +333,7 @@ void node::declare_config(config& cfg) {
   report(http::response_cache_options::from_config(cfg));
   report(general_rate_limit(cfg));
   report(actors::actor_options::from_config(cfg));
+  report(realtime::realtime_options::from_config(cfg));
 }
 
 node::~node() { stop(); }
@@ -309,10 +341,14 @@ node::~node() { stop(); }
 void node::stop() {
   // Reverse order of start: no new requests, then the read side, then the
   // writers, then the store.
+  // WebSocket clients first: told 1001 while the fan-out still runs, so the
+  // server's stop finds their connections gone.
+  if (realtime_) realtime_->stop(shutdown_grace_);
   if (server_) {
     server_->stop();
     server_.reset();
   }
+  realtime_.reset();
   // The hashing jobs use the gateway: they finish before it goes.
   if (hashing_) hashing_->stop();
   gateway_.reset();

@@ -2,6 +2,7 @@
 // One Agora node: the parts a process runs, started in dependency order from
 // the configuration and stopped in reverse. agorad is a thin main() around it.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,9 @@ class jwt_signer;
 class response_cache;
 class rate_limiter;
 }  // namespace agora::http
+namespace agora::realtime {
+class realtime_service;
+}
 namespace agora::api {
 class gateway;
 struct gateway_options;
@@ -59,6 +63,8 @@ class node {
   /// The outbox relay, or null with kafka.brokers = off.
   bus::outbox_relay* relay() noexcept { return relay_.get(); }
   projections::projection_runner& projections() noexcept { return *projections_; }
+  /// The realtime feed (GET /ws).
+  realtime::realtime_service& realtime() noexcept { return *realtime_; }
   /// The HTTP port actually bound (http.port = 0 picks one).
   std::uint16_t http_port() const noexcept;
 
@@ -77,9 +83,11 @@ class node {
   std::unique_ptr<work_pool> hashing_;
   std::unique_ptr<http::response_cache> cache_;
   std::unique_ptr<http::rate_limiter> limiter_;
+  std::unique_ptr<realtime::realtime_service> realtime_;
   std::unique_ptr<api::gateway> gateway_;
   std::unique_ptr<http::router> router_;
   std::unique_ptr<http::server> server_;
+  std::chrono::milliseconds shutdown_grace_{5000};
 };
 
 }  // namespace agora

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -179,6 +180,9 @@ class event_store {
   /// Consumer `name`'s checkpoint, or nullopt when it has none.
   [[nodiscard]] store_result<std::optional<log_position>> get_checkpoint(std::string_view name) const;
 
+  /// Every consumer's checkpoint, by name (for export and backups).
+  [[nodiscard]] store_result<std::vector<std::pair<std::string, log_position>>> list_checkpoints() const;
+
   /// Sets (`due` given) or clears (nullopt) the wake-up of `stream` on its own,
   /// e.g. once pending work is done. Synced when store_options::sync is on.
   [[nodiscard]] store_result<void> set_wakeup(std::string_view stream, std::optional<timestamp_us> due);
@@ -190,6 +194,37 @@ class event_store {
   /// positions, and no index entry without its event. Reads everything: for tools and
   /// tests, not for the request path.
   [[nodiscard]] store_result<integrity_report> verify() const;
+
+  /// secondary mode: reads what the owning node has written since the open or
+  /// the last catch_up() (RocksDB's TryCatchUpWithPrimary), so that reads and
+  /// last_position() move on. Other modes: nothing to do. Answers
+  /// last_position() afterwards. For tools following a live log (log tail
+  /// --follow); not thread-safe against concurrent reads of this instance.
+  [[nodiscard]] store_result<log_position> catch_up();
+
+  /// read_write mode: makes everything written so far durable on disk (WAL
+  /// synced, memtables flushed to table files), whatever store_options::sync
+  /// says. A bulk load (agoractl import) runs unsynced and calls this once at
+  /// the end, before the loaded store is put in place. Call it when no append
+  /// is in flight (after the last one is answered).
+  [[nodiscard]] store_result<void> flush();
+
+  /// read_write mode: writes a RocksDB checkpoint of the store into `dir`
+  /// (which must not exist): a consistent, openable copy at one point in time,
+  /// made of hard links where `dir` is on the same file system, without
+  /// stopping appends. Fails with invalid_argument in the other modes (a
+  /// checkpoint needs the owner's handle: use copy_to()).
+  [[nodiscard]] store_result<void> create_checkpoint(const std::string& dir) const;
+
+  /// Any mode: writes a new store into `dir` (which must not exist) holding
+  /// every entry of every column family (log, stream index, snapshots,
+  /// checkpoints, wake-ups, format marker) as seen at one RocksDB snapshot,
+  /// and flushes it. The copy is consistent even while the owner appends
+  /// (secondary mode sees the owner's writes up to the last catch_up()). A
+  /// failure removes nothing it did not create but may leave `dir` partly
+  /// written: callers write to a temporary directory and rename it. Answers
+  /// the number of log events copied.
+  [[nodiscard]] store_result<std::uint64_t> copy_to(const std::string& dir) const;
 
   /// Counters and gauges.
   store_stats stats() const;

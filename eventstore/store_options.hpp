@@ -21,14 +21,26 @@ namespace agora::eventstore {
 enum class open_mode : std::uint8_t {
   /// The owning node: reads and writes; takes RocksDB's lock.
   read_write,
-  /// A tool on a stopped node's data: reads only, no writer thread.
+  /// A tool on a stopped node's data: reads only, no writer thread, no lock.
+  /// Sees the store as it was when opened.
   read_only,
+  /// A tool beside a running node (which holds the lock): a RocksDB secondary
+  /// instance, reads only, which follows the owner's writes when told to
+  /// (event_store::catch_up()). Needs store_options::secondary_path.
+  secondary,
 };
 
 struct store_options {
   /// Directory of the RocksDB database; created when missing (read_write only).
   std::string path = "./data/store";
   open_mode mode = open_mode::read_write;
+  /// read_write only: create the database when path holds none. Tools that
+  /// write to an existing store turn it off, so a mistyped path fails instead
+  /// of becoming a new, empty store. No config key.
+  bool create_if_missing = true;
+  /// secondary only: a directory of the tool's own where RocksDB keeps the
+  /// secondary instance's info log (created when missing). No config key.
+  std::string secondary_path;
 
   /// fsync the write-ahead log before acknowledging an append. Off trades the
   /// durability of the last few milliseconds on power loss for latency; a

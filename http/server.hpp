@@ -20,6 +20,7 @@ namespace agora::http {
 
 class router;
 class metrics_registry;
+class rate_limiter;
 struct upgrade_route;
 
 /// Limits and settings of the server; from_config() reads the http.* keys.
@@ -99,13 +100,21 @@ struct server_hooks {
   /// When set, the server records agora_http_requests_total{route,method,status},
   /// agora_http_request_duration_seconds{route}, agora_http_connections (gauge),
   /// agora_http_connections_refused_total{reason="per_ip"|"global"},
-  /// agora_http_connections_shed_total (closed to make room for a newcomer) and
-  /// agora_http_header_timeouts_total. Must outlive the server.
+  /// agora_http_connections_shed_total (closed to make room for a newcomer),
+  /// agora_http_header_timeouts_total,
+  /// agora_http_upgrades_total{outcome="accepted"|"rate_limited"|"refused"} and
+  /// agora_http_upgraded_connections (gauge). Must outlive the server.
   metrics_registry* metrics = nullptr;
-  /// WebSocket (or other) upgrades: an upgrade request whose path equals a
-  /// route's path is handed over with its socket (see upgrade.hpp); other
-  /// upgrade requests get 404.
+  /// WebSocket upgrades: a WebSocket handshake whose path equals a route's
+  /// path is handed over with its socket (see upgrade.hpp); other upgrade
+  /// requests get 404 (400 at a route's path when not a WebSocket handshake).
+  /// The connection stays counted until its taker drops the ticket.
   std::vector<std::shared_ptr<const upgrade_route>> upgrades;
+  /// When set, each handshake first takes a token from the key "ip:<client
+  /// ip>" (the API's per-IP bucket, so a client cannot open sockets faster
+  /// than it may send requests); refused: 429 with Retry-After. Must outlive
+  /// the server.
+  rate_limiter* upgrade_limiter = nullptr;
 };
 
 /// An HTTP/1.1 server with keep-alive, pipelining, limits, timeouts, CORS,
@@ -128,9 +137,11 @@ class server {
   std::uint16_t port() const noexcept;
   /// Open connections right now.
   std::size_t connections() const noexcept;
-  /// Graceful stop: stops accepting, closes idle connections, lets in-flight
-  /// requests be answered for up to options.shutdown_grace, then closes every
-  /// connection and joins the io threads. Idempotent; must not be called from
+  /// Graceful stop: stops accepting, closes idle connections, asks the takers
+  /// of upgraded connections to close them (upgrade_ticket::on_stop), lets
+  /// in-flight requests be answered and upgraded connections end for up to
+  /// options.shutdown_grace, then closes every connection and joins the io
+  /// threads. Idempotent; must not be called from
   /// an io thread (a handler).
   void stop();
 

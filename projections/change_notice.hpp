@@ -2,6 +2,7 @@
 // Change notices: what each applied batch changed, for the HTTP cache (tags)
 // and the realtime fan-out (per-event channels).
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,16 @@
 #include "projections/change_tags.hpp"
 
 namespace agora::projections {
+
+/// An inventory event that moved its item across its low-stock threshold
+/// (available <= low_stock_threshold), for the admins' alerts.
+enum class stock_transition : std::uint8_t {
+  none,
+  /// The item was not low before the event and is now.
+  became_low,
+  /// The item was low before the event and is not now.
+  recovered,
+};
 
 /// One applied event and where the fan-out sends it.
 struct event_notice {
@@ -25,6 +36,9 @@ struct event_notice {
   /// the customer's own user channel, admin, a product's channel, broadcast.
   /// Empty: nobody is told.
   std::vector<std::string> channels;
+  /// Inventory events: whether the event moved the item across its low-stock
+  /// threshold; none for every other event.
+  stock_transition stock = stock_transition::none;
 };
 
 /// What one published batch changed.

@@ -48,6 +48,8 @@ namespace channels {
 inline constexpr const char* admin = "admin";
 /// Everyone: catalogue changes.
 inline constexpr const char* broadcast = "broadcast";
+/// Everyone: admins' broadcast notifications (NotificationBroadcast events).
+inline constexpr const char* notifications = "notifications";
 
 /// One customer: that customer's orders, carts and account: "user:<id>".
 inline std::string user(std::string_view customer_id) { return "user:" + std::string(customer_id); }

@@ -95,6 +95,19 @@ struct runner_options {
   /// Event notices per change_batch at most; past it the batch carries only
   /// the tag "all" and no events (listeners must resynchronize).
   std::size_t max_notices_per_batch = 200'000;
+  /// Routed notices kept in memory for read_notices() (a realtime client
+  /// resuming after a disconnect): the notices of about the last this many
+  /// events. 0: none kept (read_notices answers too_old).
+  std::size_t history_events = 0;
+};
+
+/// Why read_notices() cannot answer.
+enum class history_error : std::uint8_t {
+  /// The range starts before the oldest event whose notice is still held
+  /// (runner_options::history_events back, or before the runner started).
+  too_old = 1,
+  /// The range holds more than the max_events asked for.
+  too_many = 2,
 };
 
 /// Keeps a change listener registered; unregisters on destruction (see
@@ -155,6 +168,16 @@ class projection_runner {
   /// (or destroyed), the listener is not running (unless reset from inside
   /// it) and will not be called again.
   [[nodiscard]] change_subscription subscribe(change_listener listener);
+
+  /// The notices of the events after `after` up to `up_to` (log positions),
+  /// in log order, routed exactly as the change listeners got them (same
+  /// channels, same data, same stock transitions; events nobody is told of
+  /// are left out): the routed history, so that a realtime client can resume
+  /// from a position with the same channel mapping as the live feed. Never
+  /// blocks on the runner (a copy under a short lock). `up_to` should not
+  /// pass position(); notices beyond it may not be held yet.
+  [[nodiscard]] agora::expected<std::vector<event_notice>, history_error> read_notices(
+      eventstore::log_position after, eventstore::log_position up_to, std::size_t max_events) const;
 
   /// Rebuilds read model `name` from position 0 in the background while the old
   /// one keeps serving; the rebuilt model is swapped in once it has caught up

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/domain/customer.hpp"
+#include "actors/domain/notification.hpp"
 #include "api/src/gateway_impl.hpp"
 #include "common/json_writer.hpp"
 #include "http/metrics.hpp"
@@ -41,8 +42,13 @@ void gateway::impl::admin_routes(http::router& r) {
              w.key("low_stock_count").value(static_cast<std::uint64_t>(dash->low_stock_count));
              w.key("total_products").value(static_cast<std::uint64_t>(dash->total_products));
              w.key("total_customers").value(static_cast<std::uint64_t>(dash->total_customers));
+             if (deps_.realtime_stats) {
+               w.key("realtime");
+               deps_.realtime_stats(w);
+             }
              w.end_object();
-             return {http::response::json(200, std::move(w).take()), {projections::tags::dashboard}, true};
+             return {http::response::json(200, std::move(w).take()), {projections::tags::dashboard},
+                     !deps_.realtime_stats};
            });
 
   add(r, {http::method::put, "/api/admin/customers/{id}/role", "admin.customer_role",
@@ -67,6 +73,49 @@ void gateway::impl::admin_routes(http::router& r) {
                                  return http::response::json(200, std::move(w).take());
                                });
                              });
+      });
+
+  add(r, {http::method::post, "/api/admin/notifications", "admin.notify",
+          "Broadcast a notification to every realtime client (channel notifications)", access::admin, "Notification",
+          202, "NotificationAccepted", {500, 503}},
+      [this](http::request& req, http::responder respond) {
+        if (auto bad = http::require_json(req)) return respond(std::move(*bad));
+        auto body = decode_notification(req.body);
+        if (!body) return respond(detail::invalid_body(req, body.error()));
+        namespace dn = domain::notification;
+        const dn::broadcast b{body->title, body->body, dn::parse_level(body->level).value_or(dn::level::info),
+                              req.user->user_id, now()};
+        eventstore::new_event e;
+        e.type = std::string(dn::broadcast_type);
+        e.data = dn::encode(b);
+        e.correlation_id = req.request_id;
+        e.actor = req.user->user_id;
+        e.timestamp = b.at;
+        std::vector<eventstore::new_event> events;
+        events.push_back(std::move(e));
+        auto rq = std::make_shared<http::request>(slim(req));
+        auto out = std::make_shared<http::responder>(std::move(respond));
+        // Stored as an event (its own stream), so it has a log position and
+        // resumes like any other; the fan-out sends it once the projections
+        // have routed it.
+        deps_.store->async_append(
+            std::string(dn::kind) + "-" + new_id(), eventstore::expected_version::no_stream(), std::move(events),
+            [rq, out](eventstore::store_result<eventstore::append_result> res) {
+              if (!res) {
+                spdlog::warn("api {}: storing a notification failed: {} (request {})", rq->path, res.error().message,
+                             rq->request_id);
+                if (res.error().code == eventstore::errc::overloaded || res.error().code == eventstore::errc::shutting_down) {
+                  return (*out)(detail::unavailable(*rq, "too busy right now; retry"));
+                }
+                return (*out)(http::problem(*rq, 500, "storage", "Storage failure",
+                                            "the notification could not be stored; quote the request id to the operator"));
+              }
+              json_writer w;
+              w.begin_object().key("position").value(res->last_position).end_object();
+              auto resp = http::response::json(202, std::move(w).take());
+              resp.headers.set("X-Event-Position", std::to_string(res->last_position));
+              (*out)(std::move(resp));
+            });
       });
 
   add(r, {http::method::get, "/api/admin/projections", "admin.projections", "Each projection's position and lag", access::admin, "", 200, "Projections"},
@@ -211,6 +260,8 @@ const std::map<std::string, std::string>& schemas() {
       {"Cancel", R"({"type":"object","properties":{"reason":{"type":"string"}}})"},
       {"StatusChange", R"({"type":"object","properties":{"status":{"type":"string","enum":["processing","shipped","delivered"]}},"required":["status"]})"},
       {"Stats", R"({"type":"object"})"},
+      {"Notification", R"({"type":"object","properties":{"title":{"type":"string","minLength":1,"maxLength":200},"body":{"type":"string","maxLength":2000},"level":{"type":"string","enum":["info","warning","critical"]}},"required":["title"]})"},
+      {"NotificationAccepted", R"({"type":"object","properties":{"position":{"type":"integer"}},"required":["position"]})"},
       {"Projections", R"({"type":"object","properties":{"items":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"position":{"type":"integer"},"lag":{"type":"integer"}}}}}})"},
       {"Accepted", R"({"type":"object"})"},
       {"Pending", R"({"type":"object","properties":{"stream":{"type":"string"},"version":{"type":"integer"},"position":{"type":"integer"}},"required":["stream","version","position"]})"},

@@ -1,5 +1,6 @@
 // Catalog and inventory routes.
 
+#include <algorithm>
 #include <charconv>
 
 #include "actors/domain/inventory.hpp"
@@ -25,6 +26,13 @@ read_result bad_limit(const http::request& req) {
   return {detail::invalid_body(req, {{"limit", "must be a whole number from 1 to " +
                                                    std::to_string(projections::max_page_size)}}),
           {}, false};
+}
+
+// A product answer's entity tag: "<product version>.<stock version>" (0 when
+// no inventory item has its SKU yet).
+std::string product_etag(const projections::catalog_item& item) {
+  const std::uint64_t stock = item.stock ? item.stock->inventory_version : 0;
+  return "\"" + std::to_string(item.product->version) + "." + std::to_string(stock) + "\"";
 }
 
 std::vector<std::string> product_tags(const projections::catalog_item& item) {
@@ -91,7 +99,11 @@ void gateway::impl::catalog_routes(http::router& r) {
              const auto id = req.path_param("id").value_or("");
              auto item = deps_.projections->catalog()->product(id);
              if (!item) return {detail::not_found(req, "product"), {}, false};
-             auto resp = json_with_etag(200, detail::render_product(*item), item->product->version);
+             // The answer shows the product and its stock, so its tag names both
+             // versions ("<product>.<stock>"): a stock change alone must not
+             // let a revalidation answer 304 with the old stock.
+             auto resp = http::response::json(200, detail::render_product(*item));
+             resp.headers.set("ETag", product_etag(*item));
              return {std::move(resp), product_tags(*item), true};
            });
 
@@ -160,11 +172,17 @@ void gateway::impl::catalog_routes(http::router& r) {
         if (auto im = req.header("If-Match")) {
           std::string_view v = *im;
           if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+          // A GET's tag is "<product version>.<stock version>"; a write's is
+          // "<product version>". Only the product's version guards an edit of
+          // the product: a stock change since the read is no conflict.
           std::uint64_t n = 0;
           const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-          if (ec != std::errc() || p != v.data() + v.size()) {
+          const bool whole = p == v.data() + v.size();
+          const bool with_stock = !whole && *p == '.' && p + 1 < v.data() + v.size() &&
+                                  std::all_of(p + 1, v.data() + v.size(), [](char c) { return c >= '0' && c <= '9'; });
+          if (ec != std::errc() || !(whole || with_stock)) {
             return respond(http::problem(req, 412, "precondition-failed", "Precondition failed",
-                                         "If-Match must be an ETag of this product, e.g. \"3\""));
+                                         "If-Match must be an ETag of this product, e.g. \"3\" or \"3.7\""));
           }
           expected = n;
         }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "actors/domain/notification.hpp"
+
 namespace agora::api {
 
 namespace {
@@ -166,6 +168,28 @@ decoded<password_change_body> decode_password_change(std::string_view json) {
   if (errors.empty()) {
     require(errors, current, "current_password");
     require(errors, next, "new_password");
+  }
+  if (!errors.empty()) return agora::unexpected{std::move(errors)};
+  return b;
+}
+
+decoded<notification_body> decode_notification(std::string_view json) {
+  notification_body b;
+  bool title = false;
+  // Lengths in bytes first (4 bytes per character at most), then in
+  // characters by the domain's rule.
+  auto errors = read_object(json, [&](std::string_view k, dom::element v, object_reader& r) {
+    if (k == "title") title = r.read_string(v, "title", b.title, 1, 4 * domain::notification::max_title_chars);
+    else if (k == "body") r.read_string(v, "body", b.body, 0, 4 * domain::notification::max_body_chars);
+    else if (k == "level") r.read_string(v, "level", b.level, 1, 16);
+  });
+  if (errors.empty()) {
+    require(errors, title, "title");
+    if (!domain::notification::parse_level(b.level)) {
+      errors.push_back({"level", "must be info, warning or critical"});
+    }
+    domain::notification::broadcast probe{b.title, b.body, domain::notification::level::info, {}, 0};
+    for (auto& [field, message] : domain::notification::validate(probe)) errors.push_back({field, message});
   }
   if (!errors.empty()) return agora::unexpected{std::move(errors)};
   return b;

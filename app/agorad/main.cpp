@@ -6,6 +6,7 @@
 // ./agora.conf when present), then AGORA_* environment variables, then flags.
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,6 +45,21 @@ local user can read them in /proc/PID/cmdline); use the environment
 (AGORA_AUTH_JWT_SECRET=...), the config file or auth.jwt_secret_file, and
 --print-config shows them as <redacted>.
 )";
+
+// Raises the soft limit on open files to the hard limit: each WebSocket
+// client holds a socket for as long as it is connected, and the usual soft
+// limit (1024) would refuse the 1025th long before realtime.max_connections.
+// Returns the limit now in force.
+rlim_t raise_open_files_limit() {
+  struct rlimit rl {};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (rl.rlim_cur < rl.rlim_max) {
+    struct rlimit want = rl;
+    want.rlim_cur = rl.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &want) == 0) return want.rlim_cur;
+  }
+  return rl.rlim_cur;
+}
 
 int fail(const std::string& message, int code = 2) {
   std::fprintf(stderr, "agorad: %s\n", message.c_str());
@@ -135,7 +151,8 @@ int main(int argc, char** argv) {
 
   // log_opts holds a value here: a refusal was reported just above.
   if (auto err = agora::setup_logging(*log_opts)) return fail(*err);
-  spdlog::info("agorad 0.1.0 starting (pid {})", ::getpid());
+  spdlog::info("agorad 0.1.0 starting (pid {}, open files limit {})", ::getpid(),
+               static_cast<unsigned long long>(raise_open_files_limit()));
 
   auto started = agora::node::start(cfg);
   if (!started) {

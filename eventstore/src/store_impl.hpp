@@ -47,6 +47,26 @@ struct written_batch {
   log_position last_position = 0;
 };
 
+/// A RocksDB snapshot for reads that must agree with each other, released on
+/// destruction. A secondary instance has none (RocksDB does not support them
+/// there) and needs none: its view moves only in event_store::catch_up().
+class read_snapshot {
+ public:
+  read_snapshot(rocksdb::DB* db, open_mode mode)
+      : db_(db), snap_(mode == open_mode::secondary ? nullptr : db->GetSnapshot()) {}
+  ~read_snapshot() {
+    if (snap_ != nullptr) db_->ReleaseSnapshot(snap_);
+  }
+  read_snapshot(const read_snapshot&) = delete;
+  read_snapshot& operator=(const read_snapshot&) = delete;
+  /// For ReadOptions::snapshot (null: the current view).
+  const rocksdb::Snapshot* get() const noexcept { return snap_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snap_;
+};
+
 class event_store::impl {
  public:
   impl(const store_options& opts, const clock& clk);
@@ -69,6 +89,8 @@ class event_store::impl {
   void publish_commit(log_position pos);
 
   // --- reads (event_store.cpp) ---
+  /// The key of the last log entry RocksDB shows (0: empty log).
+  store_result<log_position> read_last_position() const;
   store_result<stream_version> read_version(std::string_view stream) const;
 
   store_options opts_;

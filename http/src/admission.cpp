@@ -41,6 +41,12 @@ connection_books::admission connection_books::admit(const std::string& peer_ip, 
   return a;
 }
 
+void connection_books::rebind(std::uint64_t id, std::weak_ptr<void> conn) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(id);
+  if (it != entries_.end()) it->second.conn = std::move(conn);
+}
+
 std::size_t connection_books::release(std::uint64_t id) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(id);

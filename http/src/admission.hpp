@@ -78,6 +78,9 @@ class connection_books {
   /// `conn` is what live() and admission::victim hand back.
   admission admit(const std::string& peer_ip, bool exempt, std::weak_ptr<void> conn,
                   std::shared_ptr<conn_mark> mark);
+  /// The connection admitted as `id` is now served by `conn` (what live()
+  /// hands back for it): a session handing its socket over to a taker.
+  void rebind(std::uint64_t id, std::weak_ptr<void> conn);
   /// The connection admitted as `id` ended: its places are free. Returns the
   /// connections open now.
   std::size_t release(std::uint64_t id);

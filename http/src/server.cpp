@@ -56,11 +56,11 @@ struct server::impl {
       socket.set_option(tcp::no_delay(true), opt_ec);
       auto s = std::make_shared<session>(std::move(socket), st);
       // See admission.hpp for who is served, refused or shed.
-      auto a = st->books.admit(s->peer_ip(), s->peer_trusted(), s, s->mark());
+      auto a = st->books.admit(s->peer_ip(), s->peer_trusted(), std::static_pointer_cast<connection>(s), s->mark());
       switch (a.outcome) {
         case connection_books::verdict::admitted:
           s->admitted(a.id);
-          if (a.victim) std::static_pointer_cast<session>(a.victim)->shed();
+          if (a.victim) std::static_pointer_cast<connection>(a.victim)->shed();
           s->start();
           break;
         case connection_books::verdict::per_ip:
@@ -79,9 +79,10 @@ struct server::impl {
     do_accept();
   }
 
-  std::vector<std::shared_ptr<session>> live_sessions() {
-    std::vector<std::shared_ptr<session>> out;
-    for (auto& s : st->books.live()) out.push_back(std::static_pointer_cast<session>(std::move(s)));
+  // Sessions, and the holds of connections handed over (upgrade_hold).
+  std::vector<std::shared_ptr<connection>> live_sessions() {
+    std::vector<std::shared_ptr<connection>> out;
+    for (auto& s : st->books.live()) out.push_back(std::static_pointer_cast<connection>(std::move(s)));
     return out;
   }
 
@@ -93,6 +94,8 @@ struct server::impl {
       boost::system::error_code ec;
       acceptor->close(ec);
     });
+    // Upgraded connections are asked to close (their takers send 1001) and
+    // waited for like requests in flight: they hold their places until then.
     for (auto& s : live_sessions()) s->begin_stop();
     auto deadline = steady::now() + st->opts.shutdown_grace;
     while (st->books.open() > 0 && steady::now() < deadline) {
@@ -149,6 +152,17 @@ expected<void, std::string> server::start(const server_options& options, const r
              ->add_counter("agora_http_header_timeouts_total",
                            "Connections closed because a request head was not complete within http.header_timeout")
              .get();
+    auto& upgrades = st->hooks.metrics->add_counter(
+        "agora_http_upgrades_total",
+        "WebSocket handshakes at an upgrade route: accepted (handed over), rate_limited (429), refused (400)",
+        {"outcome"});
+    st->upgrades_accepted = &upgrades.with({"accepted"});
+    st->upgrades_rate_limited = &upgrades.with({"rate_limited"});
+    st->upgrades_refused = &upgrades.with({"refused"});
+    st->upgraded_gauge = &st->hooks.metrics
+                              ->add_gauge("agora_http_upgraded_connections",
+                                          "Upgraded connections (WebSocket) still open; counted in agora_http_connections")
+                              .get();
   }
 
   std::vector<std::unique_ptr<net::io_context>> iocs;

@@ -16,10 +16,13 @@
 
 #include "common/guarded.hpp"
 #include "common/uuid.hpp"
+#include "common/clock.hpp"
+#include "http/rate_limiter.hpp"
 #include "http/request.hpp"
 #include "http/responder.hpp"
 #include "http/router.hpp"
 #include "http/src/response_writer.hpp"
+#include "http/src/upgrade_hold.hpp"
 #include "http/src/upgrade_handoff.hpp"
 
 namespace agora::http {
@@ -415,10 +418,14 @@ void session::on_request() {
   // An upgrade (WebSocket) leaves the HTTP session entirely, once nothing
   // earlier on the connection awaits its answer.
   const bool upgrade = wants_upgrade(req);
+  std::optional<response> upgrade_refused;
   if (upgrade && slots_.empty()) {
     if (const upgrade_route* u = find_upgrade_route(st_->hooks.upgrades, req)) {
-      hand_off_to(*u, std::move(req));
-      return;
+      upgrade_refused = refuse_upgrade(req, msg.version());
+      if (!upgrade_refused) {
+        hand_off_to(*u, std::move(req));
+        return;
+      }
     }
   }
 
@@ -434,6 +441,13 @@ void session::on_request() {
   s.request_id = req.request_id;
   if (auto o = req.headers.get("Origin")) s.origin = std::string(*o);
 
+  if (upgrade_refused) {
+    s.route = "upgrade";
+    s.close_after = true;  // the client may not wait for our answer before it speaks WebSocket
+    finish(s, std::move(*upgrade_refused));
+    maybe_write();
+    return;
+  }
   if (upgrade) {
     finish(s, problem(req, 404, "not-found", "Not Found", "no upgrade endpoint at this path"));
     maybe_write();
@@ -485,10 +499,37 @@ void session::on_request() {
   }
 }
 
+std::optional<response> session::refuse_upgrade(const request& req, unsigned version) {
+  if (!is_websocket_upgrade(req, version)) {
+    if (st_->upgrades_refused) st_->upgrades_refused->inc();
+    return problem(req, 400, "bad-request", "Bad Request", "not a WebSocket handshake (RFC 6455 4.1)");
+  }
+  if (st_->hooks.upgrade_limiter) {
+    auto d = st_->hooks.upgrade_limiter->try_acquire("ip:" + req.remote_ip, system_clock::instance().now());
+    if (!d.allowed) {
+      if (st_->upgrades_rate_limited) st_->upgrades_rate_limited->inc();
+      return too_many_requests(req, d);
+    }
+  }
+  return std::nullopt;
+}
+
 void session::hand_off_to(const upgrade_route& u, request req) {
   stop_timer();
-  closed_ = true;  // this session does nothing more
-  hand_off(u, std::move(req), tcp::socket(std::move(socket_)), remote_, st_->opts.access_log);
+  closed_ = true;  // this session does nothing more on the socket
+  mark_->waiting_since.store(0, std::memory_order_relaxed);
+  if (st_->upgrades_accepted) st_->upgrades_accepted->inc();
+  // The place in the books goes to a small hold the taker keeps; this
+  // session, with its buffers, ends once its pending handlers have run.
+  std::shared_ptr<upgrade_ticket> ticket;
+  if (counted_) {
+    auto hold = std::make_shared<upgrade_hold>(st_, id_);
+    st_->books.rebind(id_, std::static_pointer_cast<connection>(hold));
+    counted_ = false;
+    ticket = std::move(hold);
+  }
+  upgraded_connection conn{tcp::socket(std::move(socket_)), std::move(ticket)};
+  hand_off(u, std::move(req), std::move(conn), remote_, st_->opts.access_log);
 }
 
 session::slot& session::push_slot() {

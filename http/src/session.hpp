@@ -44,6 +44,7 @@
 #include "http/server.hpp"
 #include "http/src/admission.hpp"
 #include "http/src/client_address.hpp"
+#include "http/src/connection.hpp"
 #include "http/src/cors.hpp"
 #include "http/src/framing.hpp"
 
@@ -84,6 +85,13 @@ struct shared_state {
   counter* refused_global = nullptr;
   counter* shed_total = nullptr;
   counter* header_timeouts = nullptr;
+  /// agora_http_upgrades_total{outcome}: handed over, rate_limited, refused
+  /// (not a WebSocket handshake).
+  counter* upgrades_accepted = nullptr;
+  counter* upgrades_rate_limited = nullptr;
+  counter* upgrades_refused = nullptr;
+  /// agora_http_upgraded_connections: handed over and still held.
+  gauge* upgraded_gauge = nullptr;
 
   /// Responders post onto sessions' io_contexts only while those exist.
   std::shared_mutex post_mu;
@@ -92,10 +100,13 @@ struct shared_state {
 
 /// One connection. Runs on the thread of its socket's io_context; the public
 /// members may be called from any thread (they post onto it).
-class session : public std::enable_shared_from_this<session> {
+///
+/// After an upgrade the session hands its place in the books to an
+/// upgrade_hold (the taker's ticket) and ends.
+class session : public std::enable_shared_from_this<session>, public connection {
  public:
   session(socket_type socket, std::shared_ptr<shared_state> st);
-  ~session();  // releases its place in the books
+  ~session() override;  // releases its place in the books (unless handed over)
 
   /// The TCP peer's address, canonical (IPv4-mapped IPv6 as IPv4).
   const std::string& peer_ip() const noexcept { return remote_ip_; }
@@ -111,15 +122,15 @@ class session : public std::enable_shared_from_this<session> {
   /// (`per_ip`) or 503 without reading, and close.
   void start_rejected(bool per_ip);
   /// stop(): no more requests; the answers in flight still go out.
-  void begin_stop();
+  void begin_stop() override;
   /// stop() after the grace period: close now.
-  void force_close();
+  void force_close() override;
   /// The acceptor needs this connection's place for a newcomer (see
   /// admission.hpp): close it if it is still waiting for a request head with
   /// nothing in flight. If a head completed in the meantime, it keeps serving
   /// (the newcomer then holds one place beyond max_connections until some
   /// connection closes) and may be chosen again later.
-  void shed();
+  void shed() override;
 
  private:
   struct slot {
@@ -166,6 +177,10 @@ class session : public std::enable_shared_from_this<session> {
   void read_failed(int status, std::string_view type, std::string_view title, std::string detail);
   void on_request();
   void hand_off_to(const upgrade_route& u, request req);
+  /// Why an upgrade request for a route's path is not handed over (not a
+  /// WebSocket handshake: 400; over the handshake rate limit: 429), or
+  /// nullopt when it may be.
+  std::optional<response> refuse_upgrade(const request& req, unsigned version);
   slot& push_slot();
   slot* find_slot(std::uint64_t id);
 

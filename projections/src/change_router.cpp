@@ -70,7 +70,10 @@ routed_event change_router::route(const decoded_event& e, const before_event& be
       const bool was_low = before.was_low.value_or(false);
       const bool is_low = models.is_low(id).value_or(false);
       if (was_low || is_low) t.emplace_back(tags::low_stock);
-      if (was_low != is_low) t.emplace_back(tags::dashboard);
+      if (was_low != is_low) {
+        t.emplace_back(tags::dashboard);
+        n.stock = is_low ? stock_transition::became_low : stock_transition::recovered;
+      }
       break;
     }
     case stream_kind::order: {
@@ -112,6 +115,11 @@ routed_event change_router::route(const decoded_event& e, const before_event& be
       }
       break;
     }
+    case stream_kind::notification:
+      // Broadcasts: no read model shows them, so no tag.
+      n.data = std::string(v.data);
+      n.channels.emplace_back(channels::notifications);
+      break;
     case stream_kind::claim:
     case stream_kind::unknown:
       break;

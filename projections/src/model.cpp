@@ -30,6 +30,7 @@ stream_kind classify(std::string_view stream, std::string_view& id) noexcept {
   if (take_prefix(stream, domain::cart::kind, id)) return stream_kind::cart;
   if (take_prefix(stream, domain::customer::kind, id)) return stream_kind::customer;
   if (take_prefix(stream, domain::claim::kind, id)) return stream_kind::claim;
+  if (take_prefix(stream, domain::notification::kind, id)) return stream_kind::notification;
   id = stream;
   return stream_kind::unknown;
 }
@@ -51,6 +52,7 @@ agora::expected<decoded_event, std::string> decode(const eventstore::event_view&
       return wrap(std::move(d), domain::customer::decode(v.type, v.schema_version, v.data));
     case stream_kind::claim:
       return wrap(std::move(d), domain::claim::decode(v.type, v.schema_version, v.data));
+    case stream_kind::notification:
     case stream_kind::unknown:
       break;
   }

@@ -16,13 +16,16 @@
 #include "actors/domain/order.hpp"
 #include "actors/domain/product.hpp"
 #include "actors/domain/claim.hpp"
+#include "actors/domain/notification.hpp"
 #include "common/expected.hpp"
 #include "eventstore/event.hpp"
 
 namespace agora::projections::detail {
 
 /// The aggregate kind of a stream, from its id prefix.
-enum class stream_kind { product, inventory, cart, order, customer, claim, unknown };
+/// Notification streams (broadcasts) have no aggregate and no codec here: no
+/// read model folds them; only the change router sends them on.
+enum class stream_kind { product, inventory, cart, order, customer, claim, notification, unknown };
 
 /// One decoded log event. `view` and `id` point into the scan's buffer and are
 /// valid only while the event is being applied.

@@ -10,7 +10,9 @@
 
 #include <array>
 #include <atomic>
+#include <algorithm>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <thread>
 
@@ -72,6 +74,10 @@ class projection_runner::impl final : private detail::routing_lookup {
       started_ = true;
       running_ = true;
       notified_ = store_.last_position();
+      // The routed history starts history_events before the end of the log
+      // at start: routing the whole replay would only slow the start down.
+      std::lock_guard<std::mutex> h(history_mu_);
+      history_covered_after_ = notified_ > opt_.history_events ? notified_ - opt_.history_events : 0;
     }
     // Subscribed without holding mu_: the store may be calling listeners (which
     // take mu_) while it registers this one.
@@ -149,6 +155,21 @@ class projection_runner::impl final : private detail::routing_lookup {
   }
 
   change_subscription subscribe(change_listener listener) { return listeners_->add(std::move(listener)); }
+
+  agora::expected<std::vector<event_notice>, history_error> read_notices(log_position after, log_position up_to,
+                                                                          std::size_t max_events) const {
+    std::vector<event_notice> out;
+    if (up_to <= after) return out;
+    std::lock_guard<std::mutex> lk(history_mu_);
+    if (opt_.history_events == 0 || after < history_covered_after_) return agora::unexpected{history_error::too_old};
+    auto first = std::upper_bound(history_.begin(), history_.end(), after,
+                                  [](log_position p, const event_notice& n) { return p < n.position; });
+    auto last = std::upper_bound(first, history_.end(), up_to,
+                                 [](log_position p, const event_notice& n) { return p < n.position; });
+    if (static_cast<std::size_t>(last - first) > max_events) return agora::unexpected{history_error::too_many};
+    out.assign(first, last);
+    return out;
+  }
 
   agora::expected<void, std::string> rebuild(std::string_view name) {
     for (auto& s : slots_) {
@@ -289,9 +310,15 @@ class projection_runner::impl final : private detail::routing_lookup {
     return true;
   }
 
-  // Applies one event to every live model and, when someone listens, routes it.
+  // Applies one event to every live model and, when someone listens or the
+  // routed history keeps it, routes it.
   void apply_live(const detail::decoded_event& d, bool notify) {
-    if (!notify) {
+    const bool keep = opt_.history_events > 0 && d.view->position > history_covered_after_;
+    // Cart events are routed even when nobody hears them: the router learns
+    // each cart's owner from its first event, which later events do not name,
+    // so a resume window that starts after a cart was created still reaches
+    // its owner.
+    if (!notify && !keep && d.kind != detail::stream_kind::cart) {
       for (auto& s : slots_) s.live->apply(d);
       return;
     }
@@ -299,7 +326,20 @@ class projection_runner::impl final : private detail::routing_lookup {
     // and after it (which product has this SKU, whose order is it?).
     const auto before = detail::change_router::observe(d, *this);
     for (auto& s : slots_) s.live->apply(d);
-    changes_.add(router_.route(d, before, *this));
+    auto routed = router_.route(d, before, *this);
+    if (keep && !routed.notice.channels.empty()) remember(routed.notice);
+    if (notify) changes_.add(std::move(routed));
+  }
+
+  // Keeps `n` in the routed history, forgetting the oldest past
+  // history_events (the history then covers only what follows it).
+  void remember(const event_notice& n) {
+    std::lock_guard<std::mutex> lk(history_mu_);
+    history_.push_back(n);
+    while (history_.size() > opt_.history_events) {
+      history_covered_after_ = history_.front().position;
+      history_.pop_front();
+    }
   }
 
   void publish() {
@@ -389,6 +429,12 @@ class projection_runner::impl final : private detail::routing_lookup {
 
   mutable std::mutex status_mu_;
 
+  // The routed history (read_notices): notices in log order; every event
+  // after history_covered_after_ that was told to anyone is held.
+  mutable std::mutex history_mu_;
+  std::deque<event_notice> history_;
+  log_position history_covered_after_ = 0;
+
   std::shared_ptr<detail::change_listeners> listeners_;
   // Runner-thread state: what the next change batch carries.
   detail::change_collector changes_;
@@ -444,6 +490,11 @@ bool projection_runner::wait_for_position(eventstore::log_position position, std
 
 change_subscription projection_runner::subscribe(change_listener listener) {
   return impl_->subscribe(std::move(listener));
+}
+
+agora::expected<std::vector<event_notice>, history_error> projection_runner::read_notices(
+    eventstore::log_position after, eventstore::log_position up_to, std::size_t max_events) const {
+  return impl_->read_notices(after, up_to, max_events);
 }
 
 agora::expected<void, std::string> projection_runner::rebuild(std::string_view name) { return impl_->rebuild(name); }

@@ -154,6 +154,19 @@ TEST_F(GatewayTest, CatalogCacheEtagsAndIfMatch) {
   auto fourth = call("GET", "/api/products/" + id);
   EXPECT_EQ(fourth.header("X-Cache-Status"), "MISS");
   EXPECT_NE(fourth.body.find("\"on_hand\":1"), std::string::npos) << fourth.body;
+  // ...and in its tag: a revalidation with the tag read before the stock
+  // change gets the new stock, not 304.
+  EXPECT_NE(fourth.header("ETag"), third.header("ETag"));
+  auto revalidated = call("GET", "/api/products/" + id, {}, {}, {{"If-None-Match", third.header("ETag")}});
+  EXPECT_EQ(revalidated.status, 200);
+  EXPECT_NE(revalidated.body.find("\"on_hand\":1"), std::string::npos) << revalidated.body;
+  // The product part of a read's tag still guards an edit: a stock change
+  // since the read is no conflict, a product change is.
+  auto edit = call("PATCH", "/api/products/" + id, R"({"name":"Lamp one"})", admin_, {{"If-Match", fourth.header("ETag")}});
+  EXPECT_EQ(edit.status, 200) << edit.body;
+  auto conflict = call("PATCH", "/api/products/" + id, R"({"name":"Lamp two"})", admin_, {{"If-Match", fourth.header("ETag")}});
+  EXPECT_EQ(conflict.status, 412) << conflict.body;
+  EXPECT_EQ(call("PATCH", "/api/products/" + id, R"({"name":"x"})", admin_, {{"If-Match", "\"2.\""}}).status, 412);
 
   auto low = call("GET", "/api/inventory?low_stock=true", {}, admin_);
   ASSERT_EQ(low.status, 200);
@@ -389,6 +402,7 @@ TEST_F(GatewayTest, OpenApiMatchesTheRoutes) {
       {"/api/carts/{id}/checkout", {"post"}}, {"/api/orders", {"get", "post"}}, {"/api/orders/{id}", {"get"}},
       {"/api/orders/{id}/events", {"get"}}, {"/api/orders/{id}/pay", {"post"}}, {"/api/orders/{id}/cancel", {"post"}},
       {"/api/orders/{id}/status", {"post"}}, {"/api/admin/stats", {"get"}}, {"/api/admin/projections", {"get"}},
+      {"/api/admin/notifications", {"post"}},
       {"/api/admin/projections/{name}/rebuild", {"post"}}, {"/health/live", {"get"}}, {"/health/ready", {"get"}},
       {"/health/detailed", {"get"}}, {"/metrics", {"get"}}, {"/openapi.json", {"get"}},
   };

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/config.hpp"
+#include "tests/http/test_client.hpp"
 
 namespace agora::testing {
 
@@ -50,6 +51,20 @@ inline std::int64_t json_num(const std::string& json, const char* key) {
   auto doc = p.parse(json);
   if (doc.error() || doc[key].get(v)) return -1;
   return v;
+}
+
+/// `method target` with `body`, as the holder of `token` when one is given.
+inline client_response call_as(http_client& c, std::string_view method, std::string_view target,
+                               std::string body = {}, const std::string& token = {},
+                               http_client::header_list headers = {}) {
+  if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+  return c.request(method, target, std::move(body), headers);
+}
+
+/// The token of a login, or empty when refused.
+inline std::string login_token(http_client& c, const std::string& email, const std::string& password) {
+  auto r = call_as(c, "POST", "/api/auth/login", R"({"email":")" + email + R"(","password":")" + password + R"("})");
+  return r.status == 200 ? json_str(r.body, "token") : std::string();
 }
 
 }  // namespace agora::testing

@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 #include <simdjson.h>
 #include <spdlog/sinks/ostream_sink.h>
@@ -25,6 +27,7 @@
 #include "common/config.hpp"
 #include "common/json_writer.hpp"
 #include "http/metrics.hpp"
+#include "http/rate_limiter.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "http/upgrade.hpp"
@@ -711,31 +714,141 @@ TEST_F(ServerTest, UpgradeToUnknownPathIs404) {
   expect_problem(r, 404, "not-found", "/ws");
 }
 
-TEST_F(ServerTest, UpgradeHandsTheSocketOver) {
-  auto route = std::make_shared<upgrade_route>();
-  route->path = "/ws";
+// What an upgrade test's route keeps: the tickets and sockets it took over.
+struct upgrade_taker {
+  std::mutex mu;
+  std::vector<std::shared_ptr<boost::asio::ip::tcp::socket>> sockets;
+  std::vector<std::shared_ptr<upgrade_ticket>> tickets;
+  std::atomic<int> stop_calls{0};
   std::atomic<bool> got_key{false};
-  route->on_upgrade = [&got_key](request req, boost::asio::ip::tcp::socket&& socket) {
-    got_key = req.header("Sec-WebSocket-Key") == "dGhlIHNhbXBsZSBub25jZQ==";
-    // Stand-in for a WebSocket handshake: the new owner writes on the socket.
-    auto s = std::make_shared<boost::asio::ip::tcp::socket>(std::move(socket));
-    static const std::string reply =
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
-    boost::asio::async_write(*s, boost::asio::buffer(reply), [s](boost::system::error_code, std::size_t) {});
-  };
+
+  std::shared_ptr<upgrade_route> route(bool release_on_stop = true) {
+    auto r = std::make_shared<upgrade_route>();
+    r->path = "/ws";
+    r->on_upgrade = [this, release_on_stop](request req, upgraded_connection conn) {
+      got_key = req.header("Sec-WebSocket-Key") == "dGhlIHNhbXBsZSBub25jZQ==";
+      // Stand-in for a WebSocket handshake: the new owner writes on the socket.
+      auto s = std::make_shared<boost::asio::ip::tcp::socket>(std::move(conn.socket));
+      static const std::string reply =
+          "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+      boost::asio::async_write(*s, boost::asio::buffer(reply), [s](boost::system::error_code, std::size_t) {});
+      auto ticket = conn.ticket;
+      ticket->on_stop([this, release_on_stop, s] {
+        ++stop_calls;
+        if (!release_on_stop) return;
+        // Closing: the socket's executor, then the ticket goes.
+        boost::asio::post(s->get_executor(), [this, s] {
+          boost::system::error_code ec;
+          s->close(ec);
+          std::lock_guard lock(mu);
+          tickets.clear();
+        });
+      });
+      std::lock_guard lock(mu);
+      sockets.push_back(s);
+      tickets.push_back(std::move(ticket));
+    };
+    return r;
+  }
+  void release() {
+    std::lock_guard lock(mu);
+    tickets.clear();
+  }
+};
+
+const std::vector<std::pair<std::string, std::string>>& ws_headers() {
+  static const std::vector<std::pair<std::string, std::string>> h = {
+      {"Connection", "Upgrade"}, {"Upgrade", "websocket"}, {"Sec-WebSocket-Version", "13"},
+      {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}};
+  return h;
+}
+
+// Sends a WebSocket handshake on `c`; the status of the answer's head.
+int upgrade(http_client& c) {
+  c.write_request("GET", "/ws", {}, ws_headers());
+  return c.read_response(/*head=*/true).status;
+}
+
+TEST_F(ServerTest, UpgradeHandsTheSocketOver) {
+  upgrade_taker taker;
   server_hooks hooks;
-  hooks.upgrades.push_back(route);
+  hooks.upgrades.push_back(taker.route());
+  hooks.metrics = &metrics_;
   start(defaults(), hooks);
   http_client c(srv_.port());
-  c.write_request("GET", "/ws", {},
-                  {{"Connection", "Upgrade"}, {"Upgrade", "websocket"}, {"Sec-WebSocket-Version", "13"},
-                   {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}});
-  auto r = c.read_response(/*head=*/true);
-  EXPECT_EQ(r.status, 101);
-  EXPECT_TRUE(got_key.load());
+  EXPECT_EQ(upgrade(c), 101);
+  EXPECT_TRUE(taker.got_key.load());
+  EXPECT_NE(metrics_.render().find("agora_http_upgrades_total{outcome=\"accepted\"} 1"), std::string::npos);
   // Plain requests on other connections still work.
   http_client other(srv_.port());
   EXPECT_EQ(other.request("GET", "/api/products/1").status, 200);
+}
+
+TEST_F(ServerTest, AnUpgradedConnectionStaysCountedUntilItsTicketIsDropped) {
+  upgrade_taker taker;
+  server_hooks hooks;
+  hooks.upgrades.push_back(taker.route());
+  auto o = defaults();
+  o.max_connections = 1;
+  start(o, hooks);
+  http_client ws(srv_.port());
+  ASSERT_EQ(upgrade(ws), 101);
+  EXPECT_EQ(srv_.connections(), 1u);
+  // The upgraded connection holds the only place and is never shed (it is
+  // not waiting for a request head): a newcomer is refused.
+  http_client second(srv_.port());
+  EXPECT_EQ(second.request("GET", "/api/products/1").status, 503);
+  taker.release();
+  EXPECT_TRUE(eventually([&] { return srv_.connections() == 0; }));
+  http_client third(srv_.port());
+  EXPECT_EQ(third.request("GET", "/api/products/1").status, 200);
+}
+
+TEST_F(ServerTest, StopAsksTheTakersToCloseAndWaitsForThem) {
+  upgrade_taker taker;
+  server_hooks hooks;
+  hooks.upgrades.push_back(taker.route());
+  start(defaults(), hooks);
+  http_client ws(srv_.port());
+  ASSERT_EQ(upgrade(ws), 101);
+  ASSERT_EQ(srv_.connections(), 1u);
+  const auto t0 = std::chrono::steady_clock::now();
+  srv_.stop();
+  EXPECT_EQ(taker.stop_calls.load(), 1);
+  // It released the ticket when asked: stop did not wait out the grace.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, defaults().shutdown_grace);
+  EXPECT_EQ(srv_.connections(), 0u);
+}
+
+TEST_F(ServerTest, HandshakesAreRateLimitedPerAddress) {
+  upgrade_taker taker;
+  rate_limit_options lo;
+  lo.rate_per_second = 0.001;
+  lo.burst = 1;
+  rate_limiter limiter(lo);
+  server_hooks hooks;
+  hooks.upgrades.push_back(taker.route());
+  hooks.upgrade_limiter = &limiter;
+  hooks.metrics = &metrics_;
+  start(defaults(), hooks);
+  http_client first(srv_.port());
+  EXPECT_EQ(upgrade(first), 101);
+  http_client second(srv_.port());
+  auto r = second.request("GET", "/ws", {}, ws_headers());
+  EXPECT_EQ(r.status, 429);
+  EXPECT_FALSE(r.header("Retry-After").empty());
+  EXPECT_NE(metrics_.render().find("agora_http_upgrades_total{outcome=\"rate_limited\"} 1"), std::string::npos);
+}
+
+TEST_F(ServerTest, AnUpgradeThatIsNotAWebSocketHandshakeIs400) {
+  upgrade_taker taker;
+  server_hooks hooks;
+  hooks.upgrades.push_back(taker.route());
+  start(defaults(), hooks);
+  http_client c(srv_.port());
+  auto r = c.request("GET", "/ws", {}, {{"Connection", "Upgrade"}, {"Upgrade", "h2c"}});
+  expect_problem(r, 400, "bad-request", "/ws");
+  EXPECT_FALSE(taker.got_key.load());
 }
 
 TEST_F(ServerTest, RecordsRequestMetrics) {

@@ -23,7 +23,7 @@ request upgrade_request(std::string_view path, std::string_view connection = "ke
 std::vector<std::shared_ptr<const upgrade_route>> routes() {
   auto ws = std::make_shared<upgrade_route>();
   ws->path = "/ws";
-  ws->on_upgrade = [](request, boost::asio::ip::tcp::socket&&) {};
+  ws->on_upgrade = [](request, upgraded_connection) {};
   return {nullptr, ws};
 }
 
@@ -35,6 +35,23 @@ TEST(UpgradeHandoff, AnUpgradeNeedsTheConnectionTokenAndTheUpgradeHeader) {
   no_upgrade_header.headers = header_map{};
   no_upgrade_header.headers.set("Connection", "upgrade");
   EXPECT_FALSE(wants_upgrade(no_upgrade_header));
+}
+
+TEST(UpgradeHandoff, AWebSocketHandshakeIsJudgedAsBeastJudgesIt) {
+  EXPECT_TRUE(is_websocket_upgrade(upgrade_request("/ws"), 11));
+  // HTTP/1.0 cannot upgrade; nor can anything but a GET.
+  EXPECT_FALSE(is_websocket_upgrade(upgrade_request("/ws"), 10));
+  request post = upgrade_request("/ws");
+  post.method = method::post;
+  EXPECT_FALSE(is_websocket_upgrade(post, 11));
+  // Another protocol, or no upgrade token in Connection.
+  request h2c = upgrade_request("/ws");
+  h2c.headers.set("Upgrade", "h2c");
+  EXPECT_FALSE(is_websocket_upgrade(h2c, 11));
+  EXPECT_FALSE(is_websocket_upgrade(upgrade_request("/ws", "keep-alive"), 11));
+  request listed = upgrade_request("/ws");
+  listed.headers.set("Upgrade", "foo/2, WebSocket");
+  EXPECT_TRUE(is_websocket_upgrade(listed, 11));
 }
 
 TEST(UpgradeHandoff, OnlyAGetAtExactlyTheRoutesPathIsTakenOver) {
@@ -52,12 +69,12 @@ TEST(UpgradeHandoff, AThrowingHandlerDoesNotEscape) {
   upgrade_route thrower;
   thrower.path = "/ws";
   bool called = false;
-  thrower.on_upgrade = [&](request, boost::asio::ip::tcp::socket&&) {
+  thrower.on_upgrade = [&](request, upgraded_connection) {
     called = true;
     throw std::runtime_error("handshake failed");
   };
-  hand_off(thrower, upgrade_request("/ws"), boost::asio::ip::tcp::socket(ioc), "192.0.2.1:1234",
-           /*access_log=*/false);
+  hand_off(thrower, upgrade_request("/ws"), upgraded_connection{boost::asio::ip::tcp::socket(ioc), nullptr},
+           "192.0.2.1:1234", /*access_log=*/false);
   EXPECT_TRUE(called);
 }
 

@@ -16,6 +16,7 @@
 #include "actors/domain/claim.hpp"
 #include "actors/domain/customer.hpp"
 #include "actors/domain/inventory.hpp"
+#include "actors/domain/notification.hpp"
 #include "actors/domain/order.hpp"
 #include "actors/domain/product.hpp"
 #include "projections/change_tags.hpp"
@@ -135,6 +136,15 @@ TEST_F(ChangeRouterTest, AProductGoesToItsWatchersAndEveryoneAndStalesItsListing
   EXPECT_EQ(r.tags, (strings{"catalog", "dashboard", "product:p1"}));
 }
 
+TEST_F(ChangeRouterTest, ABroadcastGoesToTheNotificationsChannelWithItsData) {
+  domain::notification::broadcast b{"Sale", "Lamps", domain::notification::level::warning, "a1", 7};
+  domain::encoded_event enc{std::string(domain::notification::broadcast_type), 1, domain::notification::encode(b)};
+  auto r = route(decoded("notification-n1", enc));
+  EXPECT_TRUE(r.tags.empty());
+  EXPECT_EQ(r.notice.channels, (strings{"notifications"}));
+  EXPECT_EQ(r.notice.data, domain::notification::encode(b));
+}
+
 TEST_F(ChangeRouterTest, StockGoesToAdminsAndItsProductAndTellsTheLowStockListWhenItMatters) {
   models_.product_of_sku["S1"] = "p1";
   models_.low["S1"] = false;
@@ -145,18 +155,23 @@ TEST_F(ChangeRouterTest, StockGoesToAdminsAndItsProductAndTellsTheLowStockListWh
   EXPECT_EQ(r.tags, (strings{"catalog", "product:p1", "sku:S1"}));
   EXPECT_EQ(r.notice.channels, (strings{"admin", "product:p1"}));
   EXPECT_FALSE(r.notice.data.empty());
+  EXPECT_EQ(r.notice.stock, stock_transition::none);
 
-  // Becoming low: the low-stock list and the dashboard's count.
+  // Becoming low: the low-stock list and the dashboard's count, and the
+  // admins' alert.
   r = route(decoded("inventory-S1", reserved), [&] { models_.low["S1"] = true; });
   EXPECT_EQ(r.tags, (strings{"catalog", "dashboard", "low_stock", "product:p1", "sku:S1"}));
+  EXPECT_EQ(r.notice.stock, stock_transition::became_low);
 
   // Low before and after: the list shows new figures, the count is the same.
   r = route(decoded("inventory-S1", reserved));
   EXPECT_EQ(r.tags, (strings{"catalog", "low_stock", "product:p1", "sku:S1"}));
+  EXPECT_EQ(r.notice.stock, stock_transition::none);
 
   // No longer low: both again.
   r = route(decoded("inventory-S1", id::event{id::stock_received{5, 0}}), [&] { models_.low["S1"] = false; });
   EXPECT_EQ(r.tags, (strings{"catalog", "dashboard", "low_stock", "product:p1", "sku:S1"}));
+  EXPECT_EQ(r.notice.stock, stock_transition::recovered);
 
   // An SKU no product sells yet: admins only.
   r = route(decoded("inventory-S9", id::event{id::item_registered{"S9", 3, 1, 0}}));

@@ -126,6 +126,51 @@ TEST_F(RunnerTest, ChangeNoticesTagAndRouteEveryEventKind) {
   for (const auto& b : col.batches) EXPECT_LE(b.position, runner_->position());
 }
 
+TEST_F(RunnerTest, TheRoutedHistoryGivesWhatListenersGotAndNoMoreThanItKeeps) {
+  runner_options o;
+  o.history_events = 4;
+  start_runner(o);
+  collector col;
+  auto sub = listen(col);
+  product({created("p1", "S1", "Lamp")}, "p1");
+  inventory({registered("S1", 5, 1)}, "S1");
+  customer({cd::customer_registered{"c1", "c1@x.y", "hash", "C", cd::role::customer, kT0}}, "c1");
+  const auto last = product({pd::product_price_changed{{1000, "EUR"}, {900, "EUR"}, kT0}}, "p1");
+  ASSERT_TRUE(runner_->wait_for_position(last, std::chrono::seconds(10)));
+  // The same notices as the listener got, channels, data and all.
+  auto all = runner_->read_notices(0, last, 100);
+  ASSERT_TRUE(all);
+  const auto live = col.events();
+  ASSERT_EQ(all->size(), live.size());
+  for (std::size_t i = 0; i < live.size(); ++i) {
+    EXPECT_EQ((*all)[i].position, live[i].position);
+    EXPECT_EQ((*all)[i].channels, live[i].channels);
+    EXPECT_EQ((*all)[i].data, live[i].data);
+  }
+  // A range: after 2 up to 3.
+  auto mid = runner_->read_notices(2, 3, 100);
+  ASSERT_TRUE(mid);
+  ASSERT_EQ(mid->size(), 1u);
+  EXPECT_EQ(mid->front().position, 3u);
+  EXPECT_EQ(runner_->read_notices(0, last, 2).error(), history_error::too_many);
+  // One more event: the oldest is forgotten, and a range from before it is
+  // refused rather than answered with a gap.
+  const auto next = product({pd::product_price_changed{{900, "EUR"}, {800, "EUR"}, kT0}}, "p1");
+  ASSERT_TRUE(runner_->wait_for_position(next, std::chrono::seconds(10)));
+  EXPECT_EQ(runner_->read_notices(0, next, 100).error(), history_error::too_old);
+  auto recent = runner_->read_notices(1, next, 100);
+  ASSERT_TRUE(recent);
+  EXPECT_EQ(recent->size(), 4u);
+}
+
+TEST_F(RunnerTest, WithoutAHistoryReadNoticesIsTooOld) {
+  start_runner();
+  const auto last = product({created("p1", "S1", "Lamp")}, "p1");
+  ASSERT_TRUE(runner_->wait_for_position(last, std::chrono::seconds(10)));
+  EXPECT_EQ(runner_->read_notices(0, last, 100).error(), history_error::too_old);
+  EXPECT_TRUE(runner_->read_notices(last, last, 100));  // an empty range needs nothing
+}
+
 TEST_F(RunnerTest, WaitForAnswersReachedPositionsAndTimesOut) {
   start_runner();
   const auto pos = product({created("p1", "S1", "Shoe")}, "p1");

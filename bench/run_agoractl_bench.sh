@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# agoractl over a log of >= 1,000,000 events, with the peers that bound each
+# figure, in one run on one machine:
+#   export (plain, .gz) and import (plain, .gz) rates, against gzip -1 of the
+#   same NDJSON; backup of a stopped store (RocksDB checkpoint) and of a held
+#   one (copy through a secondary instance) and restore, against cp -a of the
+#   store directory; store verify (store checks + domain decode + checksum).
+# The log: 100,000 products created then repriced 9 times (domain-encoded
+# events, about 300 bytes each), written by agoractl_store_fixture.
+# usage: bench/run_agoractl_bench.sh [release-build-dir] [fixture]
+#   (defaults: build/release, build/dev/bin/agoractl_store_fixture; the fixture
+#    is a test target, so it comes from the dev build)
+set -euo pipefail
+build=${1:-build/release}
+fixture=${2:-build/dev/bin/agoractl_store_fixture}
+ctl="$build/bin/agoractl"
+[ -x "$ctl" ] || { echo "build first: cmake --preset release && cmake --build --preset release --target agoractl" >&2; exit 2; }
+[ -x "$fixture" ] || { echo "build the fixture: cmake --build --preset dev --target agoractl_store_fixture" >&2; exit 2; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/agoractl-bench-XXXXXX")
+holder=
+trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; rm -rf "$work"' EXIT
+products=${PRODUCTS:-100000}
+changes=${CHANGES:-9}
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$2" | head -1; }
+
+echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+t=$(now); events=$("$fixture" "$work/store" --products "$products" --price-changes "$changes" --customers 0)
+echo "== log: $events events written by the fixture in $(since "$t") s; store $(du -sh "$work/store" | cut -f1)"
+echo "(wall = elapsed; cpu = user + sys of agoractl, all its threads: on a shared machine the"
+echo " wall figure includes waiting for a core, the cpu figure does not)"
+
+# run <label> <command...>: times the command; keeps its stdout in $out.
+run() {
+  local label=$1; shift
+  local tf="$work/time.txt"
+  { TIMEFORMAT='%R %U %S'; time "$@" > "$work/out.txt" 2>"$work/err.txt"; } 2> "$tf"
+  out=$(cat "$work/out.txt")
+  read -r wall user sys < "$tf"
+  local cpu
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+  printf '%-46s wall %6.2f s  cpu %6.2f s  %9s ev/s wall  %9s ev/cpu-s\n' "$label" "$wall" "$cpu" \
+    "$(rate "$events" "$wall")" "$(rate "$events" "$cpu")"
+}
+
+run "store verify" "$ctl" store verify --store "$work/store" -q --json
+sum=$(field checksum "$out")
+run "export plain" "$ctl" export "$work/log.ndjson" --store "$work/store" -q --json
+run "export .gz" "$ctl" export "$work/log.ndjson.gz" --store "$work/store" -q --json
+echo "   sizes: plain $(du -h "$work/log.ndjson" | cut -f1), gzip $(du -h "$work/log.ndjson.gz" | cut -f1)"
+run "peer: gzip -1 of the plain export" gzip -1 -k -f "$work/log.ndjson" -S .peer.gz
+run "import plain (verify + checksum)" "$ctl" import "$work/log.ndjson" --store "$work/imported" -q --json
+echo "   checksum equal to the source's: $([ "$(field checksum "$out")" = "$sum" ] && echo yes || echo NO)"
+run "import plain --no-verify (checksum)" "$ctl" import "$work/log.ndjson" --store "$work/imported-nv" -q --no-verify --json
+run "import .gz (verify + checksum)" "$ctl" import "$work/log.ndjson.gz" --store "$work/imported-gz" -q --json
+echo "   checksum equal to the source's: $([ "$(field checksum "$out")" = "$sum" ] && echo yes || echo NO)"
+run "peer: cp -a of the store directory" cp -a "$work/store" "$work/peer-copy"
+run "backup, stopped (checkpoint + verify)" "$ctl" backup "$work/bk" --store "$work/store" --json
+run "backup, stopped, --no-verify" "$ctl" backup "$work/bk-nv" --store "$work/store" --no-verify --json
+# A holder that keeps appending, as agorad would (one new product, repriced every 50 ms).
+"$fixture" "$work/store" --products 1 --first-id 900000 --price-changes 0 --customers 0 --hold "$work/ready" >/dev/null &
+holder=$!
+for _ in $(seq 1 600); do [ -e "$work/ready" ] && break; sleep 0.05; done
+run "backup, held (secondary copy + verify)" "$ctl" backup "$work/bk-live" --store "$work/store" --json
+echo "   method: $(field method "$out")"
+run "backup, held, --no-verify" "$ctl" backup "$work/bk-live-nv" --store "$work/store" --no-verify --json
+rm -f "$work/ready"; wait "$holder"; holder=
+run "restore (copy + verify + rename)" "$ctl" restore "$work/bk" --to "$work/restored" --json
+echo "   checksum equal to the source's: $([ "$(field checksum "$out")" = "$sum" ] && echo yes || echo NO)"
+run "restore --no-verify" "$ctl" restore "$work/bk" --to "$work/restored-nv" --no-verify --json
