@@ -1,5 +1,5 @@
 // agoractl: Agora's admin CLI, for an operator on call. It works on a data
-// directory: reads (verify, log, stream, export, backup) also while agorad
+// directory: reads (verify, log, stream, export, backup, replay) also while agorad
 // runs (through a RocksDB secondary instance), writes (import, restore,
 // snapshot rebuild, user add) only when agorad is stopped, refused with a
 // message otherwise.
@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   add_transfer_commands(app, ctx, commands);
   add_snapshot_commands(app, ctx, commands);
   add_backup_commands(app, ctx, commands);
+  add_replay_commands(app, ctx, commands);
 
   try {
     app.parse(argc, argv);
