@@ -1,5 +1,5 @@
 // agoractl: Agora's admin CLI, for an operator on call. It works on a data
-// directory: reads (verify, log, stream, export, backup, replay) also while agorad
+// directory: reads (verify, log, stream, export, backup, replay, outbox status) also while agorad
 // runs (through a RocksDB secondary instance), writes (import, restore,
 // snapshot rebuild, user add) only when agorad is stopped, refused with a
 // message otherwise.
@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   add_snapshot_commands(app, ctx, commands);
   add_backup_commands(app, ctx, commands);
   add_replay_commands(app, ctx, commands);
+  add_outbox_commands(app, ctx, commands);
 
   try {
     app.parse(argc, argv);
