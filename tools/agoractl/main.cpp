@@ -1,8 +1,8 @@
 // agoractl: Agora's admin CLI, for an operator on call. It works on a data
-// directory: reads (verify, log, stream, export, backup, replay, outbox status) also while agorad
-// runs (through a RocksDB secondary instance), writes (import, restore,
-// snapshot rebuild, user add) only when agorad is stopped, refused with a
-// message otherwise.
+// directory: reads (verify, log, stream, export, backup, replay, outbox
+// status) also while agorad runs (through a RocksDB secondary instance),
+// writes (import, restore, snapshot rebuild, user add, outbox republish) only
+// when agorad is stopped, refused with a message otherwise.
 //
 // Layout: cli.* (exit codes, output, opening the store), progress.* (the
 // progress line), commands/<group>.cpp (one file per command group), and the
