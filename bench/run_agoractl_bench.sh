@@ -4,7 +4,10 @@
 #   export (plain, .gz) and import (plain, .gz) rates, against gzip -1 of the
 #   same NDJSON; backup of a stopped store (RocksDB checkpoint) and of a held
 #   one (copy through a secondary instance) and restore, against cp -a of the
-#   store directory; store verify (store checks + domain decode + checksum).
+#   store directory; store verify (store checks + domain decode + checksum);
+#   replay of the read models offline (all four, then the catalog alone, then
+#   accounts alone: on this products-only log accounts applies nothing, so that
+#   run is the scan + decode ceiling of any replay).
 # The log: 100,000 products created then repriced 9 times (domain-encoded
 # events, about 300 bytes each), written by agoractl_store_fixture.
 # usage: bench/run_agoractl_bench.sh [release-build-dir] [fixture]
@@ -48,6 +51,10 @@ run() {
 
 run "store verify" "$ctl" store verify --store "$work/store" -q --json
 sum=$(field checksum "$out")
+run "replay all (4 read models)" "$ctl" replay all --store "$work/store" -q --json
+echo "   per model: $(grep -o '"name":"[a-z]*"[^}]*"events_per_s":[0-9]*' <<<"$out" | sed 's/"name":"\([a-z]*\)".*"events_per_s":\([0-9]*\)/\1 \2 ev\/s/' | tr '\n' ';')"
+run "replay catalog" "$ctl" replay catalog --store "$work/store" -q --json
+run "replay accounts (scan + decode ceiling here)" "$ctl" replay accounts --store "$work/store" -q --json
 run "export plain" "$ctl" export "$work/log.ndjson" --store "$work/store" -q --json
 run "export .gz" "$ctl" export "$work/log.ndjson.gz" --store "$work/store" -q --json
 echo "   sizes: plain $(du -h "$work/log.ndjson" | cut -f1), gzip $(du -h "$work/log.ndjson.gz" | cut -f1)"

@@ -48,6 +48,10 @@ class accounts_snapshot {
   std::shared_ptr<const account_view> by_email(std::string_view email) const;
   /// How many accounts exist.
   std::size_t count() const noexcept;
+  /// A fingerprint of the model's contents (every account, field by field), hashed in key order:
+  /// equal for models that applied the same events, whatever the batching,
+  /// publishing or restarts; the position is left out. Costs a walk of the model.
+  std::uint64_t checksum() const;
 
  private:
   std::shared_ptr<const state> s_;

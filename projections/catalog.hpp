@@ -148,6 +148,10 @@ class catalog_snapshot {
   std::size_t product_count() const noexcept;
   /// Inventory items known.
   std::size_t inventory_count() const noexcept;
+  /// A fingerprint of the model's contents (every product and stock item, field by field, and the category counts; the search and listing indexes are derived from them), hashed in key order:
+  /// equal for models that applied the same events, whatever the batching,
+  /// publishing or restarts; the position is left out. Costs a walk of the model.
+  std::uint64_t checksum() const;
 
  private:
   std::shared_ptr<const state> s_;

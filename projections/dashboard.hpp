@@ -52,6 +52,11 @@ struct dashboard_snapshot {
   /// Products that are not discontinued.
   std::size_t total_products = 0;
   std::size_t total_customers = 0;
+
+  /// A fingerprint of the model's contents (every figure), hashed in key order:
+  /// equal for models that applied the same events, whatever the batching,
+  /// publishing or restarts; the position is left out. Costs a walk of the model.
+  std::uint64_t checksum() const;
 };
 
 }  // namespace agora::projections

@@ -90,6 +90,10 @@ class orders_snapshot {
   page<std::shared_ptr<const order_view>> all(const order_query& q) const;
   /// How many orders exist.
   std::size_t count() const noexcept;
+  /// A fingerprint of the model's contents (every order, field by field, with its history), hashed in key order:
+  /// equal for models that applied the same events, whatever the batching,
+  /// publishing or restarts; the position is left out. Costs a walk of the model.
+  std::uint64_t checksum() const;
 
  private:
   std::shared_ptr<const state> s_;

@@ -3,13 +3,13 @@
 # agoractl_store_fixture (domain-encoded events through the event_store API),
 # offline and beside a process that holds the store and keeps appending (as
 # agorad does). Every command, its --help, its exit codes and its bad inputs.
-# usage: agoractl_test.sh <agoractl> <agoractl_store_fixture>
+# usage: agoractl_test.sh <agoractl> <agoractl_store_fixture> <agora-broker>
 set -uo pipefail
-ctl=$(realpath "$1") fixture=$(realpath "$2")
+ctl=$(realpath "$1") fixture=$(realpath "$2") broker_bin=$(realpath "$3")
 here=$(dirname "$(realpath "$0")")
 work=$(mktemp -d)
-holder=
-trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; rm -rf "$work"' EXIT
+holder= broker=
+trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; [ -n "$broker" ] && kill "$broker" 2>/dev/null; rm -rf "$work"' EXIT
 failures=0
 passes=0
 check() { # check <name> <command...>: the command must succeed
@@ -28,7 +28,7 @@ c0=customer-00000000-0000-7000-9000-000000000000
 
 # --- behaviour: help everywhere, usage errors exit 2 -------------------------
 for cmd in "" "store" "store verify" "store info" "log" "log read" "log tail" "log stats" "stream" "stream read" \
-           "stream show" "checkpoint get" "user add" "export" "import" "backup" "restore" "snapshot rebuild"; do
+           "stream show" "checkpoint get" "user add" "export" "import" "backup" "restore" "snapshot rebuild" "replay" "outbox status" "outbox republish"; do
   out=$("$ctl" $cmd --help 2>&1); rc=$?
   check "--help on '$cmd' exits 0" test "$rc" -eq 0
   check "and shows a usage line" has "Usage:" "$out"
@@ -129,6 +129,36 @@ check "checkpoints are imported" has '"position":30' "$("$ctl" checkpoint get pr
 out=$("$ctl" import a.ndjson.gz --store c 2>&1); rc=$?
 check "import of the gzip file exits 0" test "$rc" -eq 0
 check "with the same checksum" has "\"checksum\":\"$sum_a\"" "$out"
+
+# --- replay: the read models rebuilt offline, with their checksums -----------
+out=$("$ctl" replay --store a 2>/dev/null); rc=$?
+check "replay exits 0" test "$rc" -eq 0
+check "and applied the 31 events" has '"from":0,"to":31,"events":31,"undecodable":0' "$out"
+check "into a catalog of 10 products" has '{"name":"catalog","events_applied":31,[^}]*"entries":10,"checksum":"[0-9a-f]\{16\}"}' "$out"
+check "and 1 account" has '{"name":"accounts",[^}]*"entries":1,' "$out"
+check "with a rate" has '"events_per_s":[1-9]' "$out"
+models_a=$(grep -o '"checksum":"[0-9a-f]*"' <<<"$out" | tr '\n' ' ')
+check "four models, four checksums" test "$(wc -w <<<"$models_a")" -eq 4
+out_b=$("$ctl" replay all --store b 2>/dev/null)
+check "the imported store's models have the same checksums" test "$(grep -o '"checksum":"[0-9a-f]*"' <<<"$out_b" | tr '\n' ' ')" = "$models_a"
+out=$("$ctl" replay accounts catalog --store a 2>/dev/null); rc=$?
+check "replay of two models gives just those, in the runner's order" \
+  has '"models":\[{"name":"catalog",[^]]*{"name":"accounts",[^]]*}\]}' "$out"
+check "with the same checksums" test "$(grep -o '"checksum":"[0-9a-f]*"' <<<"$out" | tr '\n' ' ')" = "$(cut -d' ' -f1,3 <<<"$models_a") "
+out=$("$ctl" replay orders --from 30 --store a 2>/dev/null); rc=$?
+check "replay --from 30 applies one event" has '"from":30,"to":31,"events":1' "$out"
+check "and says the model is partial" has '"partial":' "$out"
+out=$(script -qec "'$ctl' replay --store a" /dev/null)
+check "on a terminal, one line per model with its checksum" grep -Eq "^catalog: +checksum [0-9a-f]{16}, 10 entries, 31 events applied" <<<"$out"
+out=$("$ctl" replay catalogue --store a 2>&1); rc=$?
+check "replay of an unknown model exits 2" test "$rc" -eq 2
+out=$("$ctl" replay --from 32 --store a 2>&1); rc=$?
+check "replay --from past the end exits 2" test "$rc" -eq 2
+check "saying where the log ends" has "past the end of the log (31)" "$out"
+out=$("$ctl" replay --store "$work/nope" 2>&1); rc=$?
+check "replay of a wrong path exits 1, naming it" has "no event store at $work/nope" "$out"
+check "(exit 1)" test "$rc" -eq 1
+
 "$fixture" empty --products 0 --customers 0 >/dev/null
 out=$("$ctl" import a.ndjson --store empty 2>&1); rc=$?
 check "import into an existing empty store exits 0" test "$rc" -eq 0
@@ -201,6 +231,9 @@ out=$("$ctl" store verify --store bad 2>/dev/null); rc=$?
 check "an undecodable event fails verify (exit 1)" test "$rc" -eq 1
 check "naming its position and why" has '"undecodable":1' "$out"
 check "and its kind" has "stream 'widget-1' is of no known kind" "$out"
+out=$("$ctl" replay --store bad 2>&1); rc=$?
+check "replay ignores a stream of no known kind, as agorad's models do (exit 0)" test "$rc" -eq 0
+check "with the models of the store without it" test "$(grep -o '"checksum":"[0-9a-f]*"' <<<"$out" | tr '\n' ' ')" = "$models_a"
 
 # Event-only streams (an admin's notification) decode with their own codec.
 "$fixture" notes --notification >/dev/null
@@ -280,6 +313,38 @@ check "a short password exits 2" test "$rc" -eq 2
 out=$("$ctl" user add --email y@example.com --store a </dev/null 2>&1); rc=$?
 check "no password at all exits 2" test "$rc" -eq 2
 
+# --- outbox: the relay's checkpoint, lag, broker; republish moves it back -----
+"$fixture" ob >/dev/null   # its relay checkpoint "outbox" is at 31 of 31
+out=$("$ctl" outbox status --store ob --checkpoint-name outbox 2>&1); rc=$?
+check "outbox status exits 0" test "$rc" -eq 0
+check "with the checkpoint and the lag" has '"checkpoint":31,"ran":true,"last_position":31,"lag":0' "$out"
+check "and says the broker was not checked" has '"broker":"not checked' "$out"
+out=$("$ctl" outbox status --store ob 2>&1); rc=$?
+check "a relay that never ran: checkpoint 0, lag the whole log" has '"checkpoint_name":"outbox.kafka",[^}]*"checkpoint":0,"ran":false,"last_position":31,"lag":31' "$out"
+"$broker_bin" --brokers 1 >broker.out 2>broker.err & broker=$!
+for _ in $(seq 1 200); do [ -s broker.out ] && break; sleep 0.05; done
+bootstrap=$(head -1 broker.out)
+out=$("$ctl" outbox status --store ob --checkpoint-name outbox --brokers "$bootstrap" 2>&1); rc=$?
+check "outbox status with a running broker exits 0" test "$rc" -eq 0
+check "saying it answered" has '"broker_reachable":true,"broker_count":1' "$out"
+kill "$broker"; wait "$broker" 2>/dev/null; broker=
+out=$("$ctl" outbox status --store ob --checkpoint-name outbox --brokers "$bootstrap" --broker-timeout-ms 1000 2>&1); rc=$?
+check "outbox status with no broker there exits 1" test "$rc" -eq 1
+check "saying none answered" has '"broker_reachable":false' "$out"
+check "and within the timeout" has "no broker of $bootstrap answered within 1000 ms" "$out"
+out=$("$ctl" outbox republish --from 21 --store ob --checkpoint-name outbox 2>&1); rc=$?
+check "outbox republish --from 21 exits 0" test "$rc" -eq 0
+check "moving the checkpoint from 31 to 20" has '"was":31,"now":20,"to_resend":11' "$out"
+check "and saying consumers dedupe by event id" has "consumers dedupe by event id" "$out"
+check "the checkpoint is at 20" has '"position":20,' "$("$ctl" checkpoint get outbox --store ob)"
+out=$("$ctl" outbox republish --from 25 --store ob --checkpoint-name outbox 2>&1); rc=$?
+check "republish never moves the checkpoint forward (exit 1)" test "$rc" -eq 1
+check "saying it would skip events" has "would skip events it has not sent" "$out"
+out=$("$ctl" outbox republish --from 0 --store ob 2>&1); rc=$?
+check "republish --from 0 exits 2" test "$rc" -eq 2
+out=$("$ctl" outbox republish --from 32 --store ob 2>&1); rc=$?
+check "republish --from past the end exits 2" test "$rc" -eq 2
+
 # --- a store held by a running writer (as agorad holds it) ------------------
 "$fixture" live --hold live.ready >/dev/null 2>live.err &
 holder=$!
@@ -300,6 +365,9 @@ out=$("$ctl" export live.ndjson --store live 2>&1); rc=$?
 check "export of a held store exits 0" test "$rc" -eq 0
 out=$("$ctl" import live.ndjson --store live2 2>&1); rc=$?
 check "and imports into a store that verifies" test "$rc" -eq 0
+out=$("$ctl" replay --store live 2>/dev/null); rc=$?
+check "replay beside a writer exits 0 (secondary instance)" test "$rc" -eq 0
+check "and says the store is live" has '"live":true' "$out"
 out=$("$ctl" backup bk-live --store live 2>&1); rc=$?
 check "backup of a held store exits 0" test "$rc" -eq 0
 check "as a copy through a secondary instance" has '"method":"copy","live":true' "$out"
@@ -313,6 +381,10 @@ check "restore onto a held store exits 1" has "is held by a running agorad" "$ou
 out=$(printf 'correct horse battery\n' | "$ctl" user add --email z@example.com --store live 2>&1); rc=$?
 check "user add on a held store exits 1" test "$rc" -eq 1
 check "saying agorad holds it" has "is held by a running agorad" "$out"
+out=$("$ctl" outbox status --store live --checkpoint-name outbox 2>&1); rc=$?
+check "outbox status beside a writer exits 0" has '"live":true' "$out"
+out=$("$ctl" outbox republish --from 1 --store live --checkpoint-name outbox 2>&1); rc=$?
+check "outbox republish on a held store exits 1, saying agorad holds it" has "is held by a running agorad" "$out"
 out=$("$ctl" snapshot rebuild --store live 2>&1); rc=$?
 check "snapshot rebuild on a held store exits 1, saying agorad holds it" has "is held by a running agorad" "$out"
 rm -f live.ready

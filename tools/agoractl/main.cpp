@@ -1,8 +1,8 @@
 // agoractl: Agora's admin CLI, for an operator on call. It works on a data
-// directory: reads (verify, log, stream, export, backup) also while agorad
-// runs (through a RocksDB secondary instance), writes (import, restore,
-// snapshot rebuild, user add) only when agorad is stopped, refused with a
-// message otherwise.
+// directory: reads (verify, log, stream, export, backup, replay, outbox
+// status) also while agorad runs (through a RocksDB secondary instance),
+// writes (import, restore, snapshot rebuild, user add, outbox republish) only
+// when agorad is stopped, refused with a message otherwise.
 //
 // Layout: cli.* (exit codes, output, opening the store), progress.* (the
 // progress line), commands/<group>.cpp (one file per command group), and the
@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   add_transfer_commands(app, ctx, commands);
   add_snapshot_commands(app, ctx, commands);
   add_backup_commands(app, ctx, commands);
+  add_replay_commands(app, ctx, commands);
+  add_outbox_commands(app, ctx, commands);
 
   try {
     app.parse(argc, argv);

@@ -22,5 +22,9 @@ void add_transfer_commands(CLI::App& app, cli_context& ctx, command_table& out);
 void add_snapshot_commands(CLI::App& app, cli_context& ctx, command_table& out);
 /// backup DIR | restore DIR
 void add_backup_commands(CLI::App& app, cli_context& ctx, command_table& out);
+/// outbox status | republish
+void add_outbox_commands(CLI::App& app, cli_context& ctx, command_table& out);
+/// replay [MODEL...]
+void add_replay_commands(CLI::App& app, cli_context& ctx, command_table& out);
 
 }  // namespace agora::agoractl

@@ -1,0 +1,65 @@
+#pragma once
+// An offline replay of the read models: the models the projection runner
+// keeps, built from the log by one thread, with no runner, no change routing,
+// no checkpoints and no writes to the store. For tools (agoractl replay) and
+// tests: it shows how long a rebuild takes and what it yields (each model's
+// checksum()), to compare with a running node's models.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/expected.hpp"
+#include "eventstore/event.hpp"
+
+namespace agora::eventstore {
+class event_store;
+}
+
+namespace agora::projections {
+
+/// What one model got from a replay.
+struct replayed_model {
+  std::string name;  ///< "catalog", "orders", "accounts", "dashboard"
+  std::uint64_t events_applied = 0;
+  /// Time spent in this model's apply (estimated from every 16th event) and
+  /// in building its final snapshot; decoding is shared and not included.
+  double apply_seconds = 0;
+  /// The model's checksum() after the replay.
+  std::uint64_t checksum = 0;
+  /// Entries: products, orders, accounts; the dashboard's total orders.
+  std::uint64_t entries = 0;
+};
+
+/// What replay_models() did.
+struct replay_report {
+  eventstore::log_position after = 0;  ///< events after this position were read
+  eventstore::log_position to = 0;     ///< the last position read
+  std::uint64_t events_read = 0;
+  /// Events no codec accepted (skipped, as the runner does).
+  std::uint64_t undecodable = 0;
+  /// The first undecodable event, for the message.
+  std::string first_undecodable;
+  double seconds = 0;  ///< wall time of the whole replay
+  std::vector<replayed_model> models;
+};
+
+/// Called after each batch with the position reached and the target.
+using replay_progress = std::function<void(eventstore::log_position reached, eventstore::log_position target)>;
+
+/// The names replay_models() accepts, in the runner's order.
+const std::vector<std::string>& replayable_models();
+
+/// Builds fresh models `names` (a subset of replayable_models(), in any order;
+/// empty means all) from the events after `after` up to the store's last
+/// position at the call, and reports each one's checksum. `after` > 0 yields
+/// a partial model (the events before it are not applied): for looking at a
+/// range, not for comparing with a node. Errors: an unknown name, a failed read.
+/// Only reads the store (a read-only or secondary instance is fine).
+agora::expected<replay_report, std::string> replay_models(const eventstore::event_store& store,
+                                                          const std::vector<std::string>& names,
+                                                          eventstore::log_position after = 0,
+                                                          const replay_progress& progress = {});
+
+}  // namespace agora::projections
