@@ -2,24 +2,21 @@
 // The projection runner: feeds the read models (catalog, orders, accounts,
 // dashboard) from the event store's log and publishes immutable snapshots.
 //
-// Design choice: the read models live in memory only, and the runner rebuilds
-// them from position 0 every time it starts. Replaying the log is fast (the
-// store scans ~2M events/s; decoding and applying is the cost, see
-// bench/projections_bench.cpp), and it makes the models impossible to get out of
-// step with the log: no model format to version, no torn model/checkpoint pair
-// after a crash. The checkpoints it stores ("projection.<name>") are therefore
-// informational (lag and metrics for operators and tools), written at most once
-// a second, never read back to skip events. Persisting models becomes
-// worthwhile only when replay time at start is too long; that is a later change.
-//
+// The read models live on disk (projections.path; docs/ARCHITECTURE.md, "Read
+// models on disk"): each publish writes every model's changes together with its
+// position in one RocksDB batch, so a start resumes from the stored position
+// instead of replaying the log, and a model and its position never disagree,
+// after kill -9 included. The checkpoints the runner also writes to the event
+// store ("projection.<name>") are informational (lag for operators and tools).
+
 // Threads: one runner thread does all writing. The store's commit notification
 // (subscribe) wakes it; it never polls. Each wake-up scans the log from the
 // last applied position in batches (options::batch_events), applies every event
-// to every model, then publishes: each model's next snapshot is swapped in
-// (copy-on-write with structural sharing, so publishing costs a pointer per
-// chunk of each index, not a copy of the model), then change listeners get a
-// change_batch, then waiters of wait_for() whose position is reached are
-// called. Listeners come first so that a cache invalidated by its listener is
+// to every model, then publishes: the models' changes are written (one batch),
+// each model's next snapshot is swapped in (a RocksDB snapshot for the models on
+// disk; copy-on-write with structural sharing for the catalogue in memory), then
+// change listeners get a change_batch, then waiters of wait_for() whose position
+// is reached are called. Listeners come first so that a cache invalidated by its listener is
 // clean before a read-your-writes request waiting for the position goes on.
 // While it is far behind (at start), it publishes every publish_interval or
 // publish_every_events events instead of every batch, which keeps catch-up fast.

@@ -392,6 +392,9 @@ void catalog_model::apply(const decoded_event& e) {
 
 void catalog_model::publish(eventstore::log_position position, const snapshot_ptr&) {
   st_.position = position;
+  // Readers may hold every list from now on.
+  fresh_terms_.clear();
+  fresh_names_.clear();
   if (categories_dirty_) {
     st_.categories = std::make_shared<const std::map<std::string, std::size_t>>(categories_);
     categories_dirty_ = false;
@@ -424,22 +427,40 @@ void catalog_model::put_product(std::shared_ptr<const product_view> next) {
   st_.products.put(id, std::move(next));
 }
 
+// Posting lists are copied before a change so that published snapshots never
+// see one move, except a list this writer made since the last publish: no
+// reader can hold that one, and it changes in place (a catch-up that adds
+// thousands of products to a term copied its whole list per product).
+posting_list& catalog_model::writable_terms(const std::string& term) {
+  const auto* old = st_.terms.find(term);
+  if (old != nullptr && fresh_terms_.count(term) != 0) return const_cast<posting_list&>(**old);
+  auto pl = old ? std::make_shared<posting_list>(**old) : std::make_shared<posting_list>();
+  posting_list& ref = *pl;
+  st_.terms.put(term, std::move(pl));
+  fresh_terms_.insert(term);
+  return ref;
+}
+
+std::vector<std::uint32_t>& catalog_model::writable_names(const std::string& term) {
+  const auto* old = st_.name_terms.find(term);
+  if (old != nullptr && fresh_names_.count(term) != 0) return const_cast<std::vector<std::uint32_t>&>(**old);
+  auto dl = old ? std::make_shared<std::vector<std::uint32_t>>(**old) : std::make_shared<std::vector<std::uint32_t>>();
+  auto& ref = *dl;
+  st_.name_terms.put(term, std::move(dl));
+  fresh_names_.insert(term);
+  return ref;
+}
+
 void catalog_model::index_doc(std::uint32_t doc, const product_view& p) {
   double length = 0;
   for (auto& [term, tf] : weighted_terms(p, length)) {
-    const auto* old = st_.terms.find(term);
-    auto pl = old ? std::make_shared<posting_list>(**old) : std::make_shared<posting_list>();
-    auto it = std::lower_bound(pl->begin(), pl->end(), doc,
-                               [](const posting& a, std::uint32_t d) { return a.doc < d; });
-    pl->insert(it, posting{doc, tf});
-    st_.terms.put(term, std::move(pl));
+    auto& pl = writable_terms(term);
+    auto it = std::lower_bound(pl.begin(), pl.end(), doc, [](const posting& a, std::uint32_t d) { return a.doc < d; });
+    pl.insert(it, posting{doc, tf});
   }
   for (const auto& term : distinct_name_terms(p)) {
-    const auto* old = st_.name_terms.find(term);
-    auto dl = old ? std::make_shared<std::vector<std::uint32_t>>(**old)
-                  : std::make_shared<std::vector<std::uint32_t>>();
-    dl->insert(std::lower_bound(dl->begin(), dl->end(), doc), doc);
-    st_.name_terms.put(term, std::move(dl));
+    auto& dl = writable_names(term);
+    dl.insert(std::lower_bound(dl.begin(), dl.end(), doc), doc);
   }
   st_.total_length += length;
   // The doc's product pointer is set by put_product; the caller calls it next.
@@ -449,26 +470,21 @@ void catalog_model::index_doc(std::uint32_t doc, const product_view& p) {
 void catalog_model::unindex_doc(std::uint32_t doc, const product_view& p) {
   double length = 0;
   for (auto& [term, tf] : weighted_terms(p, length)) {
-    const auto* old = st_.terms.find(term);
-    if (old == nullptr) continue;
-    auto pl = std::make_shared<posting_list>(**old);
-    pl->erase(std::remove_if(pl->begin(), pl->end(), [&](const posting& x) { return x.doc == doc; }),
-              pl->end());
-    if (pl->empty()) {
+    if (st_.terms.find(term) == nullptr) continue;
+    auto& pl = writable_terms(term);
+    pl.erase(std::remove_if(pl.begin(), pl.end(), [&](const posting& x) { return x.doc == doc; }), pl.end());
+    if (pl.empty()) {
       st_.terms.erase(term);
-    } else {
-      st_.terms.put(term, std::move(pl));
+      fresh_terms_.erase(term);
     }
   }
   for (const auto& term : distinct_name_terms(p)) {
-    const auto* old = st_.name_terms.find(term);
-    if (old == nullptr) continue;
-    auto dl = std::make_shared<std::vector<std::uint32_t>>(**old);
-    dl->erase(std::remove(dl->begin(), dl->end(), doc), dl->end());
-    if (dl->empty()) {
+    if (st_.name_terms.find(term) == nullptr) continue;
+    auto& dl = writable_names(term);
+    dl.erase(std::remove(dl.begin(), dl.end(), doc), dl.end());
+    if (dl.empty()) {
       st_.name_terms.erase(term);
-    } else {
-      st_.name_terms.put(term, std::move(dl));
+      fresh_names_.erase(term);
     }
   }
   st_.total_length -= length;

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/domain/inventory.hpp"
@@ -86,11 +87,17 @@ class catalog_model final : public model {
   /// Makes the stock view of `sku` from its figures.
   void put_stock(const std::string& sku, const stock_figures& inv, eventstore::stream_version version);
   void index_doc(std::uint32_t doc, const product_view& p);
+  /// The posting (name) list of `term` to change: a copy put in place of the
+  /// published one, or the list itself if this writer made it since the
+  /// last publish.
+  posting_list& writable_terms(const std::string& term);
+  std::vector<std::uint32_t>& writable_names(const std::string& term);
   void unindex_doc(std::uint32_t doc, const product_view& p);
 
   std::shared_ptr<const catalog_snapshot>* slot_;
   kv_writer store_;
-  std::set<std::string> dirty_products_, dirty_stock_;  // since the last flush
+  std::unordered_set<std::string> dirty_products_, dirty_stock_;  // since the last flush
+  std::unordered_set<std::string> fresh_terms_, fresh_names_;     // lists made since the last publish
   catalog_snapshot::state st_;
   std::map<std::string, std::size_t> categories_;
   bool categories_dirty_ = true;

@@ -81,7 +81,8 @@ void dashboard_model::count_units(order_facts& o, std::int64_t sign) {
 
 void dashboard_model::apply_order(const std::string& id, const od::event& ev) {
   if (const auto* p = std::get_if<od::order_placed>(&ev)) {
-    if (find_order(id) != nullptr) return;
+    // As in the orders model: a new order is not looked for on disk.
+    if (dirty_orders_.count(id) != 0 || inflight_orders_.count(id) != 0 || hot_.find(id) != nullptr) return;
     auto o = std::make_shared<order_facts>();
     o->currency = p->currency;
     for (const auto& l : p->lines) o->lines.emplace_back(l.sku, l.quantity);
@@ -194,6 +195,7 @@ agora::expected<void, std::string> each(const kv_writer& store, char prefix, F&&
 
 dashboard_model::facts_ptr dashboard_model::find_order(const std::string& id) {
   if (auto d = dirty_orders_.find(id); d != dirty_orders_.end()) return d->second;
+  if (auto f = inflight_orders_.find(id); f != inflight_orders_.end()) return f->second;
   if (auto* h = hot_.find(id)) return *h;
   auto bytes = store_.get("o" + id);
   if (!bytes) return nullptr;
@@ -215,10 +217,12 @@ dashboard_model::facts_ptr dashboard_model::find_order(const std::string& id) {
 
 void dashboard_model::flush(rocksdb::WriteBatch& batch) {
   std::string v;
+  inflight_orders_.clear();
   for (auto& [id, o] : dirty_orders_) {
     v.clear();
     encode_facts(o->status, o->currency, o->lines, o->units_counted, v);
-    store_.put("o" + id, v);
+    batch.Put(store_.family().get(), "o" + id, v);
+    inflight_orders_.emplace(id, o);
     hot_.put(id, std::move(o));
   }
   dirty_orders_.clear();

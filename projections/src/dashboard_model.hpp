@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/domain/inventory.hpp"
@@ -67,10 +68,11 @@ class dashboard_model final : public model {
   kv_writer store_;
   lru_map<facts_ptr> hot_;
   std::unordered_map<std::string, facts_ptr> dirty_orders_;
+  std::unordered_map<std::string, facts_ptr> inflight_orders_;  // the last flush's (see kv_writer)
   std::size_t total_orders_ = 0;
   // What changed since the last flush.
   bool totals_dirty_ = false;
-  std::set<std::string> dirty_status_, dirty_revenue_, dirty_units_, dirty_products_, dirty_stock_;
+  std::unordered_set<std::string> dirty_status_, dirty_revenue_, dirty_units_, dirty_products_, dirty_stock_;
   std::map<std::string, std::size_t> by_status_;
   std::map<std::string, money_facts> revenue_;
   std::unordered_map<std::string, std::int64_t> units_;  // by sku

@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <rocksdb/db.h>
@@ -140,7 +141,10 @@ class kv_view {
 };
 
 /// The writer side of one model's family: the changes since the last flush
-/// (the last change to a key wins), read through to the database.
+/// (the last change to a key wins), read through to the database. The changes
+/// of the last flush stay readable until the next one: the runner writes a
+/// batch while it applies the next events (model_writer), and calls flush()
+/// again only once that write is done.
 class kv_writer {
  public:
   kv_writer(std::shared_ptr<model_db> db, family_ptr family) noexcept
@@ -162,7 +166,8 @@ class kv_writer {
  private:
   std::shared_ptr<model_db> db_;
   family_ptr family_;
-  std::map<std::string, std::optional<std::string>> pending_;
+  std::unordered_map<std::string, std::optional<std::string>> pending_;
+  std::unordered_map<std::string, std::optional<std::string>> inflight_;  // the last flush's
 };
 
 }  // namespace agora::projections::detail

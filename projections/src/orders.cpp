@@ -116,7 +116,8 @@ agora::expected<void, std::string> orders_model::load() {
 }
 
 orders_model::head_ptr orders_model::find(const std::string& id) {
-  if (auto d = dirty_.find(id); d != dirty_.end()) return d->second;
+  if (auto d = dirty_.find(id); d != dirty_.end()) return d->second.next;
+  if (auto f = inflight_.find(id); f != inflight_.end()) return f->second;
   if (auto* h = hot_.find(id)) return *h;
   auto bytes = store_.get(head_key(id));
   if (!bytes) return nullptr;
@@ -132,14 +133,36 @@ const std::string* orders_model::customer_of(const std::string& order_id) {
 }
 
 void orders_model::flush(rocksdb::WriteBatch& batch) {
+  auto* f = store_.family().get();
   std::string bytes;
-  for (auto& [id, o] : dirty_) {
+  inflight_.clear();
+  // Index entries move once per flush, from the status on disk to the
+  // latest: an order placed, confirmed and paid between two flushes writes
+  // its index entries once.
+  for (auto& [id, d] : dirty_) {
+    const order_view& o = *d.next;
+    const std::string key = order_key(o.placed_position);
+    const std::string cust = o.customer_id + '\0';
+    if (!d.on_disk) {
+      batch.Put(f, "a" + key, id);
+      batch.Put(f, "c" + cust + key, id);
+    } else if (d.disk_status != o.status) {
+      batch.Delete(f, "s" + d.disk_status + '\0' + key);
+      batch.Delete(f, "d" + cust + d.disk_status + '\0' + key);
+    }
+    if (!d.on_disk || d.disk_status != o.status) {
+      batch.Put(f, "s" + o.status + '\0' + key, id);
+      batch.Put(f, "d" + cust + o.status + '\0' + key, id);
+    }
     bytes.clear();
-    encode_order_head(*o, bytes);
-    store_.put(head_key(id), bytes);
-    hot_.put(id, std::move(o));
+    encode_order_head(o, bytes);
+    batch.Put(f, head_key(id), bytes);
+    inflight_.emplace(id, d.next);
+    hot_.put(id, std::move(d.next));
   }
   dirty_.clear();
+  for (const auto& [k, v] : history_) batch.Put(f, k, v);
+  history_.clear();
   if (count_dirty_) {
     std::string c;
     bin_writer(c).u64(count_);
@@ -158,31 +181,25 @@ void orders_model::publish(eventstore::log_position position, const snapshot_ptr
 }
 
 void orders_model::put(const head_ptr& old, head_ptr next) {
-  const bool placed = old == nullptr;
-  const bool moved = !placed && old->status != next->status;
-  if (placed || moved) {
-    const std::string key = order_key(next->placed_position);
-    const std::string cust = next->customer_id + '\0';
-    if (placed) {
-      store_.put("a" + key, next->id);
-      store_.put("c" + cust + key, next->id);
-      ++count_;
-      count_dirty_ = true;
-    } else {
-      store_.erase("s" + old->status + '\0' + key);
-      store_.erase("d" + cust + old->status + '\0' + key);
-    }
-    store_.put("s" + next->status + '\0' + key, next->id);
-    store_.put("d" + cust + next->status + '\0' + key, next->id);
+  auto d = dirty_.find(next->id);
+  if (d == dirty_.end()) {
+    // The first change since the last flush: what is on disk is `old`.
+    dirty_entry e;
+    e.on_disk = old != nullptr;
+    if (old) e.disk_status = old->status;
+    d = dirty_.emplace(next->id, std::move(e)).first;
   }
-  const std::string id = next->id;
-  dirty_[id] = std::move(next);
+  if (old == nullptr) {
+    ++count_;
+    count_dirty_ = true;
+  }
+  d->second.next = std::move(next);
 }
 
 void orders_model::put_history(const std::string& id, const order_history_entry& h) {
   std::string bytes;
   encode_history_entry(h, bytes);
-  store_.put(history_prefix(id) + be64(h.version), std::move(bytes));
+  history_.emplace_back(history_prefix(id) + be64(h.version), std::move(bytes));
 }
 
 void orders_model::apply(const decoded_event& e) {
@@ -194,7 +211,10 @@ void orders_model::apply(const decoded_event& e) {
   order_history_entry h{v.position, v.version, std::string(v.type), 0, std::string(v.data)};
 
   if (const auto* p = std::get_if<od::order_placed>(ev)) {
-    if (find(id) != nullptr) return;  // placed twice cannot happen; ignore
+    // Placed twice cannot happen (the aggregate refuses it); one still in
+    // memory is ignored. No read of the disk for it: that is a miss for
+    // every new order.
+    if (dirty_.count(id) != 0 || inflight_.count(id) != 0 || hot_.find(id) != nullptr) return;
     auto o = std::make_shared<order_view>();
     o->id = id;
     o->customer_id = p->customer_id;

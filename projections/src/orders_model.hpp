@@ -19,6 +19,8 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "projections/orders.hpp"
 #include "projections/src/lru_map.hpp"
@@ -61,7 +63,17 @@ class orders_model final : public model {
   std::shared_ptr<const orders_snapshot>* slot_;
   kv_writer store_;
   lru_map<head_ptr> hot_;
-  std::unordered_map<std::string, head_ptr> dirty_;  // heads changed since the last flush
+  // Orders changed since the last flush, with what their index entries on
+  // disk say (so that a flush moves them once), and their new history entries.
+  struct dirty_entry {
+    head_ptr next;
+    bool on_disk = false;
+    std::string disk_status;
+  };
+  std::unordered_map<std::string, dirty_entry> dirty_;
+  // The last flush's orders, readable until the next flush (see kv_writer).
+  std::unordered_map<std::string, head_ptr> inflight_;
+  std::vector<std::pair<std::string, std::string>> history_;
   std::size_t count_ = 0;
   bool count_dirty_ = false;
 };

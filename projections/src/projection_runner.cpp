@@ -27,6 +27,7 @@
 #include "projections/src/change_router.hpp"
 #include "projections/src/dashboard_model.hpp"
 #include "projections/src/orders_model.hpp"
+#include "projections/src/model_writer.hpp"
 #include "projections/src/rebuild.hpp"
 #include "projections/src/waiters.hpp"
 
@@ -36,6 +37,10 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 using eventstore::log_position;
+
+// While catching up, the models' changes go to disk every this many events
+// (and at every publish).
+constexpr std::size_t kStageEvery = 100'000;
 
 void answer_all(std::vector<wait_callback>& callbacks, bool reached) {
   for (auto& f : callbacks) call_guarded("projections: wait callback", [&] { f(reached); });
@@ -118,7 +123,11 @@ class projection_runner::impl final : private detail::routing_lookup {
       stop_ = true;
     }
     cv_.notify_one();
+    // The runner thread may wait for the writer (a write being retried):
+    // stopping the writer wakes it. The writer still writes what it holds.
+    if (writer_) writer_->stop();
     if (thread_.joinable()) thread_.join();
+    if (writer_) writer_->join();
     store_sub_.reset();
     write_checkpoints(/*force=*/true);
     // A clean stop leaves the models on disk at the last published position:
@@ -216,6 +225,9 @@ class projection_runner::impl final : private detail::routing_lookup {
       st.lag = last > pos ? last - pos : 0;
       st.events_applied = s.events_applied.load(std::memory_order_relaxed);
       st.last_error = s.last_error;
+      if (writer_) {
+        if (auto e = writer_->error(); !e.empty()) st.last_error = e;
+      }
       st.rebuilding = s.rebuilding.load(std::memory_order_acquire);
       st.rebuild_position = s.rebuild_position.load(std::memory_order_relaxed);
       out.push_back(std::move(st));
@@ -280,6 +292,7 @@ class projection_runner::impl final : private detail::routing_lookup {
   bool catch_up() {
     auto last_publish = clock_type::now();
     std::size_t since_publish = 0;
+    std::size_t since_stage = 0;
     while (true) {
       {
         std::lock_guard<std::mutex> lk(mu_);
@@ -316,6 +329,7 @@ class projection_runner::impl final : private detail::routing_lookup {
         if (applied_ > from) s.events_applied.fetch_add(applied_ - from, std::memory_order_relaxed);
       }
       since_publish += *n;
+      since_stage += *n;
       // A long catch-up still answers timed-out waits after every batch.
       std::vector<wait_callback> expired;
       {
@@ -329,6 +343,13 @@ class projection_runner::impl final : private detail::routing_lookup {
         publish();
         since_publish = 0;
         last_publish = now;
+      } else if (since_stage >= kStageEvery) {
+        // Far behind: what was applied goes to disk while the next events are
+        // applied (a consistent point too: the batch carries the positions).
+        // Not every batch: an entry changed many times in between (an item's
+        // stock, an order's head) is written once.
+        stage_models();
+        since_stage = 0;
       }
     }
     if (published_.load(std::memory_order_relaxed) < applied_) publish();
@@ -411,6 +432,7 @@ class projection_runner::impl final : private detail::routing_lookup {
     if (!db) return agora::unexpected{std::move(db).error()};
     db_ = std::move(*db);
     meta_ = std::make_unique<detail::kv_writer>(db_, detail::family_ptr(db_, db_->meta_family()));
+    writer_ = std::make_unique<detail::model_writer>(db_);
 
     // The log the models were built from must be this one: the event at
     // their position must be the one they applied. A store restored from an
@@ -539,11 +561,14 @@ class projection_runner::impl final : private detail::routing_lookup {
     complete_waiters();
   }
 
-  // Writes every model's changes with its position (and the router's state)
-  // in one batch, then publishes each model's snapshot at applied_. False
-  // when the write failed: nothing is published, the batch is kept and
-  // written with the next one (readers keep the last snapshots meanwhile).
-  bool publish_models() {
+  // Hands every model's changes since the last call, with each model's
+  // position (and the router's state), to the writer as one batch. The
+  // writer inserts it while this thread applies the next events. False when
+  // the writer is stopping.
+  bool stage_models() {
+    // The models keep the last flush's changes readable until their next
+    // flush: that write must be done first.
+    if (!writer_->wait()) return false;
     for (auto& s : slots_) {
       s.live->flush(batch_);
       // A model resumed further on than the others (they are being rebuilt
@@ -561,12 +586,16 @@ class projection_runner::impl final : private detail::routing_lookup {
       meta_->put("history/from", std::move(h));
     }
     meta_->flush(batch_);
-    if (auto w = db_->write(batch_); !w) {
-      spdlog::error("projections: {}", w.error());
-      for (auto& s : slots_) set_error(s, w.error());
-      return false;
-    }
+    const bool ok = writer_->submit(std::move(batch_));
     batch_.Clear();
+    return ok;
+  }
+
+  // Writes everything applied so far (stage_models, then waits for it) and
+  // publishes each model's snapshot at applied_. False when the write could
+  // not be made (the writer retries it; readers keep the last snapshots).
+  bool publish_models() {
+    if (!stage_models() || !writer_->wait()) return false;
     auto snap = db_->snapshot();
     for (auto& s : slots_) s.live->publish(s.position, snap);
     return true;
@@ -600,6 +629,9 @@ class projection_runner::impl final : private detail::routing_lookup {
         continue;
       }
       if (!*done) continue;
+      // No batch of the live models (with the old generation's meta record)
+      // may land after the swap's.
+      if (!writer_->wait()) continue;
       if (auto sw = s.swap_in_rebuilt(*db_, applied_); !sw) {
         set_error(s, std::move(sw).error());
         continue;
@@ -643,6 +675,7 @@ class projection_runner::impl final : private detail::routing_lookup {
   std::shared_ptr<detail::model_db> db_;
   std::unique_ptr<detail::kv_writer> meta_;
   rocksdb::WriteBatch batch_;
+  std::unique_ptr<detail::model_writer> writer_;
 
   // Runner-thread state.
   log_position applied_ = 0;

@@ -10,6 +10,7 @@
 #include "projections/src/accounts_model.hpp"
 #include "projections/src/catalog_model.hpp"
 #include "projections/src/dashboard_model.hpp"
+#include "projections/src/model_writer.hpp"
 #include "projections/src/orders_model.hpp"
 
 namespace agora::projections {
@@ -22,6 +23,7 @@ using clock_type = std::chrono::steady_clock;
 constexpr std::uint64_t kSampleEvery = 16;
 constexpr std::size_t kBatch = 10'000;
 constexpr std::size_t kHotOrders = 50'000;
+constexpr std::size_t kStageEvery = 100'000;
 
 double seconds(clock_type::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -59,15 +61,15 @@ agora::expected<replay_report, std::string> replay_models(const eventstore::even
   dbo.path = scratch_dir;
   auto db = detail::model_db::open(dbo);
   if (!db) return agora::unexpected{std::move(db).error()};
-  auto writer = [&](const std::string& name) -> agora::expected<detail::kv_writer, std::string> {
+  auto kv_for = [&](const std::string& name) -> agora::expected<detail::kv_writer, std::string> {
     auto f = (*db)->family(name, 1);
     if (!f) return agora::unexpected{std::move(f).error()};
     return detail::kv_writer(*db, *f);
   };
-  auto w_catalog = writer("catalog");
-  auto w_orders = writer("orders");
-  auto w_accounts = writer("accounts");
-  auto w_dashboard = writer("dashboard");
+  auto w_catalog = kv_for("catalog");
+  auto w_orders = kv_for("orders");
+  auto w_accounts = kv_for("accounts");
+  auto w_dashboard = kv_for("dashboard");
   for (const auto* w : {&w_catalog, &w_orders, &w_accounts, &w_dashboard}) {
     if (!*w) return agora::unexpected{w->error()};
   }
@@ -100,6 +102,18 @@ agora::expected<replay_report, std::string> replay_models(const eventstore::even
   const auto start = clock_type::now();
   eventstore::log_position next = after + 1;
   std::uint64_t n_seen = 0;
+  std::size_t since_stage = 0;
+  detail::model_writer writer(*db);
+  auto stage = [&] {
+    if (!writer.wait()) return false;
+    rocksdb::WriteBatch batch;
+    for (auto& s : slots) {
+      const auto t0 = clock_type::now();
+      s.model->flush(batch);
+      s.publish += clock_type::now() - t0;
+    }
+    return writer.submit(std::move(batch));
+  };
   while (next <= target) {
     auto n = store.scan_log(next, kBatch, [&](const eventstore::event_view& v) {
       if (v.position > target) return false;
@@ -127,24 +141,19 @@ agora::expected<replay_report, std::string> replay_models(const eventstore::even
     });
     if (!n) return agora::unexpected{"reading the log at position " + std::to_string(next) + ": " + n.error().message};
     if (*n == 0) break;
-    // Each batch goes to disk as the runner's would, so memory stays bounded.
-    for (auto& s : slots) {
-      const auto t0 = clock_type::now();
-      rocksdb::WriteBatch batch;
-      s.model->flush(batch);
-      if (auto w = (*db)->write(batch); !w) return agora::unexpected{w.error()};
-      s.publish += clock_type::now() - t0;
+    // Every kStageEvery events the changes go to disk as the runner's do
+    // (memory stays bounded), written by the writer thread while the next
+    // events are applied; each model's flush time is its own.
+    since_stage += *n;
+    if (since_stage >= kStageEvery) {
+      since_stage = 0;
+      if (!stage()) return agora::unexpected{"writing the models: " + writer.error()};
     }
     if (progress) progress(rep.to, target);
   }
-  for (auto& s : slots) {
-    const auto t0 = clock_type::now();
-    rocksdb::WriteBatch batch;
-    s.model->flush(batch);
-    if (auto w = (*db)->write(batch); !w) return agora::unexpected{w.error()};
-    s.model->publish(rep.to, (*db)->snapshot());
-    s.publish += clock_type::now() - t0;
-  }
+  if (!stage() || !writer.wait()) return agora::unexpected{"writing the models: " + writer.error()};
+  auto snap = (*db)->snapshot();
+  for (auto& s : slots) s.model->publish(rep.to, snap);
   rep.seconds = seconds(clock_type::now() - start);
   for (auto& s : slots) {
     replayed_model m;
