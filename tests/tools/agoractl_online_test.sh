@@ -5,10 +5,11 @@
 # and of all, replay --dry-run equal to the live models, backup --url then
 # restore then a node started on the restored store, outbox status from the
 # node's config, and the bad inputs: an unreachable node, a bad token, a
-# customer's token, bad backup directories, an unknown model.
-# usage: agoractl_online_test.sh <agorad> <agoractl>
+# customer's token, bad backup directories, an unknown model, and a dry run
+# that finds a model differing from the node's.
+# usage: agoractl_online_test.sh <agorad> <agoractl> <agoractl_store_fixture>
 set -uo pipefail
-agorad=$(realpath "$1") ctl=$(realpath "$2")
+agorad=$(realpath "$1") ctl=$(realpath "$2") fixture=$(realpath "$3")
 work=$(mktemp -d)
 pid= pid2=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$pid2" ] && kill "$pid2" 2>/dev/null; rm -rf "$work"' EXIT
@@ -191,6 +192,39 @@ check "its models are at the backup's position" test "$(model_field orders posit
 for m in catalog orders accounts dashboard; do
   check "restored $m checksum equals the original's" test "$(model_field $m checksum "$out")" = "$(model_field $m checksum "$sums_live")"
 done
+kill -TERM "$pid2"; wait "$pid2"; pid2=
+
+# --- a dry run that differs: two logs of one length, other products ------------
+# Each store: 10 products x 3 events from the fixture, then the admin the node
+# bootstraps; the node serves A, the offline copy is B (same positions).
+"$fixture" a --products 10 --price-changes 2 >/dev/null 2>&1
+"$fixture" b --products 10 --price-changes 2 --first-id 100 >/dev/null 2>&1
+start_node "$work/b" node_b.log pid2 url2
+kill -TERM "$pid2"; wait "$pid2"; pid2=
+start_node "$work/a" node_a.log pid2 url2
+out=$(printf 'admin-password\n' | "$ctl" replay --dry-run --url "$url2" --login admin@shop.test --store b 2>&1); rc=$?
+check "a dry run against another log of the same length exits 1" test "$rc" -eq 1 || echo "$out"
+check "and says catalog differs" has '"name":"catalog","result":"differs"' "$out"
+check "while orders, empty in both, is equal" has '"name":"orders","result":"equal"' "$out"
+check "and says what to do" has "agoractl replay MODEL --online" "$out"
+out=$(printf 'admin-password\n' | "$ctl" replay --dry-run --url "$url2" --login admin@shop.test --store a 2>&1); rc=$?
+check "against its own log it is equal" bash -c '[ "$1" -eq 0 ] && [ "$(grep -o "\"result\":\"equal\"" <<<"$2" | wc -l)" -eq 4 ]' _ "$rc" "$out"
+kill -TERM "$pid2"; wait "$pid2"; pid2=
+
+# --- a rebuild long enough to follow: 40,000 events ---------------------------
+# The rebuild takes longer than a status call here, so a replay --online that
+# stopped following too early would report fewer events applied than the log.
+"$fixture" big --products 100 --price-changes 399 >/dev/null 2>&1
+start_node "$work/big" node_big.log pid2 url2
+check "a node starts on it" grep -q "agorad ready" node_big.log
+big_position=$(field last_position "$("$ctl" store info --store big)")
+check "the big store has 40,000 events and more" test "$big_position" -ge 40000
+out=$(printf 'admin-password\n' | "$ctl" replay all --online --url "$url2" --login admin@shop.test 2>plain.txt); rc=$?
+check "replay all --online of 40,000 events exits 0" test "$rc" -eq 0 || echo "$out"
+for m in catalog orders accounts dashboard; do
+  check "$m: the whole log applied again before the end" test "$(model_field $m events_applied "$out")" -ge "$big_position"
+done
+check "off a terminal, the progress is plain lines (or none for a quick run)" bash -c '! grep -q $'"'"'\r'"'"' "$1"' _ plain.txt
 kill -TERM "$pid2"; wait "$pid2"; pid2=
 
 # --- outbox status: kafka.brokers from the node's config --------------------------

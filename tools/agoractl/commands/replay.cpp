@@ -127,6 +127,7 @@ int run_online(const cli_context& ctx, const replay_options& o) {
   }
   struct follow {
     std::uint64_t applied_before = 0;
+    std::uint64_t applied_now = 0;
     bool seen_rebuilding = false;
     bool done = false;
   };
@@ -157,6 +158,7 @@ int run_online(const cli_context& ctx, const replay_options& o) {
       auto& m = f->second;
       if (!s.last_error.empty()) return fail(s.name + ": the node reports: " + s.last_error);
       m.seen_rebuilding = m.seen_rebuilding || s.rebuilding;
+      m.applied_now = s.events_applied;
       m.done = !s.rebuilding && s.position >= target &&
                (m.seen_rebuilding || s.events_applied >= m.applied_before + target);
       all = all && m.done;
@@ -171,6 +173,12 @@ int run_online(const cli_context& ctx, const replay_options& o) {
   const double seconds = seconds_since(start);
   auto sums = fetch_checksums(*link, names.size() == before->size() ? std::vector<std::string>{} : names);
   if (!sums) return fail(sums.error());
+  // Events the node applied to the model while we followed it: the rebuild's
+  // (the whole log) and the live ones meanwhile.
+  auto applied_since = [&models](const std::string& name) -> std::uint64_t {
+    const auto f = models.find(name);
+    return f == models.end() ? 0 : f->second.applied_now - std::min(f->second.applied_now, f->second.applied_before);
+  };
   report r;
   r.add("url", link->url()).add("to", target).add("seconds", seconds);
   r.add("events_per_s", rate(target * names.size(), seconds));
@@ -179,15 +187,17 @@ int run_online(const cli_context& ctx, const replay_options& o) {
     w.begin_array();
     for (const auto& c : *sums) {
       w.begin_object().key("name").value(c.name).key("position").value(c.position);
+      w.key("events_applied").value(applied_since(c.name));
       w.key("entries").value(c.count).key("checksum").value(c.checksum).end_object();
     }
     w.end_array();
     r.add_json("models", std::move(w).take());
   } else {
     for (const auto& c : *sums) {
-      char line[160];
-      std::snprintf(line, sizeof line, "rebuilt: checksum %s, %" PRIu64 " entries, at position %" PRIu64,
-                    c.checksum.c_str(), c.count, c.position);
+      char line[200];
+      std::snprintf(line, sizeof line,
+                    "rebuilt: checksum %s, %" PRIu64 " entries, at position %" PRIu64 ", %" PRIu64 " events applied",
+                    c.checksum.c_str(), c.count, c.position, applied_since(c.name));
       r.add(c.name, std::string(line));
     }
   }
