@@ -13,17 +13,7 @@ agorad=$(realpath "$1") ctl=$(realpath "$2") fixture=$(realpath "$3")
 work=$(mktemp -d)
 pid= pid2=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$pid2" ] && kill "$pid2" 2>/dev/null; rm -rf "$work"' EXIT
-failures=0
-passes=0
-check() { # check <name> <command...>: the command must succeed
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; passes=$((passes + 1)); else echo "FAIL $name"; failures=$((failures + 1)); fi
-}
-has() { grep -q -- "$1" <<<"$2"; }
-hasnt() { ! grep -q -- "$1" <<<"$2"; }
-field() { # field <name> <json>: the first string or number member <name>
-  sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$2" | head -1
-}
+. "$(dirname "$(realpath "$0")")/check_lib.sh"
 model_field() { # model_field <model> <name> <json>: member <name> of the object whose name is <model>
   grep -o "{\"name\":\"$1\"[^}]*}" <<<"$3" | head -1 | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"
 }
