@@ -339,9 +339,14 @@ void gateway::impl::admin_job_routes(http::router& r) {
             return (*out)(detail::invalid_body(
                 rq, {{"dir", "its parent directory " + parent.string() + " does not exist on the node's machine"}}));
           }
-          const fs::path store = fs::weakly_canonical(deps_.store->options().path, ec);
+          std::error_code store_ec;
+          const fs::path store = fs::weakly_canonical(deps_.store->options().path, store_ec);
           const fs::path real = fs::weakly_canonical(target, ec);
-          if (ec || path_within(real, store)) {
+          if (store_ec || ec) {
+            return (*out)(http::problem(rq, 500, "backup", "Backup failed",
+                                        "cannot resolve the paths: " + (ec ? ec : store_ec).message()));
+          }
+          if (path_within(real, store)) {
             return (*out)(detail::invalid_body(
                 rq, {{"dir", "must not be inside the store's own directory (" + store.string() + ")"}}));
           }
