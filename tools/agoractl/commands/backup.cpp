@@ -165,7 +165,8 @@ void add_backup_commands(CLI::App& app, cli_context& ctx, command_table& out) {
   auto* backup = app.add_subcommand(
       "backup",
       "write a consistent copy of the store into DIR (a new directory), also while agorad runs; the copy is "
-      "verified before it appears under its name");
+      "verified before it appears under its name; --url: the running node writes a checkpoint into DIR on its "
+      "machine");
   add_store_option(backup, ctx);
   backup->add_option("dir", o->dir, "the backup directory (must not exist, or be empty)")->required();
   backup->add_flag("--no-verify", o->no_verify, "skip the verify of the copy (faster; the checksum is still printed)");

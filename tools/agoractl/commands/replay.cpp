@@ -307,7 +307,8 @@ void add_replay_commands(CLI::App& app, cli_context& ctx, command_table& out) {
   auto* replay = app.add_subcommand(
       "replay",
       "rebuild read models from the log, offline (also beside a running agorad: read through a secondary "
-      "instance; nothing is written), and print each one's checksum");
+      "instance; nothing is written), and print each one's checksum; --online: in the running node; "
+      "--dry-run: offline, compared with the running node's");
   add_store_option(replay, ctx);
   replay->add_option("models", o->models, "catalog, orders, accounts, dashboard or all (default: all)")
       ->check(CLI::IsMember({"catalog", "orders", "accounts", "dashboard", "all"}));
