@@ -125,9 +125,10 @@ agora::expected<std::string, std::vector<field_error>> decode_backup(std::string
 // Whether `inner` is `outer` or under it (both canonical as far as they exist).
 bool path_within(const fs::path& inner, const fs::path& outer) {
   auto i = inner.begin();
-  for (auto o = outer.begin(); o != outer.end(); ++o, ++i) {
-    if (o->empty()) continue;  // a trailing separator
-    if (i == inner.end() || *i != *o) return false;
+  for (const auto& part : outer) {
+    if (part.empty()) continue;  // a trailing separator
+    if (i == inner.end() || *i != part) return false;
+    ++i;
   }
   return true;
 }
