@@ -80,6 +80,42 @@ agora::expected<std::unique_ptr<node>, std::string> node::start(config& cfg) {
 
 namespace {
 
+/// The read side's projections.* keys. The models' database defaults to a
+/// directory beside the event store's: ./data/projections for a store at
+/// ./data/store, <store.path>-projections for a store named otherwise (two
+/// stores side by side then never share one).
+expected<projections::runner_options, option_error> projections_options(config& cfg, const std::string& store_path) {
+  projections::runner_options o;
+  auto store = std::filesystem::path(store_path);
+  if (!store.has_filename()) store = store.parent_path();  // "./data/store/"
+  const std::string def = store.filename() == "store" ? (store.parent_path() / "projections").string()
+                                                      : store.string() + "-projections";
+  o.path = cfg.get_string("projections.path", def,
+                          "directory of the read models' RocksDB (derived from the log: may be deleted, then it is "
+                          "rebuilt at the next start)");
+  o.block_cache_bytes = cfg.get_bytes("projections.block_cache", o.block_cache_bytes,
+                                      "block cache of the read models on disk (bounds their read memory)");
+  o.write_buffer_bytes = cfg.get_bytes("projections.write_buffer", o.write_buffer_bytes,
+                                       "memtables of the read models together (bounds unflushed changes, and what a "
+                                       "crash makes the projections apply again)");
+  const auto hot = cfg.get_int("projections.hot_orders", static_cast<std::int64_t>(o.hot_orders),
+                               "orders the projection thread keeps decoded between their events");
+  if (o.path.empty()) return unexpected(make_option_error("projections.path", "must not be empty"));
+  std::error_code ec;
+  if (std::filesystem::weakly_canonical(o.path, ec) == std::filesystem::weakly_canonical(store_path, ec)) {
+    return unexpected(make_option_error("projections.path", "must not be the event store's directory (store.path)"));
+  }
+  if (o.block_cache_bytes < (std::size_t{1} << 20)) {
+    return unexpected(make_option_error("projections.block_cache", "must be at least 1MiB"));
+  }
+  if (o.write_buffer_bytes < (std::size_t{4} << 20) || o.write_buffer_bytes > (std::size_t{4} << 30)) {
+    return unexpected(make_option_error("projections.write_buffer", "must be 4MiB..4GiB"));
+  }
+  if (hot < 1 || hot > 10'000'000) return unexpected(make_option_error("projections.hot_orders", "must be 1..10000000"));
+  o.hot_orders = static_cast<std::size_t>(hot);
+  return o;
+}
+
 // What agorad reads under auth.*. start_read_side and declare_config both call
 // from_config, so each default is written once (the member initializers) and
 // --check-config refuses what a start would.
@@ -158,13 +194,16 @@ std::string random_secret() {
 agora::expected<void, std::string> node::start_read_side(config& cfg) {
   auto rt_parsed = realtime::realtime_options::from_config(cfg);
   if (!rt_parsed) return agora::unexpected{rt_parsed.error().message};
-  // Projections: rebuilt from the log at start, then following it. They keep
+  // Projections: resumed from disk at start (or built from the log), then
+  // following it. They keep
   // the routed notices of the last realtime.max_resume_events events, which
   // realtime clients resume from.
-  projections::runner_options runner_opts;
+  auto runner_parsed = projections_options(cfg, store_->options().path);
+  if (!runner_parsed) return agora::unexpected{runner_parsed.error().message};
+  projections::runner_options runner_opts = *runner_parsed;
   runner_opts.history_events = rt_parsed->max_resume_events;
   projections_ = std::make_unique<projections::projection_runner>(*store_, runner_opts);
-  projections_->start();
+  if (auto r = projections_->start(); !r) return r;
   // The HTTP server starts once the read models hold the whole log, so no
   // client ever sees a catalog without its products. The replay takes as long
   // as the log needs (no fixed deadline: a large log is not an error); a

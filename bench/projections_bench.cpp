@@ -118,7 +118,10 @@ int main(int argc, char** argv) {
   if (const char* e = std::getenv("PUBLISH_MS")) ro.publish_interval = std::chrono::milliseconds(std::atoll(e));
   projection_runner runner(*store, ro);
   const auto t0 = std::chrono::steady_clock::now();
-  runner.start();
+  if (auto started = runner.start(); !started) {
+    std::fprintf(stderr, "%s\n", started.error().c_str());
+    return 1;
+  }
   if (!runner.wait_for_position(last, std::chrono::minutes(10))) {
     std::fprintf(stderr, "runner did not catch up\n");
     return 1;

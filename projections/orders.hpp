@@ -83,7 +83,8 @@ class orders_snapshot {
   eventstore::log_position position() const noexcept;
   /// An order by id, or null.
   std::shared_ptr<const order_view> order(std::string_view order_id) const;
-  /// A customer's orders, newest first.
+  /// A customer's orders, newest first. Pages carry each order without its
+  /// history (order() has it): a page reads one entry per order.
   page<std::shared_ptr<const order_view>> by_customer(std::string_view customer_id,
                                                       const order_query& q) const;
   /// Every order, newest first (admins).

@@ -95,6 +95,18 @@ struct runner_options {
   /// Event notices per change_batch at most; past it the batch carries only
   /// the tag "all" and no events (listeners must resynchronize).
   std::size_t max_notices_per_batch = 200'000;
+  /// The read models' RocksDB directory (projections.path); empty: in memory
+  /// (tests), rebuilt at every start.
+  std::string path;
+  /// Block cache for the models on disk: with write_buffer_bytes, the bound
+  /// on the read side's memory whatever the history.
+  std::size_t block_cache_bytes = std::size_t{128} << 20;
+  /// Memtables of the models together; also about how much a kill -9 makes
+  /// the runner apply again at the next start.
+  std::size_t write_buffer_bytes = std::size_t{64} << 20;
+  /// Orders (and their dashboard facts) kept decoded in the runner's memory
+  /// for the events that follow them.
+  std::size_t hot_orders = 50'000;
   /// Routed notices kept in memory for read_notices() (a realtime client
   /// resuming after a disconnect): the notices of about the last this many
   /// events. 0: none kept (read_notices answers too_old).
@@ -131,11 +143,15 @@ class projection_runner {
   projection_runner(const projection_runner&) = delete;
   projection_runner& operator=(const projection_runner&) = delete;
 
-  /// Subscribes to the store and starts the runner thread, which replays the
-  /// log from position 0 and then follows it. Returns at once; use
-  /// wait_for_position(store.last_position(), ...) to wait for the catch-up.
-  /// Calling it twice does nothing the second time.
-  void start();
+  /// Opens the read models on disk (options.path), resumes each from its
+  /// stored position, subscribes to the store and starts the runner thread,
+  /// which applies the rest of the log and then follows it. Returns once the
+  /// stored models are published; use wait_for_position(store.last_position(),
+  /// ...) to wait for the catch-up. A model missing on disk, of another
+  /// format version, or built from another log starts empty and is built
+  /// from position 0. Errors: the models' database cannot be opened (e.g.
+  /// another process holds it). Calling it twice does nothing the second time.
+  agora::expected<void, std::string> start();
   /// Stops the runner thread and unsubscribes; pending waits are answered
   /// false. Snapshots stay readable. Idempotent.
   void stop();

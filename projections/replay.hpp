@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -56,10 +57,14 @@ const std::vector<std::string>& replayable_models();
 /// position at the call, and reports each one's checksum. `after` > 0 yields
 /// a partial model (the events before it are not applied): for looking at a
 /// range, not for comparing with a node. Errors: an unknown name, a failed read.
-/// Only reads the store (a read-only or secondary instance is fine).
+/// Only reads the store (a read-only or secondary instance is fine). The
+/// models are built on disk as the runner's are, in `scratch_dir` (which
+/// must not hold anything else; the caller removes it afterwards) or, when
+/// empty, in memory (fine for tests and small logs: memory grows with the log).
 agora::expected<replay_report, std::string> replay_models(const eventstore::event_store& store,
                                                           const std::vector<std::string>& names,
                                                           eventstore::log_position after = 0,
-                                                          const replay_progress& progress = {});
+                                                          const replay_progress& progress = {},
+                                                          const std::string& scratch_dir = {});
 
 }  // namespace agora::projections

@@ -1,36 +1,76 @@
-// The accounts: customers by id and by e-mail.
+// The accounts: customers by id and by e-mail, on disk (accounts_model.hpp).
 
 #include "projections/src/accounts_model.hpp"
+#include "projections/src/codec.hpp"
 
 namespace agora::projections {
+
+namespace {
+
+std::string id_key(std::string_view id) { return "i" + std::string(id); }
+std::string email_key(std::string_view email) { return "e" + std::string(email); }
+
+std::shared_ptr<const account_view> account_from(const std::optional<std::string>& bytes) {
+  if (!bytes) return nullptr;
+  auto a = std::make_shared<account_view>();
+  if (!detail::decode_account(*bytes, *a)) return nullptr;
+  return a;
+}
+
+}  // namespace
 
 accounts_snapshot::accounts_snapshot(std::shared_ptr<const state> s) noexcept : s_(std::move(s)) {}
 
 eventstore::log_position accounts_snapshot::position() const noexcept { return s_->position; }
 
 std::shared_ptr<const account_view> accounts_snapshot::by_id(std::string_view customer_id) const {
-  const auto* a = s_->by_id.find(std::string(customer_id));
-  return a == nullptr ? nullptr : *a;
+  if (!s_->view || customer_id.empty()) return nullptr;
+  return account_from(s_->view->get(id_key(customer_id)));
 }
 
 std::shared_ptr<const account_view> accounts_snapshot::by_email(std::string_view email) const {
+  if (!s_->view) return nullptr;
   // The same normalization as registration, so the lookup key is the stored one.
   auto normalized = domain::customer::normalize_email(email);
   if (!normalized) return nullptr;
-  const auto* a = s_->by_email.find(*normalized);
-  return a == nullptr ? nullptr : *a;
+  auto id = s_->view->get(email_key(*normalized));
+  if (!id) return nullptr;
+  return by_id(*id);
 }
 
-std::size_t accounts_snapshot::count() const noexcept { return s_->by_id.size(); }
+std::size_t accounts_snapshot::count() const noexcept { return s_->count; }
 
 namespace detail {
 
-accounts_model::accounts_model(std::shared_ptr<const accounts_snapshot>* slot) : slot_(slot) {}
+accounts_model::accounts_model(std::shared_ptr<const accounts_snapshot>* slot, kv_writer store)
+    : slot_(slot), store_(std::move(store)) {}
 
-void accounts_model::publish(eventstore::log_position position) {
-  st_.position = position;
-  std::atomic_store(slot_, std::make_shared<const accounts_snapshot>(
-                               std::make_shared<const accounts_snapshot::state>(st_)));
+agora::expected<void, std::string> accounts_model::load() {
+  auto v = store_.get("#");
+  if (!v) return {};
+  bin_reader r(*v);
+  std::uint64_t n = 0;
+  if (!r.u64(n) || !r.done()) return agora::unexpected{std::string("accounts: unreadable account count")};
+  count_ = static_cast<std::size_t>(n);
+  return {};
+}
+
+void accounts_model::flush(rocksdb::WriteBatch& batch) {
+  if (count_dirty_) {
+    std::string c;
+    bin_writer(c).u64(count_);
+    store_.put("#", std::move(c));
+    count_dirty_ = false;
+  }
+  store_.flush(batch);
+}
+
+void accounts_model::publish(eventstore::log_position position, const snapshot_ptr& snap) {
+  auto st = std::make_shared<accounts_snapshot::state>();
+  st->position = position;
+  st->view = store_.view(snap);
+  st->count = count_;
+  std::atomic_store(slot_, std::make_shared<const accounts_snapshot>(std::move(st)));
 }
 
 void accounts_model::apply(const decoded_event& e) {
@@ -38,9 +78,10 @@ void accounts_model::apply(const decoded_event& e) {
   const auto* ev = std::get_if<cd::event>(&e.event);
   if (ev == nullptr) return;
   const std::string id(e.id);
+  auto current = account_from(store_.get(id_key(id)));
   std::shared_ptr<account_view> next;
   if (const auto* r = std::get_if<cd::customer_registered>(ev)) {
-    if (st_.by_id.find(id) != nullptr) return;  // registered twice cannot happen; ignore
+    if (current != nullptr) return;  // registered twice cannot happen; ignore
     next = std::make_shared<account_view>();
     next->id = id;
     next->email = r->email;
@@ -49,10 +90,11 @@ void accounts_model::apply(const decoded_event& e) {
     next->password_hash = r->password_hash;
     next->created_at = r->at;
     next->updated_at = r->at;
+    ++count_;
+    count_dirty_ = true;
   } else {
-    const auto* cur = st_.by_id.find(id);
-    if (cur == nullptr) return;
-    next = std::make_shared<account_view>(**cur);
+    if (current == nullptr) return;
+    next = std::make_shared<account_view>(*current);
     if (const auto* n = std::get_if<cd::customer_name_changed>(ev)) {
       next->name = n->name;
       next->updated_at = n->at;
@@ -76,10 +118,12 @@ void accounts_model::apply(const decoded_event& e) {
   // kept its capital) is still found. Where two old accounts now share a key,
   // the first registered keeps it (as its claim would have).
   auto key = domain::customer::normalize_email(next->email);
-  const std::string email_key = key ? std::move(*key) : next->email;
-  const auto* holder = st_.by_email.find(email_key);
-  if (holder == nullptr || (*holder)->id == id) st_.by_email.put(email_key, next);
-  st_.by_id.put(id, std::move(next));
+  const std::string ekey = email_key(key ? *key : next->email);
+  const auto holder = store_.get(ekey);
+  if (!holder || *holder == id) store_.put(ekey, id);
+  std::string bytes;
+  encode_account(*next, bytes);
+  store_.put(id_key(id), std::move(bytes));
 }
 
 }  // namespace detail

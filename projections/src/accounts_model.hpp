@@ -1,19 +1,25 @@
 #pragma once
-// Internal to agora_projections: the accounts' state and model.
+// Internal to agora_projections: the accounts' state and model, on disk in
+// the model's column family:
+//
+//   'i' <customer id>  -> the account
+//   'e' <e-mail key>   -> customer id (the e-mail as by_email() normalizes it)
+//   '#'                -> how many accounts
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
 #include "projections/accounts.hpp"
-#include "projections/src/cow_map.hpp"
 #include "projections/src/model.hpp"
 
 namespace agora::projections {
 
 struct accounts_snapshot::state {
   eventstore::log_position position = 0;
-  detail::cow_map<std::string, std::shared_ptr<const account_view>> by_id;
-  detail::cow_map<std::string, std::shared_ptr<const account_view>> by_email;
+  /// Null: the empty model (before the runner publishes).
+  std::shared_ptr<const detail::kv_view> view;
+  std::size_t count = 0;
 };
 
 namespace detail {
@@ -22,14 +28,18 @@ namespace detail {
 class accounts_model final : public model {
  public:
   /// Publishes into `*slot` with std::atomic_store.
-  explicit accounts_model(std::shared_ptr<const accounts_snapshot>* slot);
+  accounts_model(std::shared_ptr<const accounts_snapshot>* slot, kv_writer store);
 
   void apply(const decoded_event& e) override;
-  void publish(eventstore::log_position position) override;
+  void flush(rocksdb::WriteBatch& batch) override;
+  void publish(eventstore::log_position position, const snapshot_ptr& snap) override;
+  agora::expected<void, std::string> load() override;
 
  private:
   std::shared_ptr<const accounts_snapshot>* slot_;
-  accounts_snapshot::state st_;
+  kv_writer store_;
+  std::size_t count_ = 0;
+  bool count_dirty_ = false;
 };
 
 }  // namespace detail

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "projections/src/catalog_model.hpp"
+#include "projections/src/codec.hpp"
 #include "projections/src/text.hpp"
 
 namespace agora::projections {
@@ -318,7 +319,68 @@ std::size_t catalog_snapshot::inventory_count() const noexcept { return s_->stoc
 
 namespace detail {
 
-catalog_model::catalog_model(std::shared_ptr<const catalog_snapshot>* slot) : slot_(slot) {}
+catalog_model::catalog_model(std::shared_ptr<const catalog_snapshot>* slot, kv_writer store)
+    : slot_(slot), store_(std::move(store)) {}
+
+void catalog_model::flush(rocksdb::WriteBatch& batch) {
+  std::string v;
+  for (const auto& id : dirty_products_) {
+    if (const auto* p = st_.products.find(id)) {
+      v.clear();
+      encode_product(**p, v);
+      store_.put("p" + id, v);
+    }
+  }
+  dirty_products_.clear();
+  for (const auto& sku : dirty_stock_) {
+    const auto* s = st_.stock.find(sku);
+    auto inv = inventory_.find(sku);
+    if (s == nullptr || inv == inventory_.end()) continue;
+    v.clear();
+    encode_stock(inv->second, (*s)->inventory_version, v);
+    store_.put("i" + sku, v);
+  }
+  dirty_stock_.clear();
+  store_.flush(batch);
+}
+
+agora::expected<void, std::string> catalog_model::load() {
+  std::unique_ptr<rocksdb::Iterator> it(
+      store_.db()->db()->NewIterator(rocksdb::ReadOptions(), store_.family().get()));
+  for (it->Seek("p"); it->Valid() && it->key().starts_with("p"); it->Next()) {
+    auto p = std::make_shared<product_view>();
+    if (!decode_product(std::string_view(it->value().data(), it->value().size()), *p)) {
+      return agora::unexpected{"catalog: unreadable product " + it->key().ToString().substr(1)};
+    }
+    add_product(std::move(p));
+  }
+  for (it->Seek("i"); it->Valid() && it->key().starts_with("i"); it->Next()) {
+    const std::string sku = it->key().ToString().substr(1);
+    auto& inv = inventory_[sku];
+    eventstore::stream_version version = 0;
+    if (!decode_stock(std::string_view(it->value().data(), it->value().size()), inv, version)) {
+      return agora::unexpected{"catalog: unreadable stock of " + sku};
+    }
+    put_stock(sku, inv, version);
+  }
+  if (!it->status().ok()) return agora::unexpected{"catalog: " + it->status().ToString()};
+  return {};
+}
+
+void catalog_model::add_product(std::shared_ptr<product_view> p) {
+  const std::string id = p->id;
+  const std::uint32_t doc = next_ordinal_++;
+  ordinals_[id] = doc;
+  st_.product_by_sku.put(p->sku, id);
+  st_.by_name.put(name_key(*p), id);
+  st_.by_category.put(category_key(*p), id);
+  if (!p->discontinued) {
+    ++categories_[p->category];
+    categories_dirty_ = true;
+  }
+  index_doc(doc, *p);
+  put_product(std::move(p));
+}
 
 void catalog_model::apply(const decoded_event& e) {
   if (const auto* p = std::get_if<domain::product::event>(&e.event)) {
@@ -328,7 +390,7 @@ void catalog_model::apply(const decoded_event& e) {
   }
 }
 
-void catalog_model::publish(eventstore::log_position position) {
+void catalog_model::publish(eventstore::log_position position, const snapshot_ptr&) {
   st_.position = position;
   if (categories_dirty_) {
     st_.categories = std::make_shared<const std::map<std::string, std::size_t>>(categories_);
@@ -358,6 +420,7 @@ void catalog_model::put_product(std::shared_ptr<const product_view> next) {
     }
   }
   const std::string id = next->id;
+  dirty_products_.insert(id);
   st_.products.put(id, std::move(next));
 }
 
@@ -429,15 +492,7 @@ void catalog_model::apply_product(std::string_view id_view, const decoded_event&
     p->created_at = c->at;
     p->updated_at = c->at;
     p->version = e.view->version;
-    const std::uint32_t doc = next_ordinal_++;
-    ordinals_[id] = doc;
-    st_.product_by_sku.put(p->sku, id);
-    st_.by_name.put(name_key(*p), id);
-    st_.by_category.put(category_key(*p), id);
-    ++categories_[p->category];
-    categories_dirty_ = true;
-    index_doc(doc, *p);
-    put_product(std::move(p));
+    add_product(std::move(p));
     return;
   }
 
@@ -488,6 +543,11 @@ void catalog_model::apply_inventory(std::string_view sku_view, const decoded_eve
   const std::string sku(sku_view);
   auto& inv = inventory_[sku];
   inv.apply(ev);
+  dirty_stock_.insert(sku);
+  put_stock(sku, inv, e.view->version);
+}
+
+void catalog_model::put_stock(const std::string& sku, const stock_figures& inv, eventstore::stream_version version) {
   auto st = std::make_shared<stock_view>();
   st->sku = sku;
   st->on_hand = inv.on_hand;
@@ -495,7 +555,7 @@ void catalog_model::apply_inventory(std::string_view sku_view, const decoded_eve
   st->held = inv.held;
   st->available = inv.available();
   st->low_stock_threshold = inv.low_stock_threshold;
-  st->inventory_version = e.view->version;
+  st->inventory_version = version;
   st->created_at = inv.created_at;
   st->updated_at = inv.updated_at;
   const bool low = st->is_low();

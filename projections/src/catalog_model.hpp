@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -51,13 +52,24 @@ struct catalog_snapshot::state {
 namespace detail {
 
 /// The catalog model: products, inventory, listing and search indexes.
+///
+/// It stays in memory: it grows with the catalogue, not with history (a
+/// product and an inventory item each), and search wants its indexes at
+/// hand. It is kept on disk for restarts, in the model's column family, each
+/// entry written when it changes:
+///
+///   'p' <product id> -> the product       'i' <sku> -> the item's stock figures
+///
+/// and load() rebuilds the indexes from them at start instead of the log.
 class catalog_model final : public model {
  public:
   /// Publishes into `*slot` with std::atomic_store.
-  explicit catalog_model(std::shared_ptr<const catalog_snapshot>* slot);
+  catalog_model(std::shared_ptr<const catalog_snapshot>* slot, kv_writer store);
 
   void apply(const decoded_event& e) override;
-  void publish(eventstore::log_position position) override;
+  void flush(rocksdb::WriteBatch& batch) override;
+  void publish(eventstore::log_position position, const snapshot_ptr& snap) override;
+  agora::expected<void, std::string> load() override;
 
   /// The id of the product with `sku`, or null.
   const std::string* product_id_for_sku(const std::string& sku) const;
@@ -69,10 +81,16 @@ class catalog_model final : public model {
   void apply_inventory(std::string_view sku, const decoded_event& e,
                        const domain::inventory::event& ev);
   void put_product(std::shared_ptr<const product_view> next);
+  /// Adds a product as its creation does (ordinal, listing and search entries).
+  void add_product(std::shared_ptr<product_view> p);
+  /// Makes the stock view of `sku` from its figures.
+  void put_stock(const std::string& sku, const stock_figures& inv, eventstore::stream_version version);
   void index_doc(std::uint32_t doc, const product_view& p);
   void unindex_doc(std::uint32_t doc, const product_view& p);
 
   std::shared_ptr<const catalog_snapshot>* slot_;
+  kv_writer store_;
+  std::set<std::string> dirty_products_, dirty_stock_;  // since the last flush
   catalog_snapshot::state st_;
   std::map<std::string, std::size_t> categories_;
   bool categories_dirty_ = true;

@@ -64,6 +64,13 @@ class change_router {
 
   /// Carts whose owner is known (open carts seen since the router started).
   std::size_t open_carts() const noexcept { return cart_owner_.size(); }
+  /// The owner of open cart `cart_id`, or null.
+  const std::string* owner_of(const std::string& cart_id) const {
+    auto it = cart_owner_.find(cart_id);
+    return it == cart_owner_.end() ? nullptr : &it->second;
+  }
+  /// Remembers an open cart's owner (read back from disk at start).
+  void restore_owner(std::string cart_id, std::string owner) { cart_owner_[std::move(cart_id)] = std::move(owner); }
 
  private:
   std::unordered_map<std::string, std::string> cart_owner_;

@@ -5,6 +5,7 @@
 #include "projections/src/accounts_model.hpp"
 #include "projections/src/catalog_model.hpp"
 #include "projections/src/checksum.hpp"
+#include "projections/src/codec.hpp"
 #include "projections/src/dashboard_model.hpp"
 #include "projections/src/orders_model.hpp"
 
@@ -35,38 +36,75 @@ std::uint64_t catalog_snapshot::checksum() const {
   return h.value();
 }
 
+namespace {
+
+// Visits each entry of `view` under the one-byte `prefix`, in key order, with
+// the key after the prefix.
+template <class F>
+void each_entry(const detail::kv_view& view, char prefix, F&& f) {
+  const std::string p(1, prefix);
+  auto it = view.iterator();
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
+    f(std::string_view(it->key().data() + 1, it->key().size() - 1),
+      std::string_view(it->value().data(), it->value().size()));
+  }
+}
+
+}  // namespace
+
 std::uint64_t orders_snapshot::checksum() const {
   content_hash h;
-  h.add(std::string_view("orders")).add(static_cast<std::uint64_t>(s_->by_id.size()));
-  s_->by_id.scan_up(nullptr, [&](const std::string& id, const std::shared_ptr<const order_view>& o) {
-    h.add(id).add(o->customer_id).add(o->status).add(static_cast<std::uint64_t>(o->items.size()));
-    for (const auto& i : o->items) h.add(i.sku).add(i.quantity).add(i.price);
-    h.add(o->total).add(o->currency).add(o->refunded).add(o->version).add(o->placed_position);
-    h.add(o->created_at).add(o->updated_at).add(static_cast<std::uint64_t>(o->rejection_reasons.size()));
-    for (const auto& r : o->rejection_reasons) h.add(r.sku).add(r.reason);
-    h.add(static_cast<std::uint64_t>(o->history.size()));
-    for (const auto& e : o->history) h.add(e.position).add(e.version).add(e.type).add(e.at).add(e.data);
-    h.add(o->payment_due_at.has_value()).add(o->payment_due_at.value_or(0)).add(o->cancel_reason);
-    return true;
+  h.add(std::string_view("orders")).add(static_cast<std::uint64_t>(s_->count));
+  if (!s_->view) return h.value();
+  // Heads ('o') and history entries ('h') are both in order id order: one
+  // iterator walks each, side by side.
+  auto hist = s_->view->iterator();
+  hist->Seek("h");
+  each_entry(*s_->view, 'o', [&](std::string_view id, std::string_view bytes) {
+    order_view o;
+    if (!detail::decode_order_head(bytes, o)) {
+      h.add(std::string_view("unreadable")).add(id);
+      return;
+    }
+    h.add(id).add(o.customer_id).add(o.status).add(static_cast<std::uint64_t>(o.items.size()));
+    for (const auto& i : o.items) h.add(i.sku).add(i.quantity).add(i.price);
+    h.add(o.total).add(o.currency).add(o.refunded).add(o.version).add(o.placed_position);
+    h.add(o.created_at).add(o.updated_at).add(static_cast<std::uint64_t>(o.rejection_reasons.size()));
+    for (const auto& r : o.rejection_reasons) h.add(r.sku).add(r.reason);
+    std::string prefix("h");
+    prefix.append(id);
+    prefix.push_back('\0');
+    if (!hist->Valid() || hist->key().compare(prefix) < 0) hist->Seek(prefix);
+    std::vector<order_history_entry> history;
+    for (; hist->Valid() && hist->key().starts_with(prefix); hist->Next()) {
+      order_history_entry e;
+      if (detail::decode_history_entry(std::string_view(hist->value().data(), hist->value().size()), e)) {
+        history.push_back(std::move(e));
+      }
+    }
+    h.add(static_cast<std::uint64_t>(history.size()));
+    for (const auto& e : history) h.add(e.position).add(e.version).add(e.type).add(e.at).add(e.data);
+    h.add(o.payment_due_at.has_value()).add(o.payment_due_at.value_or(0)).add(o.cancel_reason);
   });
   return h.value();
 }
 
 std::uint64_t accounts_snapshot::checksum() const {
   content_hash h;
-  h.add(std::string_view("accounts")).add(static_cast<std::uint64_t>(s_->by_id.size()));
-  s_->by_id.scan_up(nullptr, [&](const std::string& id, const std::shared_ptr<const account_view>& a) {
-    h.add(id).add(a->email).add(a->name).add(a->role).add(a->password_hash).add(a->token_version);
-    h.add(a->version).add(a->created_at).add(a->updated_at);
-    return true;
+  h.add(std::string_view("accounts")).add(static_cast<std::uint64_t>(s_->count));
+  if (!s_->view) return h.value();
+  each_entry(*s_->view, 'i', [&](std::string_view id, std::string_view bytes) {
+    account_view a;
+    if (!detail::decode_account(bytes, a)) {
+      h.add(std::string_view("unreadable")).add(id);
+      return;
+    }
+    h.add(id).add(a.email).add(a.name).add(a.role).add(a.password_hash).add(a.token_version);
+    h.add(a.version).add(a.created_at).add(a.updated_at);
   });
   // The e-mail index is derived from the accounts but is what login reads:
   // its keys and targets are part of what readers see.
-  h.add(static_cast<std::uint64_t>(s_->by_email.size()));
-  s_->by_email.scan_up(nullptr, [&](const std::string& email, const std::shared_ptr<const account_view>& a) {
-    h.add(email).add(a->id);
-    return true;
-  });
+  each_entry(*s_->view, 'e', [&](std::string_view email, std::string_view id) { h.add(email).add(id); });
   return h.value();
 }
 

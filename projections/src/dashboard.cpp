@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "projections/src/codec.hpp"
 #include "projections/src/dashboard_model.hpp"
 
 namespace agora::projections::detail {
@@ -21,7 +22,9 @@ bool units_count_in(const std::string& status) {
 
 }  // namespace
 
-dashboard_model::dashboard_model(std::shared_ptr<const dashboard_snapshot>* slot) : slot_(slot) {
+dashboard_model::dashboard_model(std::shared_ptr<const dashboard_snapshot>* slot, kv_writer store,
+                                 std::size_t hot_orders)
+    : slot_(slot), store_(std::move(store)), hot_(hot_orders) {
   for (auto s : {od::status::pending, od::status::confirmed, od::status::rejected, od::status::paid,
                  od::status::processing, od::status::shipped, od::status::delivered,
                  od::status::cancelled}) {
@@ -29,11 +32,11 @@ dashboard_model::dashboard_model(std::shared_ptr<const dashboard_snapshot>* slot
   }
 }
 
-void dashboard_model::publish(eventstore::log_position position) {
+void dashboard_model::publish(eventstore::log_position position, const snapshot_ptr&) {
   auto d = std::make_shared<dashboard_snapshot>();
   d->position = position;
   d->orders_by_status = by_status_;
-  d->total_orders = orders_.size();
+  d->total_orders = total_orders_;
   for (const auto& [currency, m] : revenue_) {
     d->revenue.push_back(revenue_view{currency, m.gross, m.refunded, m.gross - m.refunded});
   }
@@ -56,8 +59,12 @@ void dashboard_model::publish(eventstore::log_position position) {
 
 void dashboard_model::set_status(order_facts& o, std::string to) {
   if (o.status == to) return;
-  if (!o.status.empty()) --by_status_[o.status];
+  if (!o.status.empty()) {
+    --by_status_[o.status];
+    dirty_status_.insert(o.status);
+  }
   ++by_status_[to];
+  dirty_status_.insert(to);
   o.status = std::move(to);
 }
 
@@ -66,6 +73,7 @@ void dashboard_model::count_units(order_facts& o, std::int64_t sign) {
     auto& units = units_[sku];
     if (units > 0) ranking_.erase({units, sku});
     units += sign * qty;
+    dirty_units_.insert(sku);
     if (units > 0) ranking_.insert({units, sku});
   }
   o.units_counted = sign > 0;
@@ -73,17 +81,21 @@ void dashboard_model::count_units(order_facts& o, std::int64_t sign) {
 
 void dashboard_model::apply_order(const std::string& id, const od::event& ev) {
   if (const auto* p = std::get_if<od::order_placed>(&ev)) {
-    if (orders_.count(id) != 0) return;
-    order_facts o;
-    o.currency = p->currency;
-    for (const auto& l : p->lines) o.lines.emplace_back(l.sku, l.quantity);
-    set_status(o, od::to_string(od::status::pending));
-    orders_.emplace(id, std::move(o));
+    if (find_order(id) != nullptr) return;
+    auto o = std::make_shared<order_facts>();
+    o->currency = p->currency;
+    for (const auto& l : p->lines) o->lines.emplace_back(l.sku, l.quantity);
+    set_status(*o, od::to_string(od::status::pending));
+    dirty_orders_[id] = std::move(o);
+    ++total_orders_;
+    totals_dirty_ = true;
     return;
   }
-  auto it = orders_.find(id);
-  if (it == orders_.end()) return;
-  order_facts& o = it->second;
+  auto found = find_order(id);
+  if (found == nullptr) return;
+  // Facts are shared with hot_; the next flush writes them.
+  dirty_orders_[id] = found;
+  order_facts& o = *found;
   std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
@@ -94,12 +106,14 @@ void dashboard_model::apply_order(const std::string& id, const od::event& ev) {
         } else if constexpr (std::is_same_v<T, od::order_paid>) {
           set_status(o, od::to_string(od::status::paid));
           revenue_[x.amount.currency].gross += x.amount.minor;
+          dirty_revenue_.insert(x.amount.currency);
         } else if constexpr (std::is_same_v<T, od::order_status_changed>) {
           set_status(o, od::to_string(x.to));
         } else if constexpr (std::is_same_v<T, od::order_cancelled>) {
           set_status(o, od::to_string(od::status::cancelled));
         } else if constexpr (std::is_same_v<T, od::refund_recorded>) {
           revenue_[x.amount.currency].refunded += x.amount.minor;
+          dirty_revenue_.insert(x.amount.currency);
         }
       },
       ev);
@@ -119,28 +133,187 @@ void dashboard_model::apply(const decoded_event& e) {
       sku_of_product_[id] = c->sku;
       products_by_sku_[c->sku] = product_facts{id, c->name, false};
       ++active_products_;
+      dirty_products_.insert(c->sku);
+      totals_dirty_ = true;
       return;
     }
     auto s = sku_of_product_.find(id);
     if (s == sku_of_product_.end()) return;
     auto& facts = products_by_sku_[s->second];
+    dirty_products_.insert(s->second);
     if (const auto* u = std::get_if<pd::product_details_updated>(p)) {
       if (u->name) facts.name = *u->name;
     } else if (std::holds_alternative<pd::product_discontinued>(*p) && !facts.discontinued) {
       facts.discontinued = true;
       --active_products_;
+      totals_dirty_ = true;
     }
   } else if (const auto* i = std::get_if<domain::inventory::event>(&e.event)) {
     auto& inv = inventory_[id];
     inv.apply(*i);
+    dirty_stock_.insert(id);
     if (inv.available() <= inv.low_stock_threshold) {
       low_.insert(id);
     } else {
       low_.erase(id);
     }
   } else if (const auto* c = std::get_if<domain::customer::event>(&e.event)) {
-    if (std::holds_alternative<domain::customer::customer_registered>(*c)) ++customers_;
+    if (std::holds_alternative<domain::customer::customer_registered>(*c)) {
+      ++customers_;
+      totals_dirty_ = true;
+    }
   }
+}
+
+namespace {
+
+void encode_facts(const std::string& status, const std::string& currency,
+                  const std::vector<std::pair<std::string, std::int64_t>>& lines, bool counted, std::string& out) {
+  bin_writer w(out);
+  w.str(status).str(currency).u64(lines.size());
+  for (const auto& [sku, qty] : lines) w.str(sku).i64(qty);
+  w.boolean(counted);
+}
+
+template <class F>
+agora::expected<void, std::string> each(const kv_writer& store, char prefix, F&& f) {
+  const std::string p(1, prefix);
+  auto it = std::unique_ptr<rocksdb::Iterator>(store.db()->db()->NewIterator(rocksdb::ReadOptions(), store.family().get()));
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
+    const std::string key(it->key().data() + 1, it->key().size() - 1);
+    bin_reader r(std::string_view(it->value().data(), it->value().size()));
+    if (!f(key, r, std::string_view(it->value().data(), it->value().size()))) {
+      return agora::unexpected{"dashboard: unreadable entry '" + std::string(1, prefix) + key + "'"};
+    }
+  }
+  if (!it->status().ok()) return agora::unexpected{"dashboard: " + it->status().ToString()};
+  return {};
+}
+
+}  // namespace
+
+dashboard_model::facts_ptr dashboard_model::find_order(const std::string& id) {
+  if (auto d = dirty_orders_.find(id); d != dirty_orders_.end()) return d->second;
+  if (auto* h = hot_.find(id)) return *h;
+  auto bytes = store_.get("o" + id);
+  if (!bytes) return nullptr;
+  auto o = std::make_shared<order_facts>();
+  bin_reader r(*bytes);
+  std::uint64_t n = 0;
+  r.str(o->status);
+  r.str(o->currency);
+  if (!r.u64(n) || n > bytes->size()) return nullptr;
+  o->lines.resize(static_cast<std::size_t>(n));
+  for (auto& [sku, qty] : o->lines) {
+    r.str(sku);
+    r.i64(qty);
+  }
+  r.boolean(o->units_counted);
+  if (!r.done()) return nullptr;
+  return hot_.put(id, std::move(o));
+}
+
+void dashboard_model::flush(rocksdb::WriteBatch& batch) {
+  std::string v;
+  for (auto& [id, o] : dirty_orders_) {
+    v.clear();
+    encode_facts(o->status, o->currency, o->lines, o->units_counted, v);
+    store_.put("o" + id, v);
+    hot_.put(id, std::move(o));
+  }
+  dirty_orders_.clear();
+  for (const auto& s : dirty_status_) {
+    v.clear();
+    bin_writer(v).u64(by_status_[s]);
+    store_.put("s" + s, v);
+  }
+  dirty_status_.clear();
+  for (const auto& c : dirty_revenue_) {
+    v.clear();
+    const auto& m = revenue_[c];
+    bin_writer(v).i64(m.gross).i64(m.refunded);
+    store_.put("r" + c, v);
+  }
+  dirty_revenue_.clear();
+  for (const auto& sku : dirty_units_) {
+    v.clear();
+    bin_writer(v).i64(units_[sku]);
+    store_.put("u" + sku, v);
+  }
+  dirty_units_.clear();
+  for (const auto& sku : dirty_products_) {
+    v.clear();
+    const auto& p = products_by_sku_[sku];
+    bin_writer(v).str(p.id).str(p.name).boolean(p.discontinued);
+    store_.put("p" + sku, v);
+  }
+  dirty_products_.clear();
+  for (const auto& sku : dirty_stock_) {
+    v.clear();
+    encode_stock(inventory_[sku], 0, v);
+    store_.put("i" + sku, v);
+  }
+  dirty_stock_.clear();
+  if (totals_dirty_) {
+    v.clear();
+    bin_writer(v).u64(total_orders_).u64(active_products_).u64(customers_);
+    store_.put("n", v);
+    totals_dirty_ = false;
+  }
+  store_.flush(batch);
+}
+
+agora::expected<void, std::string> dashboard_model::load() {
+  if (auto v = store_.get("n")) {
+    bin_reader r(*v);
+    std::uint64_t orders = 0, active = 0, customers = 0;
+    r.u64(orders);
+    r.u64(active);
+    r.u64(customers);
+    if (!r.done()) return agora::unexpected{std::string("dashboard: unreadable totals")};
+    total_orders_ = static_cast<std::size_t>(orders);
+    active_products_ = static_cast<std::size_t>(active);
+    customers_ = static_cast<std::size_t>(customers);
+  }
+  auto r1 = each(store_, 's', [&](const std::string& k, bin_reader& r, std::string_view) {
+    std::uint64_t n = 0;
+    r.u64(n);
+    by_status_[k] = static_cast<std::size_t>(n);
+    return r.done();
+  });
+  if (!r1) return r1;
+  auto r2 = each(store_, 'r', [&](const std::string& k, bin_reader& r, std::string_view) {
+    auto& m = revenue_[k];
+    r.i64(m.gross);
+    r.i64(m.refunded);
+    return r.done();
+  });
+  if (!r2) return r2;
+  auto r3 = each(store_, 'u', [&](const std::string& k, bin_reader& r, std::string_view) {
+    std::int64_t units = 0;
+    r.i64(units);
+    units_[k] = units;
+    if (units > 0) ranking_.insert({units, k});
+    return r.done();
+  });
+  if (!r3) return r3;
+  auto r4 = each(store_, 'p', [&](const std::string& k, bin_reader& r, std::string_view) {
+    product_facts p;
+    r.str(p.id);
+    r.str(p.name);
+    r.boolean(p.discontinued);
+    sku_of_product_[p.id] = k;
+    products_by_sku_[k] = std::move(p);
+    return r.done();
+  });
+  if (!r4) return r4;
+  return each(store_, 'i', [&](const std::string& k, bin_reader&, std::string_view bytes) {
+    auto& inv = inventory_[k];
+    eventstore::stream_version version = 0;
+    if (!decode_stock(bytes, inv, version)) return false;
+    if (inv.available() <= inv.low_stock_threshold) low_.insert(k);
+    return true;
+  });
 }
 
 }  // namespace agora::projections::detail

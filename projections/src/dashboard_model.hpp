@@ -2,6 +2,15 @@
 // Internal to agora_projections: the dashboard model. Its own bookkeeping (per
 // order status and lines, per item stock) keeps it independent of the other
 // models, so it can be rebuilt on its own.
+//
+// The figures are small (per status, currency, SKU) and stay in memory; what
+// grows with history, each order's facts, is on disk. In the model's column
+// family, each entry written when it changes and read back at start:
+//
+//   'o' <order id>  -> the order's status, currency, lines, whether counted
+//   's' <status>    -> orders in it        'r' <currency> -> gross, refunded
+//   'u' <sku>       -> units sold          'p' <sku>      -> product facts
+//   'i' <sku>       -> stock figures       'n'            -> the totals
 
 #include <map>
 #include <memory>
@@ -12,6 +21,7 @@
 
 #include "actors/domain/inventory.hpp"
 #include "projections/dashboard.hpp"
+#include "projections/src/lru_map.hpp"
 #include "projections/src/model.hpp"
 #include "projections/src/stock_figures.hpp"
 
@@ -21,10 +31,13 @@ namespace agora::projections::detail {
 class dashboard_model final : public model {
  public:
   /// Publishes into `*slot` with std::atomic_store.
-  explicit dashboard_model(std::shared_ptr<const dashboard_snapshot>* slot);
+  /// Keeps at most `hot_orders` orders' facts in memory between events.
+  dashboard_model(std::shared_ptr<const dashboard_snapshot>* slot, kv_writer store, std::size_t hot_orders);
 
   void apply(const decoded_event& e) override;
-  void publish(eventstore::log_position position) override;
+  void flush(rocksdb::WriteBatch& batch) override;
+  void publish(eventstore::log_position position, const snapshot_ptr& snap) override;
+  agora::expected<void, std::string> load() override;
 
  private:
   struct order_facts {
@@ -43,12 +56,21 @@ class dashboard_model final : public model {
     std::int64_t refunded = 0;
   };
 
+  using facts_ptr = std::shared_ptr<order_facts>;
+  /// The order's facts as last applied, or null.
+  facts_ptr find_order(const std::string& id);
   void apply_order(const std::string& id, const domain::order::event& ev);
   void set_status(order_facts& o, std::string to);
   void count_units(order_facts& o, std::int64_t sign);
 
   std::shared_ptr<const dashboard_snapshot>* slot_;
-  std::unordered_map<std::string, order_facts> orders_;
+  kv_writer store_;
+  lru_map<facts_ptr> hot_;
+  std::unordered_map<std::string, facts_ptr> dirty_orders_;
+  std::size_t total_orders_ = 0;
+  // What changed since the last flush.
+  bool totals_dirty_ = false;
+  std::set<std::string> dirty_status_, dirty_revenue_, dirty_units_, dirty_products_, dirty_stock_;
   std::map<std::string, std::size_t> by_status_;
   std::map<std::string, money_facts> revenue_;
   std::unordered_map<std::string, std::int64_t> units_;  // by sku

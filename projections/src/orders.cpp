@@ -1,8 +1,10 @@
 // The orders: the model that folds order events into order views and the
-// newest-first indexes, and the snapshot queries over them.
+// newest-first indexes on disk (layout: orders_model.hpp), and the snapshot
+// queries over them.
 
 #include <algorithm>
 
+#include "projections/src/codec.hpp"
 #include "projections/src/orders_model.hpp"
 #include "projections/src/text.hpp"
 
@@ -17,33 +19,47 @@ std::size_t clamp_limit(std::size_t limit) {
   return std::min(std::max<std::size_t>(limit, 1), max_page_size);
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+bool decode_head(const std::string& bytes, order_view& o) { return detail::decode_order_head(bytes, o); }
+
+std::string head_key(std::string_view id) {
+  std::string k("o");
+  k.append(id);
+  return k;
 }
 
-// One page of `index` under `prefix`, after the cursor (an order key); the
-// views come from `by_id`.
-page<std::shared_ptr<const order_view>> page_of(const orders_snapshot::state& st,
-                                                const detail::cow_map<std::string, orders_snapshot::state::order_ref>& index,
-                                                const std::string& prefix, const order_query& q) {
+std::string history_prefix(std::string_view id) {
+  std::string k("h");
+  k.append(id);
+  k.push_back('\0');
+  return k;
+}
+
+// One page of the index under `prefix` ('a', 's', 'c' or 'd' and what
+// follows), after the cursor (an order key); the orders come without history.
+page<std::shared_ptr<const order_view>> page_of(const orders_snapshot::state& st, const std::string& prefix,
+                                                const order_query& q) {
   page<std::shared_ptr<const order_view>> out;
+  if (!st.view) return out;
   const std::size_t limit = clamp_limit(q.limit);
   std::string after;
   // A cursor is an order key: 16 hex digits. Anything else starts at the top.
   if (q.cursor.size() == 16 && detail::hex_decode(q.cursor)) after = q.cursor;
   const std::string from = prefix + after;
   bool more = false;
-  index.scan_up(&from, [&](const std::string& key, const orders_snapshot::state::order_ref& id) {
-    if (!starts_with(key, prefix)) return false;
-    if (!after.empty() && std::string_view(key).substr(prefix.size()) == after) return true;
+  auto it = st.view->iterator();
+  for (it->Seek(from); it->Valid(); it->Next()) {
+    const auto key = it->key();
+    if (!key.starts_with(prefix)) break;
+    if (!after.empty() && std::string_view(key.data() + prefix.size(), key.size() - prefix.size()) == after) continue;
     if (out.items.size() == limit) {
       more = true;
-      return false;
+      break;
     }
     // Written in the same batch as the index entry, so always there.
-    if (const auto* o = st.by_id.find(*id)) out.items.push_back(*o);
-    return true;
-  });
+    auto bytes = st.view->get(head_key(std::string_view(it->value().data(), it->value().size())));
+    auto o = std::make_shared<order_view>();
+    if (bytes && decode_head(*bytes, *o)) out.items.push_back(std::move(o));
+  }
   if (more && !out.items.empty()) out.next_cursor = order_key(out.items.back()->placed_position);
   return out;
 }
@@ -55,65 +71,118 @@ orders_snapshot::orders_snapshot(std::shared_ptr<const state> s) noexcept : s_(s
 eventstore::log_position orders_snapshot::position() const noexcept { return s_->position; }
 
 std::shared_ptr<const order_view> orders_snapshot::order(std::string_view order_id) const {
-  const auto* o = s_->by_id.find(std::string(order_id));
-  return o == nullptr ? nullptr : *o;
+  if (!s_->view || order_id.empty()) return nullptr;
+  auto bytes = s_->view->get(head_key(order_id));
+  if (!bytes) return nullptr;
+  auto o = std::make_shared<order_view>();
+  if (!decode_head(*bytes, *o)) return nullptr;
+  const std::string prefix = history_prefix(order_id);
+  auto it = s_->view->iterator();
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    order_history_entry h;
+    if (detail::decode_history_entry(std::string_view(it->value().data(), it->value().size()), h)) {
+      o->history.push_back(std::move(h));
+    }
+  }
+  return o;
 }
 
 page<std::shared_ptr<const order_view>> orders_snapshot::by_customer(std::string_view customer_id,
                                                                      const order_query& q) const {
-  std::string prefix(customer_id);
-  prefix.push_back('\0');
-  if (q.status.empty()) return page_of(*s_, s_->by_customer, prefix, q);
-  return page_of(*s_, s_->by_customer_status, prefix + q.status + '\0', q);
+  if (q.status.empty()) return page_of(*s_, "c" + std::string(customer_id) + '\0', q);
+  return page_of(*s_, "d" + std::string(customer_id) + '\0' + q.status + '\0', q);
 }
 
 page<std::shared_ptr<const order_view>> orders_snapshot::all(const order_query& q) const {
-  if (q.status.empty()) return page_of(*s_, s_->all, std::string(), q);
-  return page_of(*s_, s_->by_status, q.status + '\0', q);
+  if (q.status.empty()) return page_of(*s_, "a", q);
+  return page_of(*s_, "s" + q.status + '\0', q);
 }
 
-std::size_t orders_snapshot::count() const noexcept { return s_->by_id.size(); }
+std::size_t orders_snapshot::count() const noexcept { return s_->count; }
 
 namespace detail {
 
-orders_model::orders_model(std::shared_ptr<const orders_snapshot>* slot) : slot_(slot) {}
+orders_model::orders_model(std::shared_ptr<const orders_snapshot>* slot, kv_writer store, std::size_t hot_orders)
+    : slot_(slot), store_(std::move(store)), hot_(hot_orders) {}
 
-const std::string* orders_model::customer_of(const std::string& order_id) const {
-  const auto* o = st_.by_id.find(order_id);
-  return o == nullptr ? nullptr : &(*o)->customer_id;
+agora::expected<void, std::string> orders_model::load() {
+  auto v = store_.get("#");
+  if (!v) return {};
+  bin_reader r(*v);
+  std::uint64_t n = 0;
+  if (!r.u64(n) || !r.done()) return agora::unexpected{std::string("orders: unreadable order count")};
+  count_ = static_cast<std::size_t>(n);
+  return {};
 }
 
-void orders_model::publish(eventstore::log_position position) {
-  st_.position = position;
-  std::atomic_store(slot_, std::make_shared<const orders_snapshot>(
-                               std::make_shared<const orders_snapshot::state>(st_)));
+orders_model::head_ptr orders_model::find(const std::string& id) {
+  if (auto d = dirty_.find(id); d != dirty_.end()) return d->second;
+  if (auto* h = hot_.find(id)) return *h;
+  auto bytes = store_.get(head_key(id));
+  if (!bytes) return nullptr;
+  auto o = std::make_shared<order_view>();
+  if (!decode_head(*bytes, *o)) return nullptr;
+  return hot_.put(id, std::move(o));
 }
 
-void orders_model::put(const std::shared_ptr<const order_view>& old,
-                       std::shared_ptr<const order_view> next) {
+const std::string* orders_model::customer_of(const std::string& order_id) {
+  auto o = find(order_id);
+  // find() left it in dirty_ or hot_, which keep it alive until the next apply.
+  return o == nullptr ? nullptr : &o->customer_id;
+}
+
+void orders_model::flush(rocksdb::WriteBatch& batch) {
+  std::string bytes;
+  for (auto& [id, o] : dirty_) {
+    bytes.clear();
+    encode_order_head(*o, bytes);
+    store_.put(head_key(id), bytes);
+    hot_.put(id, std::move(o));
+  }
+  dirty_.clear();
+  if (count_dirty_) {
+    std::string c;
+    bin_writer(c).u64(count_);
+    store_.put("#", std::move(c));
+    count_dirty_ = false;
+  }
+  store_.flush(batch);
+}
+
+void orders_model::publish(eventstore::log_position position, const snapshot_ptr& snap) {
+  auto st = std::make_shared<orders_snapshot::state>();
+  st->position = position;
+  st->view = store_.view(snap);
+  st->count = count_;
+  std::atomic_store(slot_, std::make_shared<const orders_snapshot>(std::move(st)));
+}
+
+void orders_model::put(const head_ptr& old, head_ptr next) {
   const bool placed = old == nullptr;
   const bool moved = !placed && old->status != next->status;
   if (placed || moved) {
     const std::string key = order_key(next->placed_position);
     const std::string cust = next->customer_id + '\0';
-    // The id string shared by the four index entries of this order.
-    orders_snapshot::state::order_ref id;
     if (placed) {
-      id = std::make_shared<const std::string>(next->id);
-      st_.all.put(key, id);
-      st_.by_customer.put(cust + key, id);
+      store_.put("a" + key, next->id);
+      store_.put("c" + cust + key, next->id);
+      ++count_;
+      count_dirty_ = true;
     } else {
-      const std::string old_status_key = old->status + '\0' + key;
-      if (const auto* ref = st_.by_status.find(old_status_key)) id = *ref;
-      if (!id) id = std::make_shared<const std::string>(next->id);
-      st_.by_status.erase(old_status_key);
-      st_.by_customer_status.erase(cust + old->status + '\0' + key);
+      store_.erase("s" + old->status + '\0' + key);
+      store_.erase("d" + cust + old->status + '\0' + key);
     }
-    st_.by_status.put(next->status + '\0' + key, id);
-    st_.by_customer_status.put(cust + next->status + '\0' + key, std::move(id));
+    store_.put("s" + next->status + '\0' + key, next->id);
+    store_.put("d" + cust + next->status + '\0' + key, next->id);
   }
   const std::string id = next->id;
-  st_.by_id.put(id, std::move(next));
+  dirty_[id] = std::move(next);
+}
+
+void orders_model::put_history(const std::string& id, const order_history_entry& h) {
+  std::string bytes;
+  encode_history_entry(h, bytes);
+  store_.put(history_prefix(id) + be64(h.version), std::move(bytes));
 }
 
 void orders_model::apply(const decoded_event& e) {
@@ -125,7 +194,7 @@ void orders_model::apply(const decoded_event& e) {
   order_history_entry h{v.position, v.version, std::string(v.type), 0, std::string(v.data)};
 
   if (const auto* p = std::get_if<od::order_placed>(ev)) {
-    if (st_.by_id.find(id) != nullptr) return;  // placed twice cannot happen; ignore
+    if (find(id) != nullptr) return;  // placed twice cannot happen; ignore
     auto o = std::make_shared<order_view>();
     o->id = id;
     o->customer_id = p->customer_id;
@@ -138,14 +207,13 @@ void orders_model::apply(const decoded_event& e) {
     o->created_at = p->at;
     o->updated_at = p->at;
     h.at = p->at;
-    o->history.push_back(std::move(h));
+    put_history(id, h);
     put(nullptr, std::move(o));
     return;
   }
 
-  const auto* cur = st_.by_id.find(id);
-  if (cur == nullptr) return;  // events of an order never placed: nothing to show
-  std::shared_ptr<const order_view> old = *cur;
+  head_ptr old = find(id);
+  if (old == nullptr) return;  // events of an order never placed: nothing to show
   auto next = std::make_shared<order_view>(*old);
   next->version = v.version;
   timestamp_us at = 0;
@@ -177,7 +245,7 @@ void orders_model::apply(const decoded_event& e) {
       *ev);
   next->updated_at = at;
   h.at = at;
-  next->history.push_back(std::move(h));
+  put_history(id, h);
   put(old, std::move(next));
 }
 

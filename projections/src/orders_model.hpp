@@ -1,30 +1,36 @@
 #pragma once
 // Internal to agora_projections: the orders' state (shared by snapshots) and
-// the model that builds it.
+// the model that builds it, on disk in the model's column family:
+//
+//   'o' <order id>                                  -> the order without its history
+//   'h' <order id> \0 <version, 8 bytes big-endian> -> one history entry
+//   'a' <order key>                                 -> order id  (all, newest first)
+//   's' <status> \0 <order key>                     -> order id
+//   'c' <customer id> \0 <order key>                -> order id
+//   'd' <customer id> \0 <status> \0 <order key>    -> order id
+//   '#'                                             -> how many orders
+//
+// The order key is 16 hex digits of the inverted OrderPlaced position, so
+// ascending key order is newest first and a page cursor is a key. History
+// entries are written once each; an event rewrites only the order's head and,
+// when the status moves, its two status index entries.
 
+#include <cstddef>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "projections/orders.hpp"
-#include "projections/src/cow_map.hpp"
+#include "projections/src/lru_map.hpp"
 #include "projections/src/model.hpp"
 
 namespace agora::projections {
 
 struct orders_snapshot::state {
   eventstore::log_position position = 0;
-  detail::cow_map<std::string, std::shared_ptr<const order_view>> by_id;
-  // Newest first is ascending order of the key "<inverted placed position>",
-  // prefixed by "<customer id>\0" or "<status>\0" for the filtered indexes.
-  // They map to the order id (one string shared by the four), and pages look
-  // the views up in by_id: an event that changes an order then re-puts only
-  // by_id, plus the two status indexes when the status moves, instead of all
-  // five (the indexes were half of the projection thread's time on orders).
-  using order_ref = std::shared_ptr<const std::string>;
-  detail::cow_map<std::string, order_ref> all;
-  detail::cow_map<std::string, order_ref> by_status;
-  detail::cow_map<std::string, order_ref> by_customer;
-  detail::cow_map<std::string, order_ref> by_customer_status;
+  /// Null: the empty model (before the runner publishes).
+  std::shared_ptr<const detail::kv_view> view;
+  std::size_t count = 0;
 };
 
 namespace detail {
@@ -32,20 +38,32 @@ namespace detail {
 /// The orders model.
 class orders_model final : public model {
  public:
-  /// Publishes into `*slot` with std::atomic_store.
-  explicit orders_model(std::shared_ptr<const orders_snapshot>* slot);
+  /// Publishes into `*slot` with std::atomic_store; keeps at most
+  /// `hot_orders` decoded orders in memory for the events that follow.
+  orders_model(std::shared_ptr<const orders_snapshot>* slot, kv_writer store, std::size_t hot_orders);
 
   void apply(const decoded_event& e) override;
-  void publish(eventstore::log_position position) override;
+  void flush(rocksdb::WriteBatch& batch) override;
+  void publish(eventstore::log_position position, const snapshot_ptr& snap) override;
+  agora::expected<void, std::string> load() override;
 
   /// The customer of order `order_id`, or null when the order is unknown.
-  const std::string* customer_of(const std::string& order_id) const;
+  /// Valid until the next apply().
+  const std::string* customer_of(const std::string& order_id);
 
  private:
-  void put(const std::shared_ptr<const order_view>& old, std::shared_ptr<const order_view> next);
+  using head_ptr = std::shared_ptr<const order_view>;
+  /// The order as last applied (without history), or null.
+  head_ptr find(const std::string& id);
+  void put(const head_ptr& old, head_ptr next);
+  void put_history(const std::string& id, const order_history_entry& h);
 
   std::shared_ptr<const orders_snapshot>* slot_;
-  orders_snapshot::state st_;
+  kv_writer store_;
+  lru_map<head_ptr> hot_;
+  std::unordered_map<std::string, head_ptr> dirty_;  // heads changed since the last flush
+  std::size_t count_ = 0;
+  bool count_dirty_ = false;
 };
 
 }  // namespace detail

@@ -18,9 +18,11 @@
 
 #include "common/guarded.hpp"
 #include "common/thread_name.hpp"
+#include "common/uuid.hpp"
 #include "eventstore/event_store.hpp"
 #include "projections/src/accounts_model.hpp"
 #include "projections/src/catalog_model.hpp"
+#include "projections/src/codec.hpp"
 #include "projections/src/change_listeners.hpp"
 #include "projections/src/change_router.hpp"
 #include "projections/src/dashboard_model.hpp"
@@ -55,29 +57,40 @@ class projection_runner::impl final : private detail::routing_lookup {
     accounts_slot_ = std::make_shared<const accounts_snapshot>(std::make_shared<const accounts_snapshot::state>());
     dashboard_slot_ = std::make_shared<const dashboard_snapshot>();
     slots_[0].name = std::string(catalog_name);
-    slots_[0].make = [this] { return std::make_unique<detail::catalog_model>(&catalog_slot_); };
+    slots_[0].format = detail::formats::catalog;
+    slots_[0].make = [this](detail::kv_writer w) {
+      return std::make_unique<detail::catalog_model>(&catalog_slot_, std::move(w));
+    };
     slots_[1].name = std::string(orders_name);
-    slots_[1].make = [this] { return std::make_unique<detail::orders_model>(&orders_slot_); };
+    slots_[1].format = detail::formats::orders;
+    slots_[1].make = [this](detail::kv_writer w) {
+      return std::make_unique<detail::orders_model>(&orders_slot_, std::move(w), opt_.hot_orders);
+    };
     slots_[2].name = std::string(accounts_name);
-    slots_[2].make = [this] { return std::make_unique<detail::accounts_model>(&accounts_slot_); };
+    slots_[2].format = detail::formats::accounts;
+    slots_[2].make = [this](detail::kv_writer w) {
+      return std::make_unique<detail::accounts_model>(&accounts_slot_, std::move(w));
+    };
     slots_[3].name = std::string(dashboard_name);
-    slots_[3].make = [this] { return std::make_unique<detail::dashboard_model>(&dashboard_slot_); };
-    for (auto& s : slots_) s.live = s.make();
+    slots_[3].format = detail::formats::dashboard;
+    slots_[3].make = [this](detail::kv_writer w) {
+      return std::make_unique<detail::dashboard_model>(&dashboard_slot_, std::move(w), opt_.hot_orders);
+    };
   }
 
   ~impl() override { stop(); }
 
-  void start() {
+  agora::expected<void, std::string> start() {
     {
       std::lock_guard<std::mutex> lk(mu_);
-      if (started_) return;
+      if (started_) return {};
+    }
+    if (auto r = open_models(); !r) return r;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
       started_ = true;
       running_ = true;
       notified_ = store_.last_position();
-      // The routed history starts history_events before the end of the log
-      // at start: routing the whole replay would only slow the start down.
-      std::lock_guard<std::mutex> h(history_mu_);
-      history_covered_after_ = notified_ > opt_.history_events ? notified_ - opt_.history_events : 0;
     }
     // Subscribed without holding mu_: the store may be calling listeners (which
     // take mu_) while it registers this one.
@@ -94,6 +107,7 @@ class projection_runner::impl final : private detail::routing_lookup {
       set_current_thread_name("projections");
       run();
     });
+    return {};
   }
 
   void stop() {
@@ -107,6 +121,11 @@ class projection_runner::impl final : private detail::routing_lookup {
     if (thread_.joinable()) thread_.join();
     store_sub_.reset();
     write_checkpoints(/*force=*/true);
+    // A clean stop leaves the models on disk at the last published position:
+    // the next start resumes there without applying anything again.
+    if (db_ && !db_->in_memory()) {
+      if (auto f = db_->flush(); !f) spdlog::error("projections: {}", f.error());
+    }
     std::vector<wait_callback> failed;
     {
       std::lock_guard<std::mutex> lk(mu_);
@@ -209,7 +228,7 @@ class projection_runner::impl final : private detail::routing_lookup {
   const detail::catalog_model& live_catalog() const {
     return static_cast<const detail::catalog_model&>(*slots_[0].live);
   }
-  const detail::orders_model& live_orders() const { return static_cast<const detail::orders_model&>(*slots_[1].live); }
+  detail::orders_model& live_orders() const { return static_cast<detail::orders_model&>(*slots_[1].live); }
   const std::string* product_id_for_sku(const std::string& sku) const override {
     return live_catalog().product_id_for_sku(sku);
   }
@@ -252,7 +271,7 @@ class projection_runner::impl final : private detail::routing_lookup {
   // Whether a rebuild is requested or under way. Needs mu_.
   bool rebuild_work() const {
     for (const auto& s : slots_) {
-      if (s.rebuild_requested || s.rebuilt) return true;
+      if (s.rebuild_requested || s.rebuild_pending || s.rebuilt) return true;
     }
     return false;
   }
@@ -268,6 +287,7 @@ class projection_runner::impl final : private detail::routing_lookup {
       }
       const log_position target = store_.last_position();
       if (applied_ >= target) break;
+      const log_position batch_from = applied_;
       const bool notify = listeners_->any();
       auto n = store_.scan_log(applied_ + 1, opt_.batch_events, [&](const eventstore::event_view& v) {
         auto d = detail::decode(v);
@@ -281,6 +301,7 @@ class projection_runner::impl final : private detail::routing_lookup {
           apply_live(*d, notify);
         }
         applied_ = v.position;
+        last_event_id_ = v.id;
         return true;
       });
       if (!n) {
@@ -289,7 +310,11 @@ class projection_runner::impl final : private detail::routing_lookup {
         return false;
       }
       if (*n == 0) break;
-      for (auto& s : slots_) s.events_applied.fetch_add(*n, std::memory_order_relaxed);
+      // A model counts what it was given: one resumed further on skipped the rest.
+      for (auto& s : slots_) {
+        const log_position from = std::max(batch_from, s.position);
+        if (applied_ > from) s.events_applied.fetch_add(applied_ - from, std::memory_order_relaxed);
+      }
       since_publish += *n;
       // A long catch-up still answers timed-out waits after every batch.
       std::vector<wait_callback> expired;
@@ -319,31 +344,191 @@ class projection_runner::impl final : private detail::routing_lookup {
     // so a resume window that starts after a cart was created still reaches
     // its owner.
     if (!notify && !keep && d.kind != detail::stream_kind::cart) {
-      for (auto& s : slots_) s.live->apply(d);
+      apply_to_models(d);
       return;
     }
     // Routing needs a little state from before the event (was the item low?)
     // and after it (which product has this SKU, whose order is it?).
     const auto before = detail::change_router::observe(d, *this);
-    for (auto& s : slots_) s.live->apply(d);
+    apply_to_models(d);
+    const std::string* owner_before = nullptr;
+    std::string cart_id;
+    if (d.kind == detail::stream_kind::cart) {
+      cart_id.assign(d.id);
+      owner_before = router_.owner_of(cart_id);
+    }
+    const bool had_owner = owner_before != nullptr;
     auto routed = router_.route(d, before, *this);
+    if (d.kind == detail::stream_kind::cart) {
+      // The router's open carts are kept on disk with the models, so that a
+      // cart opened before a restart still reaches its owner after it.
+      const std::string* owner = router_.owner_of(cart_id);
+      if (owner != nullptr && !had_owner) meta_->put(cart_key(cart_id), *owner);
+      if (owner == nullptr && had_owner) meta_->erase(cart_key(cart_id));
+    }
     if (keep && !routed.notice.channels.empty()) remember(routed.notice);
     if (notify) changes_.add(std::move(routed));
   }
 
+  // Applies `d` to every live model that does not have it yet (after a
+  // start, a model rebuilt for a new format begins further back).
+  void apply_to_models(const detail::decoded_event& d) {
+    for (auto& s : slots_) {
+      if (d.view->position > s.position) s.live->apply(d);
+    }
+  }
+
   // Keeps `n` in the routed history, forgetting the oldest past
-  // history_events (the history then covers only what follows it).
+  // history_events (the history then covers only what follows it). The
+  // history is kept on disk too, in the batch of the models that produced it.
   void remember(const event_notice& n) {
+    std::string bytes;
+    detail::encode_notice(n, bytes);
+    meta_->put(notice_key(n.position), std::move(bytes));
     std::lock_guard<std::mutex> lk(history_mu_);
     history_.push_back(n);
     while (history_.size() > opt_.history_events) {
       history_covered_after_ = history_.front().position;
+      meta_->erase(notice_key(history_.front().position));
       history_.pop_front();
     }
   }
 
+  static std::string cart_key(const std::string& cart_id) { return "cart/" + cart_id; }
+  static std::string notice_key(log_position p) { return "notice/" + detail::be64(p); }
+
+  // ---- the models on disk ----
+
+  // Opens the models' database and resumes each model from its stored
+  // position; a model that is missing, of another format, or unreadable
+  // starts empty in a new generation and is built from the log.
+  agora::expected<void, std::string> open_models() {
+    detail::model_db_options dbo;
+    dbo.path = opt_.path;
+    dbo.block_cache_bytes = opt_.block_cache_bytes;
+    dbo.write_buffer_bytes = opt_.write_buffer_bytes;
+    auto db = detail::model_db::open(dbo);
+    if (!db) return agora::unexpected{std::move(db).error()};
+    db_ = std::move(*db);
+    meta_ = std::make_unique<detail::kv_writer>(db_, detail::family_ptr(db_, db_->meta_family()));
+
+    // The log the models were built from must be this one: the event at
+    // their position must be the one they applied. A store restored from an
+    // older backup, or replaced, fails this and every model is rebuilt.
+    bool same_log = true;
+    log_position at = 0;
+    if (auto v = meta_->get("log")) {
+      detail::bin_reader r(*v);
+      std::string id;
+      r.u64(at);
+      r.str(id);
+      if (!r.done()) {
+        same_log = false;
+      } else if (at > 0) {
+        std::string found;
+        auto n = store_.scan_log(at, 1, [&](const eventstore::event_view& ev) {
+          if (ev.position == at) found = ev.id.to_string();
+          return false;
+        });
+        if (!n) return agora::unexpected{"projections: reading the log: " + n.error().message};
+        same_log = found == id;
+      }
+      if (!same_log) {
+        spdlog::warn("projections: the read models on disk were built from another log (position {} is not the "
+                     "event they applied): rebuilding every model from the log",
+                     at);
+      }
+    }
+    const log_position last = store_.last_position();
+    log_position start_at = last;
+    for (auto& s : slots_) {
+      auto m = db_->meta(s.name);
+      const bool usable = same_log && m && m->format == s.format && m->position <= last;
+      if (m && m->format != s.format) {
+        spdlog::info("projections: {} on disk has format {}, this build writes {}: rebuilding it from the log",
+                     s.name, m->format, s.format);
+      }
+      s.generation = m ? m->generation + (usable ? 0 : 1) : 1;
+      s.position = usable ? m->position : 0;
+      auto f = db_->family(s.name, s.generation);
+      if (!f) return agora::unexpected{std::move(f).error()};
+      s.family = *f;
+      s.live = s.make(detail::kv_writer(db_, s.family));
+      if (usable) {
+        if (auto l = s.live->load(); !l) {
+          spdlog::warn("projections: {} cannot be read back ({}): rebuilding it from the log", s.name, l.error());
+          db_->drop(s.family);
+          ++s.generation;
+          auto g = db_->family(s.name, s.generation);
+          if (!g) return agora::unexpected{std::move(g).error()};
+          s.family = *g;
+          s.live = s.make(detail::kv_writer(db_, s.family));
+          s.position = 0;
+        }
+      }
+      db_->drop_others(s.name, s.generation);
+      start_at = std::min(start_at, s.position);
+    }
+    applied_ = start_at;
+    published_.store(start_at, std::memory_order_release);
+    // The log record written with the next publish names this event.
+    if (start_at > 0) {
+      auto n = store_.scan_log(start_at, 1, [&](const eventstore::event_view& ev) {
+        last_event_id_ = ev.id;
+        return false;
+      });
+      if (!n) return agora::unexpected{"projections: reading the log: " + n.error().message};
+    }
+    checkpointed_ = 0;
+
+    // The router's open carts and the routed history, from the same batches.
+    std::unique_lock<std::mutex> h(history_mu_);
+    history_.clear();
+    log_position covered = start_at;
+    if (same_log) {
+      std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), db_->meta_family()));
+      for (it->Seek("cart/"); it->Valid() && it->key().starts_with("cart/"); it->Next()) {
+        router_.restore_owner(it->key().ToString().substr(5), it->value().ToString());
+      }
+      if (auto v = meta_->get("history/from")) {
+        detail::bin_reader r(*v);
+        log_position from = 0;
+        if (r.u64(from) && r.done()) covered = std::min(from, start_at);
+      }
+      for (it->Seek("notice/"); it->Valid() && it->key().starts_with("notice/"); it->Next()) {
+        event_notice n;
+        if (detail::decode_notice(std::string_view(it->value().data(), it->value().size()), n) &&
+            n.position > covered && n.position <= start_at) {
+          history_.push_back(std::move(n));
+        }
+      }
+    } else {
+      rocksdb::WriteBatch wipe;
+      wipe.DeleteRange(db_->meta_family(), "cart/", "cart0");
+      wipe.DeleteRange(db_->meta_family(), "notice/", "notice0");
+      if (auto w = db_->write(wipe); !w) return agora::unexpected{w.error()};
+    }
+    // Nothing older than history_events before the end of the log is kept:
+    // routing a whole replay would only slow the start down.
+    const log_position floor = last > opt_.history_events ? last - opt_.history_events : 0;
+    covered = opt_.history_events == 0 ? last : std::max(covered, floor);
+    while (!history_.empty() && (history_.front().position <= covered || history_.size() > opt_.history_events)) {
+      covered = std::max(covered, history_.front().position);
+      meta_->erase(notice_key(history_.front().position));
+      history_.pop_front();
+    }
+    history_covered_after_ = covered;
+    h.unlock();
+    // Every model publishes what it has, so readers see the stored models at
+    // once (the node still waits for the catch-up before it serves).
+    publish_models();
+    spdlog::info("projections: read models at {} resume from position {} of {}",
+                 opt_.path.empty() ? std::string("(memory)") : opt_.path, start_at, last);
+    return {};
+  }
+
   void publish() {
-    for (auto& s : slots_) s.live->publish(applied_);
+    if (!publish_models()) return;
     // Listeners before the position: the HTTP cache drops stale entries in its
     // listener, so a read-your-writes request must find them dropped already.
     // "Position reached" (position(), wait_for) therefore means "the listeners
@@ -352,6 +537,39 @@ class projection_runner::impl final : private detail::routing_lookup {
     if (listeners_->any() || !changes_.empty()) listeners_->deliver(changes_.take(applied_));
     published_.store(applied_, std::memory_order_release);
     complete_waiters();
+  }
+
+  // Writes every model's changes with its position (and the router's state)
+  // in one batch, then publishes each model's snapshot at applied_. False
+  // when the write failed: nothing is published, the batch is kept and
+  // written with the next one (readers keep the last snapshots meanwhile).
+  bool publish_models() {
+    for (auto& s : slots_) {
+      s.live->flush(batch_);
+      // A model resumed further on than the others (they are being rebuilt
+      // for a new format) stays where it is until the others pass it.
+      s.position = std::max(s.position, applied_);
+      db_->put_meta(batch_, s.name, detail::model_meta{s.format, s.generation, s.position});
+    }
+    std::string v;
+    detail::bin_writer(v).u64(applied_).str(applied_ > 0 ? last_event_id_.to_string() : std::string());
+    meta_->put("log", std::move(v));
+    {
+      std::lock_guard<std::mutex> lk(history_mu_);
+      std::string h;
+      detail::bin_writer(h).u64(history_covered_after_);
+      meta_->put("history/from", std::move(h));
+    }
+    meta_->flush(batch_);
+    if (auto w = db_->write(batch_); !w) {
+      spdlog::error("projections: {}", w.error());
+      for (auto& s : slots_) set_error(s, w.error());
+      return false;
+    }
+    batch_.Clear();
+    auto snap = db_->snapshot();
+    for (auto& s : slots_) s.live->publish(s.position, snap);
+    return true;
   }
 
   void complete_waiters() {
@@ -368,14 +586,24 @@ class projection_runner::impl final : private detail::routing_lookup {
   // changed.
   void step_rebuilds() {
     for (auto& s : slots_) {
+      if (auto st = s.start_rebuild(*db_); !st) {
+        set_error(s, std::move(st).error());
+        continue;
+      }
       if (!s.rebuilt) continue;
-      auto done = s.step_rebuild(store_, applied_, opt_.batch_events);
+      // The live model's pending changes go first, so that the swap's batch
+      // holds only the rebuilt model's.
+      if (published_.load(std::memory_order_relaxed) < applied_) continue;
+      auto done = s.step_rebuild(store_, *db_, applied_, opt_.batch_events);
       if (!done) {
         set_error(s, std::move(done).error());
         continue;
       }
       if (!*done) continue;
-      s.swap_in_rebuilt(applied_);
+      if (auto sw = s.swap_in_rebuilt(*db_, applied_); !sw) {
+        set_error(s, std::move(sw).error());
+        continue;
+      }
       spdlog::info("projections: {} rebuilt up to position {}", s.name, applied_);
       change_batch b;
       b.position = applied_;
@@ -410,8 +638,15 @@ class projection_runner::impl final : private detail::routing_lookup {
   // In the order of status(): catalog, orders, accounts, dashboard.
   std::array<detail::model_slot, 4> slots_;
 
+  // The models' database; meta_ writes its default family (meta records,
+  // open carts, routed history). batch_ gathers one publish's writes.
+  std::shared_ptr<detail::model_db> db_;
+  std::unique_ptr<detail::kv_writer> meta_;
+  rocksdb::WriteBatch batch_;
+
   // Runner-thread state.
   log_position applied_ = 0;
+  uuid last_event_id_;
   detail::change_router router_;
   clock_type::time_point last_checkpoint_{};
   log_position checkpointed_ = 0;
@@ -450,7 +685,7 @@ projection_runner::projection_runner(eventstore::event_store& store, runner_opti
 
 projection_runner::~projection_runner() { impl_->stop(); }
 
-void projection_runner::start() { impl_->start(); }
+agora::expected<void, std::string> projection_runner::start() { return impl_->start(); }
 void projection_runner::stop() { impl_->stop(); }
 
 std::shared_ptr<const catalog_snapshot> projection_runner::catalog() const { return impl_->catalog(); }

@@ -21,6 +21,7 @@ using clock_type = std::chrono::steady_clock;
 // gives each model's share within a few per cent over a large log.
 constexpr std::uint64_t kSampleEvery = 16;
 constexpr std::size_t kBatch = 10'000;
+constexpr std::size_t kHotOrders = 50'000;
 
 double seconds(clock_type::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -43,7 +44,8 @@ const std::vector<std::string>& replayable_models() {
 agora::expected<replay_report, std::string> replay_models(const eventstore::event_store& store,
                                                           const std::vector<std::string>& names,
                                                           eventstore::log_position after,
-                                                          const replay_progress& progress) {
+                                                          const replay_progress& progress,
+                                                          const std::string& scratch_dir) {
   for (const auto& n : names) {
     const auto& all = replayable_models();
     if (std::find(all.begin(), all.end(), n) == all.end()) {
@@ -53,25 +55,41 @@ agora::expected<replay_report, std::string> replay_models(const eventstore::even
   auto wanted = [&](const std::string& n) {
     return names.empty() || std::find(names.begin(), names.end(), n) != names.end();
   };
+  detail::model_db_options dbo;
+  dbo.path = scratch_dir;
+  auto db = detail::model_db::open(dbo);
+  if (!db) return agora::unexpected{std::move(db).error()};
+  auto writer = [&](const std::string& name) -> agora::expected<detail::kv_writer, std::string> {
+    auto f = (*db)->family(name, 1);
+    if (!f) return agora::unexpected{std::move(f).error()};
+    return detail::kv_writer(*db, *f);
+  };
+  auto w_catalog = writer("catalog");
+  auto w_orders = writer("orders");
+  auto w_accounts = writer("accounts");
+  auto w_dashboard = writer("dashboard");
+  for (const auto* w : {&w_catalog, &w_orders, &w_accounts, &w_dashboard}) {
+    if (!*w) return agora::unexpected{w->error()};
+  }
   std::shared_ptr<const catalog_snapshot> catalog;
   std::shared_ptr<const orders_snapshot> orders;
   std::shared_ptr<const accounts_snapshot> accounts;
   std::shared_ptr<const dashboard_snapshot> dashboard;
   std::vector<replay_slot> slots;
   if (wanted("catalog")) {
-    slots.push_back({"catalog", std::make_unique<detail::catalog_model>(&catalog),
+    slots.push_back({"catalog", std::make_unique<detail::catalog_model>(&catalog, *w_catalog),
                      [&] { return std::make_pair(catalog->checksum(), std::uint64_t{catalog->product_count()}); }});
   }
   if (wanted("orders")) {
-    slots.push_back({"orders", std::make_unique<detail::orders_model>(&orders),
+    slots.push_back({"orders", std::make_unique<detail::orders_model>(&orders, *w_orders, kHotOrders),
                      [&] { return std::make_pair(orders->checksum(), std::uint64_t{orders->count()}); }});
   }
   if (wanted("accounts")) {
-    slots.push_back({"accounts", std::make_unique<detail::accounts_model>(&accounts),
+    slots.push_back({"accounts", std::make_unique<detail::accounts_model>(&accounts, *w_accounts),
                      [&] { return std::make_pair(accounts->checksum(), std::uint64_t{accounts->count()}); }});
   }
   if (wanted("dashboard")) {
-    slots.push_back({"dashboard", std::make_unique<detail::dashboard_model>(&dashboard), [&] {
+    slots.push_back({"dashboard", std::make_unique<detail::dashboard_model>(&dashboard, *w_dashboard, kHotOrders), [&] {
                        return std::make_pair(dashboard->checksum(), std::uint64_t{dashboard->total_orders});
                      }});
   }
@@ -109,12 +127,23 @@ agora::expected<replay_report, std::string> replay_models(const eventstore::even
     });
     if (!n) return agora::unexpected{"reading the log at position " + std::to_string(next) + ": " + n.error().message};
     if (*n == 0) break;
+    // Each batch goes to disk as the runner's would, so memory stays bounded.
+    for (auto& s : slots) {
+      const auto t0 = clock_type::now();
+      rocksdb::WriteBatch batch;
+      s.model->flush(batch);
+      if (auto w = (*db)->write(batch); !w) return agora::unexpected{w.error()};
+      s.publish += clock_type::now() - t0;
+    }
     if (progress) progress(rep.to, target);
   }
   for (auto& s : slots) {
     const auto t0 = clock_type::now();
-    s.model->publish(rep.to);
-    s.publish = clock_type::now() - t0;
+    rocksdb::WriteBatch batch;
+    s.model->flush(batch);
+    if (auto w = (*db)->write(batch); !w) return agora::unexpected{w.error()};
+    s.model->publish(rep.to, (*db)->snapshot());
+    s.publish += clock_type::now() - t0;
   }
   rep.seconds = seconds(clock_type::now() - start);
   for (auto& s : slots) {

@@ -47,7 +47,8 @@ class ProjectionTest : public ::testing::Test {
 
   void start_runner(runner_options o = {}) {
     runner_ = std::make_unique<projection_runner>(*store_, o);
-    runner_->start();
+    auto started = runner_->start();
+    ASSERT_TRUE(started) << started.error();
   }
 
   /// Appends encoded events to `stream` and returns the last position.
