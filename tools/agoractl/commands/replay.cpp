@@ -13,10 +13,13 @@
 // at the same log position: "equal" or "differs" per model, nothing switched.
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -40,6 +43,37 @@ struct replay_options {
   /// --dry-run: how many times to look for a log position the node and the
   /// offline copy share before giving up (a node that keeps writing).
   int tries = 10;
+  /// Build the replayed models in memory instead of on disk.
+  bool in_memory = false;
+};
+
+// Where an offline replay builds its models: on disk as the node builds them
+// (so memory stays bounded whatever the log's length), in a new directory
+// under $TMPDIR removed at the end; or in memory with --in-memory.
+class scratch_dir {
+ public:
+  static expected<scratch_dir, std::string> make(bool in_memory) {
+    if (in_memory) return scratch_dir(std::string());
+    std::string tmpl = (std::filesystem::temp_directory_path() / "agoractl-replay-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      return unexpected{"cannot create a scratch directory for the replayed models in " +
+                        std::filesystem::temp_directory_path().string() + " (or use --in-memory)"};
+    }
+    return scratch_dir(std::move(tmpl));
+  }
+  scratch_dir(scratch_dir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  scratch_dir& operator=(scratch_dir&&) = delete;
+  ~scratch_dir() {
+    if (path_.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  /// Empty: in memory.
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit scratch_dir(std::string p) : path_(std::move(p)) {}
+  std::string path_;
 };
 
 std::vector<std::string> asked_names(const replay_options& o) {
@@ -68,9 +102,11 @@ int run_replay(const cli_context& ctx, const replay_options& o) {
                 exit_usage);
   }
   progress bar("replay", last - o.from, "events", o.quiet);
-  auto rep = projections::replay_models(**store, names, o.from, [&](std::uint64_t reached, std::uint64_t) {
-    bar.update(reached - o.from);
-  });
+  auto scratch = scratch_dir::make(o.in_memory);
+  if (!scratch) return fail(scratch.error());
+  auto rep = projections::replay_models(
+      **store, names, o.from, [&](std::uint64_t reached, std::uint64_t) { bar.update(reached - o.from); },
+      scratch->path());
   if (!rep) {
     const bool usage = rep.error().rfind("unknown read model", 0) == 0;
     return fail(rep.error(), usage ? exit_usage : exit_failure);
@@ -260,8 +296,11 @@ int run_dry_run(const cli_context& ctx, const replay_options& o) {
   }
   // The offline replay reads up to the copy's end, which stays at `at`: a
   // secondary instance moves only when told to catch up.
+  auto scratch = scratch_dir::make(o.in_memory);
+  if (!scratch) return fail(scratch.error());
   progress bar("replay", at, "events", o.quiet);
-  auto rep = projections::replay_models(**store, names, 0, [&](std::uint64_t reached, std::uint64_t) { bar.update(reached); });
+  auto rep = projections::replay_models(
+      **store, names, 0, [&](std::uint64_t reached, std::uint64_t) { bar.update(reached); }, scratch->path());
   if (!rep) return fail(rep.error());
   bar.finish(rep->events_read);
   if (rep->to != at) return fail("the offline copy moved during the replay (" + std::to_string(rep->to) + ")");
@@ -324,6 +363,9 @@ void add_replay_commands(CLI::App& app, cli_context& ctx, command_table& out) {
       "replay offline from --store (the node's data directory) and compare each model's checksum with the "
       "node's (--url) at the same log position; nothing is switched; exit 1 when one differs");
   online->excludes(dry);
+  replay->add_flag("--in-memory", o->in_memory,
+                   "build the replayed models in memory (quicker on a small log; memory grows with the log) instead "
+                   "of on disk in a temporary directory under $TMPDIR, removed at the end");
   replay->add_option("--tries", o->tries, "--dry-run: attempts at a log position shared with a busy node")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
