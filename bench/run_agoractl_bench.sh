@@ -61,8 +61,16 @@ online() {
   run "replay orders --online" "$ctl" replay orders --online --url "$url" --token-file "$work/token" -q --json
   run "replay --dry-run (offline replay + node checksums)" "$ctl" replay --dry-run --url "$url" --token-file "$work/token" --store "$work/online" -q --json
   echo "   results: $(grep -o '"result":"[a-z]*"' <<<"$out" | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
+  run "replay --dry-run --in-memory" "$ctl" replay --dry-run --in-memory --url "$url" --token-file "$work/token" --store "$work/online" -q --json
   run "backup --url (the node's checkpoint of its live store)" "$ctl" backup "$work/online-bk" --url "$url" --token-file "$work/token" --json
   echo "   node's own figure: $(field seconds "$out") s, $(field bytes "$out") bytes at position $(field last_position "$out")"
+  kill -TERM "$node"; wait "$node" || true; node=
+  t=$(now)
+  AGORA_ADMIN_EMAIL=admin@bench.test AGORA_ADMIN_PASSWORD=admin-password "$agorad" --store.path="$work/online" \
+    --http.port=0 --http.access_log=false --kafka.brokers=off > "$work/agorad2.log" 2>&1 &
+  node=$!
+  for _ in $(seq 1 3000); do grep -q "agorad ready" "$work/agorad2.log" && break; sleep 0.1; done
+  echo "agorad restarted on the same store (read models resumed from disk) in $(since "$t") s"
   kill -TERM "$node"; wait "$node" || true; node=
   run "restore of the online backup (copy + verify)" "$ctl" restore "$work/online-bk" --to "$work/online-restored" --json
 }

@@ -164,6 +164,9 @@ int run_online(const cli_context& ctx, const replay_options& o) {
   struct follow {
     std::uint64_t applied_before = 0;
     std::uint64_t applied_now = 0;
+    /// The model's last error before the rebuild: reported already, so
+    /// only a new one stops the follow.
+    std::string error_before;
     bool seen_rebuilding = false;
     bool done = false;
   };
@@ -172,7 +175,10 @@ int run_online(const cli_context& ctx, const replay_options& o) {
   for (const auto& s : *before) {
     target = std::max(target, s.position + s.lag);
     for (const auto& n : names) {
-      if (n == s.name) models[n].applied_before = s.events_applied;
+      if (n == s.name) {
+        models[n].applied_before = s.events_applied;
+        models[n].error_before = s.last_error;
+      }
     }
   }
   const auto start = std::chrono::steady_clock::now();
@@ -192,7 +198,9 @@ int run_online(const cli_context& ctx, const replay_options& o) {
       auto f = models.find(s.name);
       if (f == models.end()) continue;
       auto& m = f->second;
-      if (!s.last_error.empty()) return fail(s.name + ": the node reports: " + s.last_error);
+      if (!s.last_error.empty() && s.last_error != m.error_before) {
+        return fail(s.name + ": the node reports: " + s.last_error + " (agoractl projections status)");
+      }
       m.seen_rebuilding = m.seen_rebuilding || s.rebuilding;
       m.applied_now = s.events_applied;
       m.done = !s.rebuilding && s.position >= target &&
