@@ -111,6 +111,12 @@ check "a customer's token exits 1" test "$rc" -eq 1
 check "and says it is not an admin's" has "not an admin on the node at $url: Forbidden" "$out"
 out=$(printf 'admin-password\n' | "$ctl" projections status --url "$url" --login admin@shop.test 2>&1); rc=$?
 check "--login reads the password from stdin" test "$rc" -eq 0
+cp admin.token shared.token; chmod 644 shared.token
+out=$("$ctl" projections status --url "$url" --token-file shared.token 2>&1 >/dev/null); rc=$?
+check "a token file others may read still works" test "$rc" -eq 0
+check "with a warning to chmod 600 it" has "shared.token holds a token and others may read it: chmod 600" "$out"
+out=$("$ctl" projections status --url "$url" --token-file admin.token 2>&1 >/dev/null)
+check "an owner-only token file gets no warning" test -z "$out"
 
 # --- replay --online ------------------------------------------------------------
 applied=$(model_field orders events_applied "$("$ctl" projections status --url "$url" --token-file admin.token)")
