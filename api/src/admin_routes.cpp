@@ -243,7 +243,9 @@ void gateway::impl::admin_routes(http::router& r) {
         for (const auto& s : deps_.projections->status()) {
           w.begin_object().key("name").value(s.name).key("position").value(static_cast<std::uint64_t>(s.position));
           w.key("lag").value(s.lag).key("events_applied").value(s.events_applied);
-          w.key("rebuilding").value(s.rebuilding).key("last_error").value(s.last_error).end_object();
+          w.key("rebuilding").value(s.rebuilding);
+          w.key("rebuild_position").value(static_cast<std::uint64_t>(s.rebuild_position));
+          w.key("last_error").value(s.last_error).end_object();
         }
         w.end_array().end_object();
         respond(http::response::json(200, std::move(w).take()));
@@ -508,7 +510,7 @@ const std::map<std::string, std::string>& schemas() {
       {"Stats", R"({"type":"object"})"},
       {"Notification", R"({"type":"object","properties":{"title":{"type":"string","minLength":1,"maxLength":200},"body":{"type":"string","maxLength":2000},"level":{"type":"string","enum":["info","warning","critical"]}},"required":["title"]})"},
       {"NotificationAccepted", R"({"type":"object","properties":{"position":{"type":"integer"}},"required":["position"]})"},
-      {"Projections", R"({"type":"object","properties":{"items":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"position":{"type":"integer"},"lag":{"type":"integer"}}}}}})"},
+      {"Projections", R"({"type":"object","properties":{"items":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"position":{"type":"integer"},"lag":{"type":"integer"},"events_applied":{"type":"integer"},"rebuilding":{"type":"boolean"},"rebuild_position":{"type":"integer","description":"While rebuilding: the log position the rebuild has reached"},"last_error":{"type":"string"}}}}}})"},
       {"Accepted", R"({"type":"object"})"},
       {"Checksum", R"({"type":"object","properties":{"name":{"type":"string"},"position":{"type":"integer"},"checksum":{"type":"string","description":"64-bit checksum of the model's contents, 16 hex digits"},"count":{"type":"integer"}},"required":["name","position","checksum","count"]})"},
       {"Checksums", R"({"type":"object","properties":{"items":{"type":"array","items":{"$ref":"#/components/schemas/Checksum"}}},"required":["items"]})"},

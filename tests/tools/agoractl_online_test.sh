@@ -86,6 +86,7 @@ check "projections status exits 0" test "$rc" -eq 0
 check "and lists the four models" test "$(grep -o '"name":"[a-z]*"' <<<"$out" | tr '\n' ' ')" = '"name":"catalog" "name":"orders" "name":"accounts" "name":"dashboard" '
 position=$(model_field orders position "$out")
 check "at the log's position" test "$position" -ge 7
+check "and where a rebuild is (none: 0)" has '"rebuilding":false,"rebuild_position":0' "$out"
 check "with no lag and no error" bash -c 'grep -q "\"lag\":0" <<<"$1" && ! grep -q "\"last_error\":\"[^\"]" <<<"$1"' _ "$out"
 out=$(script -qec "'$ctl' projections status --url '$url' --token-file admin.token" /dev/null)
 check "on a terminal, one line per model" grep -Eq "^orders: +position $position, lag 0, serving" <<<"$out"

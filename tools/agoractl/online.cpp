@@ -157,6 +157,8 @@ expected<std::vector<node_model_status>, online_error> fetch_status(admin_link& 
     }
     s.name = std::string(name);
     s.last_error = std::string(error);
+    // Older nodes do not report it: then 0.
+    if (it["rebuild_position"].get(s.rebuild_position)) s.rebuild_position = 0;
     out.push_back(std::move(s));
   }
   return out;

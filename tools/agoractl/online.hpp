@@ -83,6 +83,8 @@ struct node_model_status {
   std::uint64_t lag = 0;
   std::uint64_t events_applied = 0;
   bool rebuilding = false;
+  /// While rebuilding: the position the rebuild has reached.
+  std::uint64_t rebuild_position = 0;
   std::string last_error;
 };
 

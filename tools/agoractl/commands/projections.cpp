@@ -43,6 +43,7 @@ int run_status(const cli_context& ctx, const projections_options& o) {
     for (const auto& s : *status) {
       w.begin_object().key("name").value(s.name).key("position").value(s.position).key("lag").value(s.lag);
       w.key("events_applied").value(s.events_applied).key("rebuilding").value(s.rebuilding);
+      w.key("rebuild_position").value(s.rebuild_position);
       w.key("last_error").value(s.last_error).end_object();
       errors = errors || !s.last_error.empty();
     }
@@ -51,8 +52,13 @@ int run_status(const cli_context& ctx, const projections_options& o) {
   } else {
     for (const auto& s : *status) {
       char line[160];
-      std::snprintf(line, sizeof line, "position %" PRIu64 ", lag %" PRIu64 ", %s", s.position, s.lag,
-                    s.rebuilding ? "rebuilding" : "serving");
+      char state[64];
+      if (s.rebuilding) {
+        std::snprintf(state, sizeof state, "rebuilding (at %" PRIu64 ")", s.rebuild_position);
+      } else {
+        std::snprintf(state, sizeof state, "serving");
+      }
+      std::snprintf(line, sizeof line, "position %" PRIu64 ", lag %" PRIu64 ", %s", s.position, s.lag, state);
       r.add(s.name, std::string(line) + (s.last_error.empty() ? "" : ", last error: " + s.last_error));
       errors = errors || !s.last_error.empty();
     }

@@ -206,8 +206,8 @@ int run_online(const cli_context& ctx, const replay_options& o) {
       m.done = !s.rebuilding && s.position >= target &&
                (m.seen_rebuilding || s.events_applied >= m.applied_before + target);
       all = all && m.done;
-      // While rebuilding, the applied count grows with the rebuild.
-      done_events += m.done ? target : std::min(target, s.events_applied - std::min(s.events_applied, m.applied_before));
+      // While rebuilding, the rebuild's position is its progress.
+      done_events += m.done ? target : std::min(target, s.rebuilding ? s.rebuild_position : 0);
     }
     bar.poll(done_events);
     if (all) break;
