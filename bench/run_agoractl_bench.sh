@@ -8,9 +8,16 @@
 #   replay of the read models offline (all four, then the catalog alone, then
 #   accounts alone: on this products-only log accounts applies nothing, so that
 #   run is the scan + decode ceiling of any replay).
+# Online (when agorad is in the build too): a second log of 1,000,000 events
+# (25,000 products x 40: the catalog's cost grows with products sharing a term,
+# see bench/RESULTS.md), a real agorad on it, then agoractl against it:
+# replay all --online (the node rebuilds the four models while serving),
+# replay --dry-run (offline replay + the node's checksums), backup --url (the
+# node's RocksDB checkpoint of its live store), restore of that backup.
 # The log: 100,000 products created then repriced 9 times (domain-encoded
 # events, about 300 bytes each), written by agoractl_store_fixture.
 # usage: bench/run_agoractl_bench.sh [release-build-dir] [fixture]
+#   ONLINE_ONLY=1: only the online part
 #   (defaults: build/release, build/dev/bin/agoractl_store_fixture; the fixture
 #    is a test target, so it comes from the dev build)
 set -euo pipefail
@@ -21,7 +28,8 @@ ctl="$build/bin/agoractl"
 [ -x "$fixture" ] || { echo "build the fixture: cmake --build --preset dev --target agoractl_store_fixture" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/agoractl-bench-XXXXXX")
 holder=
-trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; rm -rf "$work"' EXIT
+node=
+trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; [ -n "$node" ] && kill "$node" 2>/dev/null; rm -rf "$work"' EXIT
 products=${PRODUCTS:-100000}
 changes=${CHANGES:-9}
 
@@ -31,11 +39,41 @@ rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$2" | head -1; }
 
 echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
-t=$(now); events=$("$fixture" "$work/store" --products "$products" --price-changes "$changes" --customers 0)
-echo "== log: $events events written by the fixture in $(since "$t") s; store $(du -sh "$work/store" | cut -f1)"
-echo "(wall = elapsed; cpu = user + sys of agoractl, all its threads: on a shared machine the"
-echo " wall figure includes waiting for a core, the cpu figure does not)"
-
+online() {
+  local agorad="$build/bin/agorad"
+  [ -x "$agorad" ] || { echo "== online: no $agorad (cmake --build --preset release --target agorad); skipped"; return; }
+  local p=${ONLINE_PRODUCTS:-25000} c=${ONLINE_CHANGES:-39}
+  t=$(now); events=$("$fixture" "$work/online" --products "$p" --price-changes "$c" --customers 0)
+  echo "== online: $events events ($p products x $((c + 1))) written in $(since "$t") s; store $(du -sh "$work/online" | cut -f1)"
+  export AGORA_AUTH_JWT_SECRET=5b2d48c6a0e1f7d3b5c9e2a4d6f8b1c39f3c1a7e5e5a7d9f0b2c4e6a8d0f1b3c
+  t=$(now)
+  AGORA_ADMIN_EMAIL=admin@bench.test AGORA_ADMIN_PASSWORD=admin-password "$agorad" --store.path="$work/online" \
+    --http.port=0 --http.access_log=false --kafka.brokers=off > "$work/agorad.log" 2>&1 &
+  node=$!
+  for _ in $(seq 1 3000); do grep -q "agorad ready" "$work/agorad.log" && break; sleep 0.1; done
+  grep -q "agorad ready" "$work/agorad.log" || { echo "agorad did not start"; tail "$work/agorad.log"; return; }
+  echo "agorad ready (start-up replay of the log included) in $(since "$t") s"
+  local url
+  url="http://$(sed -n 's|.*HTTP API listening on http://\([0-9.:]*\).*|\1|p' "$work/agorad.log" | head -1)"
+  printf 'admin-password\n' | "$ctl" login admin@bench.test --url "$url" --out "$work/token" >/dev/null
+  run "replay all --online (4 models, node serving)" "$ctl" replay all --online --url "$url" --token-file "$work/token" -q --json
+  echo "   tool's rate: $(field events_per_s "$out") ev/s over the 4 models; the node rebuilds them one batch each in turn"
+  run "replay orders --online" "$ctl" replay orders --online --url "$url" --token-file "$work/token" -q --json
+  run "replay --dry-run (offline replay + node checksums)" "$ctl" replay --dry-run --url "$url" --token-file "$work/token" --store "$work/online" -q --json
+  echo "   results: $(grep -o '"result":"[a-z]*"' <<<"$out" | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
+  run "replay --dry-run --in-memory" "$ctl" replay --dry-run --in-memory --url "$url" --token-file "$work/token" --store "$work/online" -q --json
+  run "backup --url (the node's checkpoint of its live store)" "$ctl" backup "$work/online-bk" --url "$url" --token-file "$work/token" --json
+  echo "   node's own figure: $(field seconds "$out") s, $(field bytes "$out") bytes at position $(field last_position "$out")"
+  kill -TERM "$node"; wait "$node" || true; node=
+  t=$(now)
+  AGORA_ADMIN_EMAIL=admin@bench.test AGORA_ADMIN_PASSWORD=admin-password "$agorad" --store.path="$work/online" \
+    --http.port=0 --http.access_log=false --kafka.brokers=off > "$work/agorad2.log" 2>&1 &
+  node=$!
+  for _ in $(seq 1 3000); do grep -q "agorad ready" "$work/agorad2.log" && break; sleep 0.1; done
+  echo "agorad restarted on the same store (read models resumed from disk) in $(since "$t") s"
+  kill -TERM "$node"; wait "$node" || true; node=
+  run "restore of the online backup (copy + verify)" "$ctl" restore "$work/online-bk" --to "$work/online-restored" --json
+}
 # run <label> <command...>: times the command; keeps its stdout in $out.
 run() {
   local label=$1; shift
@@ -48,6 +86,17 @@ run() {
   printf '%-46s wall %6.2f s  cpu %6.2f s  %9s ev/s wall  %9s ev/cpu-s\n' "$label" "$wall" "$cpu" \
     "$(rate "$events" "$wall")" "$(rate "$events" "$cpu")"
 }
+if [ -n "${ONLINE_ONLY:-}" ]; then
+  echo "(cpu = agoractl's own; the node's work is not in it: compare wall figures)"
+  online
+  exit 0
+fi
+
+t=$(now); events=$("$fixture" "$work/store" --products "$products" --price-changes "$changes" --customers 0)
+echo "== log: $events events written by the fixture in $(since "$t") s; store $(du -sh "$work/store" | cut -f1)"
+echo "(wall = elapsed; cpu = user + sys of agoractl, all its threads: on a shared machine the"
+echo " wall figure includes waiting for a core, the cpu figure does not)"
+
 
 run "store verify" "$ctl" store verify --store "$work/store" -q --json
 sum=$(field checksum "$out")
@@ -78,3 +127,4 @@ rm -f "$work/ready"; wait "$holder"; holder=
 run "restore (copy + verify + rename)" "$ctl" restore "$work/bk" --to "$work/restored" --json
 echo "   checksum equal to the source's: $([ "$(field checksum "$out")" = "$sum" ] && echo yes || echo NO)"
 run "restore --no-verify" "$ctl" restore "$work/bk" --to "$work/restored-nv" --no-verify --json
+online

@@ -1,8 +1,16 @@
-// Admin figures, projection status and rebuilds; health, metrics, OpenAPI.
+// Admin figures, projection status, rebuilds and checksums, online backups;
+// health, metrics, OpenAPI.
 
+#include <simdjson.h>
+
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <set>
+#include <system_error>
 
 #include <spdlog/spdlog.h>
 
@@ -10,12 +18,122 @@
 #include "actors/domain/notification.hpp"
 #include "api/src/gateway_impl.hpp"
 #include "common/json_writer.hpp"
+#include "common/work_pool.hpp"
 #include "http/metrics.hpp"
 #include "http/response_cache.hpp"
+#include "projections/accounts.hpp"
 #include "projections/catalog.hpp"
 #include "projections/change_tags.hpp"
+#include "projections/dashboard.hpp"
+#include "projections/orders.hpp"
 
 namespace agora::api {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// One read model's checksum, as the checksum routes answer it.
+struct model_checksum {
+  std::string name;
+  std::uint64_t position = 0;
+  std::uint64_t checksum = 0;
+  std::uint64_t count = 0;
+};
+
+// The walk of one model: its snapshot is taken when this is made (on the io
+// thread: an atomic load), the walk runs when it is called (on a pool thread),
+// so the answer is of one published version whatever the runner does meanwhile.
+using checksum_walk = std::function<model_checksum()>;
+
+// `count` is what agoractl replay reports as a model's entries: products,
+// orders, accounts, the dashboard's total orders.
+std::optional<checksum_walk> checksum_walk_of(const projections::projection_runner& p, std::string_view name) {
+  if (name == projections::projection_runner::catalog_name) {
+    return [s = p.catalog()] { return model_checksum{"catalog", s->position(), s->checksum(), s->product_count()}; };
+  }
+  if (name == projections::projection_runner::orders_name) {
+    return [s = p.orders()] { return model_checksum{"orders", s->position(), s->checksum(), s->count()}; };
+  }
+  if (name == projections::projection_runner::accounts_name) {
+    return [s = p.accounts()] { return model_checksum{"accounts", s->position(), s->checksum(), s->count()}; };
+  }
+  if (name == projections::projection_runner::dashboard_name) {
+    return [s = p.dashboard()] {
+      return model_checksum{"dashboard", s->position, s->checksum(), static_cast<std::uint64_t>(s->total_orders)};
+    };
+  }
+  return std::nullopt;
+}
+
+void write_checksum(json_writer& w, const model_checksum& m) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016" PRIx64, m.checksum);
+  w.begin_object().key("name").value(m.name).key("position").value(m.position);
+  w.key("checksum").value(std::string(hex)).key("count").value(m.count).end_object();
+}
+
+// The long admin jobs (a checksum walk, a backup) run one at a time on the
+// hashing pool: each holds a pool thread for its whole length, so two at once
+// could starve logins, and two backups would compete for the disk. A second
+// request while one runs is answered 503 with Retry-After.
+class admin_job_slot {
+ public:
+  /// Takes the slot; false when a job holds it.
+  bool try_take() { return !busy_.exchange(true, std::memory_order_acq_rel); }
+  void release() { busy_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> busy_{false};
+};
+
+// Releases the slot when the job ends, however it ends.
+struct slot_release {
+  std::shared_ptr<admin_job_slot> slot;
+  slot_release(const slot_release&) = delete;
+  slot_release& operator=(const slot_release&) = delete;
+  ~slot_release() { slot->release(); }
+};
+
+constexpr int kBusyRetryAfterSeconds = 2;
+constexpr std::string_view kJobSource = "admin-jobs";
+
+// POST /api/admin/backup's body: {"dir": "/abs/path"}. Lexical checks only;
+// the file system is looked at on the pool.
+agora::expected<std::string, std::vector<field_error>> decode_backup(std::string_view json) {
+  simdjson::dom::parser p;
+  simdjson::dom::element root;
+  if (p.parse(json.data(), json.size()).get(root) || !root.is_object()) {
+    return agora::unexpected{std::vector<field_error>{{"", "the body is not a JSON object"}}};
+  }
+  std::string_view dir;
+  for (auto [k, v] : root.get_object()) {
+    if (k != "dir") return agora::unexpected{std::vector<field_error>{{std::string(k), "unknown field"}}};
+    if (v.get(dir)) return agora::unexpected{std::vector<field_error>{{"dir", "must be a string"}}};
+  }
+  if (dir.empty()) return agora::unexpected{std::vector<field_error>{{"dir", "is required"}}};
+  if (dir.size() > 4096) return agora::unexpected{std::vector<field_error>{{"dir", "is longer than 4096 bytes"}}};
+  if (dir.front() != '/') {
+    return agora::unexpected{std::vector<field_error>{{"dir", "must be an absolute path on the node's machine"}}};
+  }
+  for (const auto& part : fs::path(dir)) {
+    if (part == "..") return agora::unexpected{std::vector<field_error>{{"dir", "must not contain '..'"}}};
+  }
+  return std::string(dir);
+}
+
+// Whether `inner` is `outer` or under it (both canonical as far as they exist).
+bool path_within(const fs::path& inner, const fs::path& outer) {
+  auto i = inner.begin();
+  for (const auto& part : outer) {
+    if (part.empty()) continue;  // a trailing separator
+    if (i == inner.end() || *i != part) return false;
+    ++i;
+  }
+  return true;
+}
+
+}  // namespace
 
 void gateway::impl::admin_routes(http::router& r) {
   add_read(r, {http::method::get, "/api/admin/stats", "admin.stats", "Dashboard figures", access::admin, "", 200, "Stats", {304, 400, 503}, {"min_position"}},
@@ -125,7 +243,9 @@ void gateway::impl::admin_routes(http::router& r) {
         for (const auto& s : deps_.projections->status()) {
           w.begin_object().key("name").value(s.name).key("position").value(static_cast<std::uint64_t>(s.position));
           w.key("lag").value(s.lag).key("events_applied").value(s.events_applied);
-          w.key("rebuilding").value(s.rebuilding).key("last_error").value(s.last_error).end_object();
+          w.key("rebuilding").value(s.rebuilding);
+          w.key("rebuild_position").value(static_cast<std::uint64_t>(s.rebuild_position));
+          w.key("last_error").value(s.last_error).end_object();
         }
         w.end_array().end_object();
         respond(http::response::json(200, std::move(w).take()));
@@ -139,6 +259,134 @@ void gateway::impl::admin_routes(http::router& r) {
         json_writer w;
         w.begin_object().key("name").value(name).key("rebuilding").value(true).end_object();
         respond(http::response::json(202, std::move(w).take()));
+      });
+
+  admin_job_routes(r);
+}
+
+void gateway::impl::admin_job_routes(http::router& r) {
+  auto slot = std::make_shared<admin_job_slot>();
+  // Runs `job` on the hashing pool in the slot, or answers 503 when the slot
+  // is taken or the pool full. `job` answers through `out` itself.
+  auto run_job = [this, slot](const http::request& req, std::shared_ptr<http::responder> out,
+                              std::function<void()> job) {
+    if (!slot->try_take()) {
+      return (*out)(detail::unavailable(req, "another checksum or backup is running; retry when it is done",
+                                        kBusyRetryAfterSeconds));
+    }
+    auto guarded = [slot, job = std::move(job)] {
+      slot_release release{slot};
+      job();
+    };
+    if (deps_.hashing == nullptr || !deps_.hashing->post(kJobSource, std::move(guarded))) {
+      // The job (and its release) did not run: give the slot back here.
+      slot->release();
+      (*out)(detail::unavailable(req, "the node's worker pool is full; retry", kBusyRetryAfterSeconds));
+    }
+  };
+
+  add(r, {http::method::get, "/api/admin/projections/{name}/checksum", "admin.checksum",
+          "A read model's checksum at its current position (a walk of the model, one at a time)", access::admin, "",
+          200, "Checksum", {503}},
+      [this, run_job](http::request& req, http::responder respond) {
+        const std::string name(req.path_param("name").value_or(""));
+        auto walk = checksum_walk_of(*deps_.projections, name);
+        if (!walk) {
+          return respond(detail::not_found(req, "projection '" + name + "' (catalog, orders, accounts, dashboard)"));
+        }
+        auto out = std::make_shared<http::responder>(std::move(respond));
+        run_job(req, out, [out, walk = std::move(*walk)] {
+          json_writer w;
+          write_checksum(w, walk());
+          (*out)(http::response::json(200, std::move(w).take()));
+        });
+      });
+
+  add(r, {http::method::get, "/api/admin/projections/checksums", "admin.checksums",
+          "Every read model's checksum at its current position (one walk at a time)", access::admin, "", 200,
+          "Checksums", {503}},
+      [this, run_job](http::request& req, http::responder respond) {
+        std::vector<checksum_walk> walks;
+        for (auto name : {projections::projection_runner::catalog_name, projections::projection_runner::orders_name,
+                          projections::projection_runner::accounts_name, projections::projection_runner::dashboard_name}) {
+          walks.push_back(*checksum_walk_of(*deps_.projections, name));
+        }
+        auto out = std::make_shared<http::responder>(std::move(respond));
+        run_job(req, out, [out, walks = std::move(walks)] {
+          json_writer w;
+          w.begin_object().key("items").begin_array();
+          for (const auto& walk : walks) write_checksum(w, walk());
+          w.end_array().end_object();
+          (*out)(http::response::json(200, std::move(w).take()));
+        });
+      });
+
+  add(r, {http::method::post, "/api/admin/backup", "admin.backup",
+          "Write a RocksDB checkpoint of the live store into a new directory on the node's machine (one at a time)",
+          access::admin, "Backup", 200, "BackupDone", {409, 500, 503}},
+      [this, run_job](http::request& req, http::responder respond) {
+        if (auto bad = http::require_json(req)) return respond(std::move(*bad));
+        auto dir = decode_backup(req.body);
+        if (!dir) return respond(detail::invalid_body(req, dir.error()));
+        auto out = std::make_shared<http::responder>(std::move(respond));
+        run_job(req, out, [this, out, rq = slim(req), dir = std::move(*dir)] {
+          const auto start = std::chrono::steady_clock::now();
+          std::error_code ec;
+          const fs::path target = fs::path(dir).lexically_normal();
+          if (fs::exists(fs::symlink_status(target, ec))) {
+            return (*out)(http::problem(rq, 409, "exists", "Directory exists",
+                                        target.string() + " already exists: a backup goes into a new directory"));
+          }
+          const fs::path parent = target.parent_path();
+          if (!fs::is_directory(parent, ec)) {
+            return (*out)(detail::invalid_body(
+                rq, {{"dir", "its parent directory " + parent.string() + " does not exist on the node's machine"}}));
+          }
+          std::error_code store_ec;
+          const fs::path store = fs::weakly_canonical(deps_.store->options().path, store_ec);
+          const fs::path real = fs::weakly_canonical(target, ec);
+          if (store_ec || ec) {
+            return (*out)(http::problem(rq, 500, "backup", "Backup failed",
+                                        "cannot resolve the paths: " + (ec ? ec : store_ec).message()));
+          }
+          if (path_within(real, store)) {
+            return (*out)(detail::invalid_body(
+                rq, {{"dir", "must not be inside the store's own directory (" + store.string() + ")"}}));
+          }
+          if (auto cp = deps_.store->create_checkpoint(target.string()); !cp) {
+            spdlog::error("api: online backup into {} failed: {} (request {})", target.string(), cp.error().message,
+                          rq.request_id);
+            return (*out)(http::problem(rq, 500, "backup", "Backup failed", cp.error().message));
+          }
+          // What the checkpoint holds, read from it: it opens, and its last
+          // position is the backup's (appends go on meanwhile).
+          eventstore::store_options o;
+          o.path = target.string();
+          o.mode = eventstore::open_mode::read_only;
+          o.block_cache_bytes = 1u << 20;
+          auto copy = eventstore::event_store::open(o);
+          if (!copy) {
+            spdlog::error("api: online backup into {} does not open: {} (request {})", target.string(),
+                          copy.error().message, rq.request_id);
+            fs::remove_all(target, ec);
+            return (*out)(http::problem(rq, 500, "backup", "Backup failed",
+                                        "the checkpoint was written but does not open: " + copy.error().message));
+          }
+          const std::uint64_t position = (*copy)->last_position();
+          copy->reset();
+          std::uint64_t bytes = 0;
+          for (fs::recursive_directory_iterator it(target, ec), end; !ec && it != end; it.increment(ec)) {
+            std::error_code size_ec;
+            if (it->is_regular_file(size_ec)) bytes += it->file_size(size_ec);
+          }
+          const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+          spdlog::info("api: online backup into {} at position {} ({} bytes, {} ms)", target.string(), position, bytes,
+                       ms.count());
+          json_writer w;
+          w.begin_object().key("dir").value(target.string()).key("position").value(position);
+          w.key("bytes").value(bytes).key("ms").value(static_cast<std::uint64_t>(ms.count())).end_object();
+          (*out)(http::response::json(200, std::move(w).take()));
+        });
       });
 }
 
@@ -262,8 +510,12 @@ const std::map<std::string, std::string>& schemas() {
       {"Stats", R"({"type":"object"})"},
       {"Notification", R"({"type":"object","properties":{"title":{"type":"string","minLength":1,"maxLength":200},"body":{"type":"string","maxLength":2000},"level":{"type":"string","enum":["info","warning","critical"]}},"required":["title"]})"},
       {"NotificationAccepted", R"({"type":"object","properties":{"position":{"type":"integer"}},"required":["position"]})"},
-      {"Projections", R"({"type":"object","properties":{"items":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"position":{"type":"integer"},"lag":{"type":"integer"}}}}}})"},
+      {"Projections", R"({"type":"object","properties":{"items":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"position":{"type":"integer"},"lag":{"type":"integer"},"events_applied":{"type":"integer"},"rebuilding":{"type":"boolean"},"rebuild_position":{"type":"integer","description":"While rebuilding: the log position the rebuild has reached"},"last_error":{"type":"string"}}}}}})"},
       {"Accepted", R"({"type":"object"})"},
+      {"Checksum", R"({"type":"object","properties":{"name":{"type":"string"},"position":{"type":"integer"},"checksum":{"type":"string","description":"64-bit checksum of the model's contents, 16 hex digits"},"count":{"type":"integer"}},"required":["name","position","checksum","count"]})"},
+      {"Checksums", R"({"type":"object","properties":{"items":{"type":"array","items":{"$ref":"#/components/schemas/Checksum"}}},"required":["items"]})"},
+      {"Backup", R"({"type":"object","properties":{"dir":{"type":"string","description":"An absolute path on the node's machine that does not exist yet, outside the store's directory"}},"required":["dir"]})"},
+      {"BackupDone", R"({"type":"object","properties":{"dir":{"type":"string"},"position":{"type":"integer"},"bytes":{"type":"integer"},"ms":{"type":"integer"}},"required":["dir","position","bytes","ms"]})"},
       {"Pending", R"({"type":"object","properties":{"stream":{"type":"string"},"version":{"type":"integer"},"position":{"type":"integer"}},"required":["stream","version","position"]})"},
       {"Health", R"({"type":"object","properties":{"status":{"type":"string"}}})"},
       {"Metrics", R"({"type":"string"})"},

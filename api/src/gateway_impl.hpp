@@ -142,6 +142,8 @@ class gateway::impl {
   void cart_routes(http::router& r);
   void order_routes(http::router& r);
   void admin_routes(http::router& r);
+  /// The admin jobs (checksum walks, online backups): one at a time, on the hashing pool.
+  void admin_job_routes(http::router& r);
   void ops_routes(http::router& r);
   void build_openapi();
 };

@@ -10,17 +10,7 @@ here=$(dirname "$(realpath "$0")")
 work=$(mktemp -d)
 holder= broker=
 trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; [ -n "$broker" ] && kill "$broker" 2>/dev/null; rm -rf "$work"' EXIT
-failures=0
-passes=0
-check() { # check <name> <command...>: the command must succeed
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; passes=$((passes + 1)); else echo "FAIL $name"; failures=$((failures + 1)); fi
-}
-has() { grep -q -- "$1" <<<"$2"; }
-hasnt() { ! grep -q -- "$1" <<<"$2"; }
-field() { # field <name> <json>: a string or number member of a one-line JSON object
-  sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$2" | head -1
-}
+. "$(dirname "$(realpath "$0")")/check_lib.sh"
 cd "$work"
 p0=product-00000000-0000-7000-8000-000000000000
 p1=product-00000000-0000-7000-8000-000000000001

@@ -2,14 +2,19 @@
 // directory: reads (verify, log, stream, export, backup, replay, outbox
 // status) also while agorad runs (through a RocksDB secondary instance),
 // writes (import, restore, snapshot rebuild, user add, outbox republish) only
-// when agorad is stopped, refused with a message otherwise.
+// when agorad is stopped, refused with a message otherwise. And on a running
+// node through its admin API (--url and an admin token): projections status
+// and checksum, replay --online, replay --dry-run (offline, compared with the
+// node), backup --url (a checkpoint the node writes).
 //
 // Layout: cli.* (exit codes, output, opening the store), progress.* (the
 // progress line), commands/<group>.cpp (one file per command group), and the
 // pieces they share: export_format.* (the NDJSON export and its checksum),
 // line_file.* (plain/gzip line files), dir_swap.* (atomic directory
 // installs), domain_view.* (decode and fold with the pure domain),
-// event_output.* (redacted event printing).
+// event_output.* (redacted event printing), node_client.* (HTTP to a node,
+// Beast kept there), online.* (--url, the token, the admin API's answers),
+// password_input.* (passwords from a prompt or stdin).
 //
 // Exit codes: 0 ok, 1 failure (a problem found, a refusal, an I/O error),
 // 2 usage. Results are text on a terminal, one JSON object otherwise or with
@@ -42,6 +47,8 @@ int main(int argc, char** argv) {
   add_backup_commands(app, ctx, commands);
   add_replay_commands(app, ctx, commands);
   add_outbox_commands(app, ctx, commands);
+  add_projections_commands(app, ctx, commands);
+  add_login_commands(app, ctx, commands);
 
   try {
     app.parse(argc, argv);

@@ -44,6 +44,12 @@ progress::~progress() {
 
 void progress::update(std::uint64_t done) {
   if (quiet_ || (++calls_ & 1023u) != 0) return;
+  poll(done);
+}
+
+void progress::poll(std::uint64_t done) {
+  if (quiet_) return;
+  calls_ |= 1u;  // something was drawn or may be: the destructor ends the line
   const auto now = std::chrono::steady_clock::now();
   if (now - last_print_ < (tty_ ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(kTtyEvery)
                                 : std::chrono::duration_cast<std::chrono::steady_clock::duration>(kPlainEvery))) {

@@ -21,6 +21,9 @@ class progress {
 
   /// `done` units so far. Cheap: looks at the clock once per 1024 calls.
   void update(std::uint64_t done);
+  /// update() for slow loops (a node polled every 500 ms): looks at the
+  /// clock at every call.
+  void poll(std::uint64_t done);
   /// Prints the last line (with the mean rate) and ends it.
   void finish(std::uint64_t done);
 

@@ -7,18 +7,25 @@
 // consistent too, and agorad keeps running. Either way the copy is built
 // under a temporary name, verified, and renamed: DIR exists only when whole.
 //
+// backup DIR --url: the running node writes a RocksDB checkpoint of its own
+// store into DIR on its machine (POST /api/admin/backup): a true checkpoint
+// of the live store (hard links), which only the store's owner can make.
+//
 // restore: the backup's files are copied beside the target, verified, and
 // swapped in with one rename (or an atomic exchange with --force).
 
 #include <CLI/CLI.hpp>
+#include <simdjson.h>
 
 #include <chrono>
 #include <filesystem>
 
+#include "common/json_writer.hpp"
 #include "eventstore/store_lock.hpp"
 #include "tools/agoractl/commands/commands.hpp"
 #include "tools/agoractl/dir_swap.hpp"
 #include "tools/agoractl/export_format.hpp"
+#include "tools/agoractl/online.hpp"
 
 namespace agora::agoractl {
 
@@ -32,6 +39,7 @@ struct backup_options {
   std::string to;
   bool force = false;
   bool no_verify = false;
+  online_options node;
 };
 
 struct checked_store {
@@ -97,6 +105,31 @@ int run_backup(const cli_context& ctx, const backup_options& o) {
   return exit_ok;
 }
 
+// The node checks DIR (absolute, new, outside its store) and answers what it
+// wrote; the copy is on the node's machine, where `agoractl store verify
+// --store DIR` checks it.
+int run_online_backup(const cli_context& ctx, const backup_options& o) {
+  auto link = admin_link::open(o.node);
+  if (!link) return fail(link.error());
+  json_writer w;
+  w.begin_object().key("dir").value(o.dir).end_object();
+  auto body = link->call("POST", "/api/admin/backup", std::move(w).take());
+  if (!body) return fail(body.error());
+  simdjson::dom::parser p;
+  simdjson::dom::element root;
+  std::string_view dir;
+  std::uint64_t position = 0, bytes = 0, ms = 0;
+  if (p.parse(*body).get(root) || root["dir"].get(dir) || root["position"].get(position) ||
+      root["bytes"].get(bytes) || root["ms"].get(ms)) {
+    return fail("the node's answer to POST /api/admin/backup is not as expected");
+  }
+  report r;
+  r.add("backup", std::string(dir)).add("method", "node checkpoint").add("url", link->url());
+  r.add("last_position", position).add("bytes", bytes).add("seconds", static_cast<double>(ms) / 1000.0);
+  r.print(ctx);
+  return exit_ok;
+}
+
 int run_restore(const cli_context& ctx, const backup_options& o) {
   const auto start = std::chrono::steady_clock::now();
   const auto src = es::probe_store_lock(o.dir);
@@ -132,11 +165,16 @@ void add_backup_commands(CLI::App& app, cli_context& ctx, command_table& out) {
   auto* backup = app.add_subcommand(
       "backup",
       "write a consistent copy of the store into DIR (a new directory), also while agorad runs; the copy is "
-      "verified before it appears under its name");
+      "verified before it appears under its name; --url: the running node writes a checkpoint into DIR on its "
+      "machine");
   add_store_option(backup, ctx);
   backup->add_option("dir", o->dir, "the backup directory (must not exist, or be empty)")->required();
   backup->add_flag("--no-verify", o->no_verify, "skip the verify of the copy (faster; the checksum is still printed)");
-  out.push_back({backup, [&ctx, o] { return run_backup(ctx, *o); }});
+  add_online_options(backup, o->node,
+                     "online: the running node writes a checkpoint of its store into DIR, an absolute path on "
+                     "its machine",
+                     /*url_from_env=*/false);
+  out.push_back({backup, [&ctx, o] { return o->node.url.empty() ? run_backup(ctx, *o) : run_online_backup(ctx, *o); }});
 
   auto* restore = app.add_subcommand(
       "restore", "put a backup in place as the store at --to (agorad stopped); all or nothing");

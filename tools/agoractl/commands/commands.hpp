@@ -24,6 +24,10 @@ void add_snapshot_commands(CLI::App& app, cli_context& ctx, command_table& out);
 void add_backup_commands(CLI::App& app, cli_context& ctx, command_table& out);
 /// outbox status | republish
 void add_outbox_commands(CLI::App& app, cli_context& ctx, command_table& out);
+/// login EMAIL (online): saves an admin token into a file
+void add_login_commands(CLI::App& app, cli_context& ctx, command_table& out);
+/// projections status | checksum (online)
+void add_projections_commands(CLI::App& app, cli_context& ctx, command_table& out);
 /// replay [MODEL...]
 void add_replay_commands(CLI::App& app, cli_context& ctx, command_table& out);
 

@@ -5,10 +5,14 @@
 #include <CLI/CLI.hpp>
 #include <librdkafka/rdkafka.h>
 
+#include <cstdlib>
 #include <memory>
 
 #include "bus/relay_options.hpp"
+#include "common/config.hpp"
 #include "tools/agoractl/commands/commands.hpp"
+
+extern char** environ;
 
 namespace agora::agoractl {
 
@@ -16,7 +20,8 @@ namespace {
 
 struct outbox_options {
   std::string checkpoint_name = bus::relay_options{}.checkpoint_name;
-  std::string brokers;  // empty: the broker is not checked
+  std::string brokers;  // empty: from the node's configuration, else not checked
+  std::string config_file;
   int broker_timeout_ms = 3000;
   std::uint64_t from = 0;
 };
@@ -44,6 +49,28 @@ expected<int, std::string> probe_brokers(const std::string& brokers, int timeout
   return n;
 }
 
+// Where kafka.brokers comes from when --brokers is not given: the node's
+// config file as agorad finds it (--config, $AGORA_CONFIG, ./agora.conf),
+// then AGORA_KAFKA_BROKERS, which wins as it does for agorad.
+struct configured_brokers {
+  std::string value;   // empty: not configured anywhere
+  std::string source;  // "flag", "file", "env"
+};
+
+expected<configured_brokers, std::string> brokers_of(const outbox_options& o) {
+  if (!o.brokers.empty()) return configured_brokers{o.brokers, "flag"};
+  config cfg;
+  cfg.load_environment(environ);
+  const std::string file = find_config_file(o.config_file);
+  if (!file.empty()) {
+    if (auto err = cfg.load_file(file)) return unexpected{"--config: " + *err};
+  }
+  const std::string value = cfg.get_string("kafka.brokers", "");
+  if (value.empty()) return configured_brokers{};
+  const char* env = std::getenv("AGORA_KAFKA_BROKERS");
+  return configured_brokers{value, env != nullptr && *env != '\0' ? "env AGORA_KAFKA_BROKERS" : "file " + file};
+}
+
 int run_status(const cli_context& ctx, const outbox_options& o) {
   auto store = open_for_read(ctx.store_path);
   if (!store) return fail(store.error());
@@ -56,12 +83,19 @@ int run_status(const cli_context& ctx, const outbox_options& o) {
   r.add("checkpoint", at).add("ran", cp->has_value()).add("last_position", last);
   r.add("lag", last > at ? last - at : 0);
   bool broker_ok = true;
-  if (o.brokers.empty()) {
-    r.add("broker", std::string("not checked (give --brokers, the node's kafka.brokers)"));
+  auto brokers = brokers_of(o);
+  if (!brokers) return fail(brokers.error(), exit_usage);
+  if (brokers->value.empty()) {
+    r.add("broker", std::string("not checked (give --brokers, or --config with the node's kafka.brokers)"));
+  } else if (brokers->value == "embedded" || brokers->value == "off") {
+    r.add("brokers", brokers->value).add("brokers_from", brokers->source);
+    r.add("broker", std::string(brokers->value == "off" ? "the relay is off (kafka.brokers = off): nothing is sent"
+                                                         : "embedded in agorad (in-process, memory only): nothing "
+                                                           "to probe from here"));
   } else {
-    auto p = probe_brokers(o.brokers, o.broker_timeout_ms);
+    auto p = probe_brokers(brokers->value, o.broker_timeout_ms);
     broker_ok = p.has_value();
-    r.add("brokers", o.brokers).add("broker_reachable", broker_ok);
+    r.add("brokers", brokers->value).add("brokers_from", brokers->source).add("broker_reachable", broker_ok);
     if (p) {
       r.add("broker_count", static_cast<std::uint64_t>(*p));
     } else {
@@ -69,7 +103,7 @@ int run_status(const cli_context& ctx, const outbox_options& o) {
     }
   }
   r.print(ctx);
-  if (!broker_ok) return fail("no broker of " + o.brokers + " answered within " + std::to_string(o.broker_timeout_ms) + " ms");
+  if (!broker_ok) return fail("no broker of " + brokers->value + " answered within " + std::to_string(o.broker_timeout_ms) + " ms");
   return exit_ok;
 }
 
@@ -115,7 +149,11 @@ void add_outbox_commands(CLI::App& app, cli_context& ctx, command_table& out) {
       "status", "the relay's checkpoint, its lag behind the log, and (with --brokers) whether a broker answers");
   add_store_option(status, ctx);
   name_option(status);
-  status->add_option("--brokers", o->brokers, "bootstrap servers to probe (host:port,...), as kafka.brokers");
+  status->add_option("--brokers", o->brokers,
+                     "bootstrap servers to probe (host:port,...); default: kafka.brokers of the node's config");
+  status->add_option("--config", o->config_file,
+                     "agorad's config file, for kafka.brokers (default: $AGORA_CONFIG, or ./agora.conf; "
+                     "$AGORA_KAFKA_BROKERS wins as for agorad)");
   status->add_option("--broker-timeout-ms", o->broker_timeout_ms, "how long the probe waits for an answer")
       ->check(CLI::Range(100, 60'000))
       ->capture_default_str();

@@ -3,15 +3,30 @@
 // events applied, the rate and the model's checksum. It only reads the store:
 // beside a running agorad it goes through a secondary instance, and nothing it
 // does can change the store or the node's models.
+//
+// replay --online: asks the node (--url, an admin token) to rebuild the
+// models (its readers keep the old model until the new one has caught up),
+// follows the rebuild by polling the node's status, then prints the
+// checksums of the models the node now serves.
+//
+// replay --dry-run: the offline replay, compared with the node's live models
+// at the same log position: "equal" or "differs" per model, nothing switched.
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <thread>
 
 #include "common/json_writer.hpp"
 #include "projections/replay.hpp"
 #include "tools/agoractl/commands/commands.hpp"
+#include "tools/agoractl/online.hpp"
 #include "tools/agoractl/progress.hpp"
 
 namespace agora::agoractl {
@@ -22,7 +37,52 @@ struct replay_options {
   std::vector<std::string> models;  // empty or "all": every model
   std::uint64_t from = 0;
   bool quiet = false;
+  bool online = false;
+  bool dry_run = false;
+  online_options node;
+  /// --dry-run: how many times to look for a log position the node and the
+  /// offline copy share before giving up (a node that keeps writing).
+  int tries = 10;
+  /// Build the replayed models in memory instead of on disk.
+  bool in_memory = false;
 };
+
+// Where an offline replay builds its models: on disk as the node builds them
+// (so memory stays bounded whatever the log's length), in a new directory
+// under $TMPDIR removed at the end; or in memory with --in-memory.
+class scratch_dir {
+ public:
+  static expected<scratch_dir, std::string> make(bool in_memory) {
+    if (in_memory) return scratch_dir(std::string());
+    std::string tmpl = (std::filesystem::temp_directory_path() / "agoractl-replay-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      return unexpected{"cannot create a scratch directory for the replayed models in " +
+                        std::filesystem::temp_directory_path().string() + " (or use --in-memory)"};
+    }
+    return scratch_dir(std::move(tmpl));
+  }
+  scratch_dir(scratch_dir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  scratch_dir& operator=(scratch_dir&&) = delete;
+  ~scratch_dir() {
+    if (path_.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  /// Empty: in memory.
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit scratch_dir(std::string p) : path_(std::move(p)) {}
+  std::string path_;
+};
+
+std::vector<std::string> asked_names(const replay_options& o) {
+  std::vector<std::string> names;
+  for (const auto& m : o.models) {
+    if (m != "all") names.push_back(m);
+  }
+  return names;
+}
 
 std::string hex64(std::uint64_t v) {
   char buf[17];
@@ -33,10 +93,7 @@ std::string hex64(std::uint64_t v) {
 double rate(std::uint64_t events, double seconds) { return seconds > 0 ? static_cast<double>(events) / seconds : 0; }
 
 int run_replay(const cli_context& ctx, const replay_options& o) {
-  std::vector<std::string> names;
-  for (const auto& m : o.models) {
-    if (m != "all") names.push_back(m);
-  }
+  const std::vector<std::string> names = asked_names(o);
   auto store = open_for_read(ctx.store_path);
   if (!store) return fail(store.error());
   const auto last = (*store)->last_position();
@@ -45,9 +102,11 @@ int run_replay(const cli_context& ctx, const replay_options& o) {
                 exit_usage);
   }
   progress bar("replay", last - o.from, "events", o.quiet);
-  auto rep = projections::replay_models(**store, names, o.from, [&](std::uint64_t reached, std::uint64_t) {
-    bar.update(reached - o.from);
-  });
+  auto scratch = scratch_dir::make(o.in_memory);
+  if (!scratch) return fail(scratch.error());
+  auto rep = projections::replay_models(
+      **store, names, o.from, [&](std::uint64_t reached, std::uint64_t) { bar.update(reached - o.from); },
+      scratch->path());
   if (!rep) {
     const bool usage = rep.error().rfind("unknown read model", 0) == 0;
     return fail(rep.error(), usage ? exit_usage : exit_failure);
@@ -87,6 +146,207 @@ int run_replay(const cli_context& ctx, const replay_options& o) {
   return exit_ok;
 }
 
+constexpr auto kPollEvery = std::chrono::milliseconds(500);
+
+// replay --online: POST .../rebuild for each model, then polls the status
+// until each has been rebuilt (seen rebuilding and then not, or, for a
+// rebuild too quick to be seen, its applied count grown by the whole log)
+// and the node has caught up with the log as it was at the start.
+int run_online(const cli_context& ctx, const replay_options& o) {
+  auto link = admin_link::open(o.node);
+  if (!link) return fail(link.error());
+  auto before = fetch_status(*link);
+  if (!before) return fail(before.error());
+  std::vector<std::string> names = asked_names(o);
+  if (names.empty()) {
+    for (const auto& s : *before) names.push_back(s.name);
+  }
+  struct follow {
+    std::uint64_t applied_before = 0;
+    std::uint64_t applied_now = 0;
+    /// The model's last error before the rebuild: reported already, so
+    /// only a new one stops the follow.
+    std::string error_before;
+    bool seen_rebuilding = false;
+    bool done = false;
+  };
+  std::map<std::string, follow> models;
+  std::uint64_t target = 0;  // the log's end when asked
+  for (const auto& s : *before) {
+    target = std::max(target, s.position + s.lag);
+    for (const auto& n : names) {
+      if (n == s.name) {
+        models[n].applied_before = s.events_applied;
+        models[n].error_before = s.last_error;
+      }
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& n : names) {
+    if (auto r = link->call("POST", "/api/admin/projections/" + n + "/rebuild"); !r) return fail(r.error());
+  }
+  progress bar("rebuild", target * names.size(), "events", o.quiet);
+  for (;;) {
+    if (stop_requested()) {
+      return fail("interrupted: the node goes on rebuilding; follow it with agoractl projections status");
+    }
+    auto now = fetch_status(*link);
+    if (!now) return fail(now.error());
+    bool all = true;
+    std::uint64_t done_events = 0;
+    for (const auto& s : *now) {
+      auto f = models.find(s.name);
+      if (f == models.end()) continue;
+      auto& m = f->second;
+      if (!s.last_error.empty() && s.last_error != m.error_before) {
+        return fail(s.name + ": the node reports: " + s.last_error + " (agoractl projections status)");
+      }
+      m.seen_rebuilding = m.seen_rebuilding || s.rebuilding;
+      m.applied_now = s.events_applied;
+      m.done = !s.rebuilding && s.position >= target &&
+               (m.seen_rebuilding || s.events_applied >= m.applied_before + target);
+      all = all && m.done;
+      // While rebuilding, the rebuild's position is its progress.
+      done_events += m.done ? target : std::min(target, s.rebuilding ? s.rebuild_position : 0);
+    }
+    bar.poll(done_events);
+    if (all) break;
+    std::this_thread::sleep_for(kPollEvery);
+  }
+  bar.finish(target * names.size());
+  const double seconds = seconds_since(start);
+  auto sums = fetch_checksums(*link, names.size() == before->size() ? std::vector<std::string>{} : names);
+  if (!sums) return fail(sums.error());
+  // Events the node applied to the model while we followed it: the rebuild's
+  // (the whole log) and the live ones meanwhile.
+  auto applied_since = [&models](const std::string& name) -> std::uint64_t {
+    const auto f = models.find(name);
+    return f == models.end() ? 0 : f->second.applied_now - std::min(f->second.applied_now, f->second.applied_before);
+  };
+  report r;
+  r.add("url", link->url()).add("to", target).add("seconds", seconds);
+  r.add("events_per_s", rate(target * names.size(), seconds));
+  if (ctx.json_output()) {
+    json_writer w;
+    w.begin_array();
+    for (const auto& c : *sums) {
+      w.begin_object().key("name").value(c.name).key("position").value(c.position);
+      w.key("events_applied").value(applied_since(c.name));
+      w.key("entries").value(c.count).key("checksum").value(c.checksum).end_object();
+    }
+    w.end_array();
+    r.add_json("models", std::move(w).take());
+  } else {
+    for (const auto& c : *sums) {
+      char line[200];
+      std::snprintf(line, sizeof line,
+                    "rebuilt: checksum %s, %" PRIu64 " entries, at position %" PRIu64 ", %" PRIu64 " events applied",
+                    c.checksum.c_str(), c.count, c.position, applied_since(c.name));
+      r.add(c.name, std::string(line));
+    }
+  }
+  r.print(ctx);
+  return exit_ok;
+}
+
+// replay --dry-run: finds a log position the node's models and the offline
+// copy (a secondary instance of the node's store) share, replays the offline
+// copy up to it, and compares the checksums. The node only answers for its
+// current models, and the offline replay reads up to the copy's end: so the
+// copy catches up, the node is awaited until it has applied as much, and if
+// the node has moved past it meanwhile, the copy catches up again (--tries
+// times at most).
+int run_dry_run(const cli_context& ctx, const replay_options& o) {
+  if (o.node.url.empty()) {
+    return fail("--dry-run compares with a running node's models: give --url (or $AGORA_URL); "
+                "`agoractl replay` alone rebuilds offline and prints the checksums",
+                exit_usage);
+  }
+  if (o.from > 0) return fail("--dry-run replays the whole log: --from does not apply", exit_usage);
+  auto link = admin_link::open(o.node);
+  if (!link) return fail(link.error());
+  auto store = open_for_read(ctx.store_path, /*follow=*/true);
+  if (!store) return fail(store.error());
+  const std::vector<std::string> names = asked_names(o);
+  std::vector<node_checksum> live;
+  std::uint64_t at = 0;
+  bool met = false;
+  for (int attempt = 0; attempt < o.tries && !met; ++attempt) {
+    if (stop_requested()) return fail("interrupted");
+    auto end = (*store)->catch_up();
+    if (!end) return fail(end.error().message);
+    at = *end;
+    // The node has written at least this much: wait (bounded) until its
+    // models have applied it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.node.timeout_ms);
+    for (;;) {
+      auto st = fetch_status(*link);
+      if (!st) return fail(st.error());
+      std::uint64_t pos = UINT64_MAX;
+      for (const auto& s : *st) pos = std::min(pos, s.position);
+      if (pos >= at) break;
+      if (std::chrono::steady_clock::now() > deadline) {
+        return fail("the node's models stay at position " + std::to_string(pos) + " while the store at " +
+                    ctx.store_path + " ends at " + std::to_string(at) +
+                    ": is --store the data directory of the node at " + link->url() + "?");
+      }
+      std::this_thread::sleep_for(kPollEvery);
+    }
+    auto sums = fetch_checksums(*link, names);
+    if (!sums) return fail(sums.error());
+    live = std::move(*sums);
+    met = true;
+    for (const auto& c : live) met = met && c.position == at;
+  }
+  if (!met) {
+    return fail("the node kept writing: no log position shared with the offline copy after " +
+                std::to_string(o.tries) + " tries; run the dry run at a quieter moment (or more --tries)");
+  }
+  // The offline replay reads up to the copy's end, which stays at `at`: a
+  // secondary instance moves only when told to catch up.
+  auto scratch = scratch_dir::make(o.in_memory);
+  if (!scratch) return fail(scratch.error());
+  progress bar("replay", at, "events", o.quiet);
+  auto rep = projections::replay_models(
+      **store, names, 0, [&](std::uint64_t reached, std::uint64_t) { bar.update(reached); }, scratch->path());
+  if (!rep) return fail(rep.error());
+  bar.finish(rep->events_read);
+  if (rep->to != at) return fail("the offline copy moved during the replay (" + std::to_string(rep->to) + ")");
+  report r;
+  r.add("url", link->url()).add("store", ctx.store_path).add("position", at);
+  bool all_equal = true;
+  json_writer w;
+  w.begin_array();
+  for (const auto& m : rep->models) {
+    const node_checksum* node = nullptr;
+    for (const auto& c : live) node = c.name == m.name ? &c : node;
+    const std::string offline = hex64(m.checksum);
+    const bool equal = node != nullptr && node->checksum == offline;
+    all_equal = all_equal && equal;
+    const std::string node_sum = node ? node->checksum : std::string("none");
+    const std::uint64_t node_count = node ? node->count : 0;
+    if (ctx.json_output()) {
+      w.begin_object().key("name").value(m.name).key("result").value(equal ? "equal" : "differs");
+      w.key("offline_checksum").value(offline).key("node_checksum").value(node_sum);
+      w.key("offline_entries").value(m.entries).key("node_entries").value(node_count).end_object();
+    } else {
+      char line[200];
+      std::snprintf(line, sizeof line, "%s (offline %s, %" PRIu64 " entries; node %s, %" PRIu64 " entries)",
+                    equal ? "equal" : "DIFFERS", offline.c_str(), m.entries, node_sum.c_str(), node_count);
+      r.add(m.name, std::string(line));
+    }
+  }
+  w.end_array();
+  if (ctx.json_output()) r.add_json("models", std::move(w).take());
+  r.add("switched", false);
+  r.print(ctx);
+  if (!all_equal) {
+    return fail("a model differs from a replay of the log: rebuild it with agoractl replay MODEL --online "
+                "(docs/OPERATIONS.md, \"A projection is wrong\")");
+  }
+  return exit_ok;
+}
+
 }  // namespace
 
 void add_replay_commands(CLI::App& app, cli_context& ctx, command_table& out) {
@@ -94,15 +354,37 @@ void add_replay_commands(CLI::App& app, cli_context& ctx, command_table& out) {
   auto* replay = app.add_subcommand(
       "replay",
       "rebuild read models from the log, offline (also beside a running agorad: read through a secondary "
-      "instance; nothing is written), and print each one's checksum");
+      "instance; nothing is written), and print each one's checksum; --online: in the running node; "
+      "--dry-run: offline, compared with the running node's");
   add_store_option(replay, ctx);
   replay->add_option("models", o->models, "catalog, orders, accounts, dashboard or all (default: all)")
       ->check(CLI::IsMember({"catalog", "orders", "accounts", "dashboard", "all"}));
   replay->add_option("--from", o->from,
                      "apply only the events after this log position (a partial model, to time or inspect a range)");
   replay->add_flag("--quiet,-q", o->quiet, "no progress line");
+  auto* online = replay->add_flag(
+      "--online", o->online,
+      "rebuild in the running node (--url, an admin token): readers keep the old model until the new one has "
+      "caught up; follows the progress, then prints the checksums the node serves");
+  auto* dry = replay->add_flag(
+      "--dry-run", o->dry_run,
+      "replay offline from --store (the node's data directory) and compare each model's checksum with the "
+      "node's (--url) at the same log position; nothing is switched; exit 1 when one differs");
+  online->excludes(dry);
+  replay->add_flag("--in-memory", o->in_memory,
+                   "build the replayed models in memory (quicker on a small log; memory grows with the log) instead "
+                   "of on disk in a temporary directory under $TMPDIR, removed at the end");
+  replay->add_option("--tries", o->tries, "--dry-run: attempts at a log position shared with a busy node")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  add_online_options(replay, o->node, "--online, --dry-run: the node");
   out.push_back({replay, [&ctx, o] {
                    catch_stop_signals();
+                   if (o->online) {
+                     if (o->from > 0) return fail("--online rebuilds from position 0: --from does not apply", exit_usage);
+                     return run_online(ctx, *o);
+                   }
+                   if (o->dry_run) return run_dry_run(ctx, *o);
                    return run_replay(ctx, *o);
                  }});
 }

@@ -3,11 +3,8 @@
 // terminal; never from the command line, where ps and shell history see it.
 
 #include <CLI/CLI.hpp>
-#include <termios.h>
-#include <unistd.h>
 
 #include <future>
-#include <iostream>
 
 #include "actors/command_service.hpp"
 #include "common/config.hpp"
@@ -15,6 +12,7 @@
 #include "common/uuid.hpp"
 #include "http/auth.hpp"
 #include "tools/agoractl/commands/commands.hpp"
+#include "tools/agoractl/password_input.hpp"
 
 extern char** environ;
 
@@ -47,45 +45,12 @@ expected<http::password_cost, std::string> configured_cost(std::string config_fi
   return *cost;
 }
 
-// Reads one line from the terminal with echo off (restored whatever happens).
-std::string prompt_password(const char* prompt) {
-  // Echo goes off before the prompt shows (as getpass does): TCSAFLUSH drops
-  // what was typed ahead, so nothing typed after the prompt is lost or echoed.
-  termios old {};
-  const bool tty = ::tcgetattr(STDIN_FILENO, &old) == 0;
-  if (tty) {
-    termios quiet = old;
-    quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-  }
-  std::fprintf(stderr, "%s", prompt);
-  std::fflush(stderr);
-  std::string line;
-  std::getline(std::cin, line);
-  if (tty) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-  std::fputc('\n', stderr);
-  return line;
-}
-
-expected<std::string, std::string> read_password() {
-  if (::isatty(STDIN_FILENO) == 0) {
-    std::string line;
-    if (!std::getline(std::cin, line)) return unexpected{"no password on standard input"};
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    return line;
-  }
-  auto first = prompt_password("password: ");
-  auto second = prompt_password("again: ");
-  if (first != second) return unexpected{"the passwords differ"};
-  return first;
-}
-
 int run_add(const cli_context& ctx, const user_options& o) {
   auto email = domain::customer::normalize_email(o.email);
   if (!email) return fail("--email: " + email.error().message, exit_usage);
   auto cost = configured_cost(o.config_file);
   if (!cost) return fail(cost.error(), exit_usage);
-  auto password = read_password();
+  auto password = read_password(/*confirm=*/true);
   if (!password) return fail(password.error(), exit_usage);
   if (password->size() < 8 || password->size() > 128) return fail("the password must be 8..128 bytes", exit_usage);
   auto hash = http::hash_password(*password, *cost);
