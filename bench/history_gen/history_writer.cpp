@@ -10,31 +10,35 @@ history_writer::history_writer(eventstore::event_store& store, std::size_t max_i
 history_writer::~history_writer() { drain(); }
 
 bool history_writer::write(planned_append a) {
-  {
+  if (in_flight_.load(std::memory_order_acquire) >= max_in_flight_) {
     std::unique_lock<std::mutex> lock(mu_);
-    if (in_flight_ >= max_in_flight_) {
-      waiting_ = true;
-      // Wake up at half: one wake-up per many answers, not one per answer.
-      cv_.wait(lock, [&] { return in_flight_ <= max_in_flight_ / 2 || !error_.empty(); });
-      waiting_ = false;
-    }
-    if (!error_.empty()) return false;
-    ++in_flight_;
+    waiting_.store(true, std::memory_order_seq_cst);
+    // Wake up at half: one wake-up per many answers, not one per answer.
+    cv_.wait(lock, [&] {
+      return in_flight_.load(std::memory_order_seq_cst) <= max_in_flight_ / 2 || failed_.load();
+    });
+    waiting_.store(false, std::memory_order_relaxed);
   }
-  const std::size_t n = a.events.size();
-  std::string stream = a.stream;
+  if (failed_.load(std::memory_order_acquire)) return false;
+  in_flight_.fetch_add(1, std::memory_order_acq_rel);
+  const std::uint64_t n = a.events.size();
   store_.async_append(
       std::move(a.stream), eventstore::expected_version::exact(a.expected), std::move(a.events),
-      [this, n, stream = std::move(stream)](eventstore::store_result<eventstore::append_result> r) {
+      [this, n](eventstore::store_result<eventstore::append_result> r) {
         // On the store's thread: short and never blocking.
-        std::lock_guard<std::mutex> lock(mu_);
-        --in_flight_;
         if (r) {
-          events_ += n;
-        } else if (error_.empty()) {
-          error_ = "append to " + stream + ": " + r.error().message;
+          events_.fetch_add(n, std::memory_order_relaxed);
+        } else {
+          std::lock_guard<std::mutex> lock(mu_);
+          if (error_.empty()) error_ = r.error().message;
+          failed_.store(true, std::memory_order_release);
         }
-        if ((waiting_ && in_flight_ <= max_in_flight_ / 2) || in_flight_ == 0 || !error_.empty()) cv_.notify_all();
+        const std::size_t left = in_flight_.fetch_sub(1, std::memory_order_seq_cst) - 1;
+        if (waiting_.load(std::memory_order_seq_cst) && (left <= max_in_flight_ / 2 || !r)) {
+          // Taking the mutex orders this notify after the waiter's check.
+          std::lock_guard<std::mutex> lock(mu_);
+          cv_.notify_all();
+        }
       },
       a.options);
   return true;
@@ -42,10 +46,10 @@ bool history_writer::write(planned_append a) {
 
 bool history_writer::drain() {
   std::unique_lock<std::mutex> lock(mu_);
-  waiting_ = true;
-  cv_.wait(lock, [&] { return in_flight_ == 0; });
-  waiting_ = false;
-  return error_.empty();
+  waiting_.store(true, std::memory_order_seq_cst);
+  cv_.wait(lock, [&] { return in_flight_.load(std::memory_order_seq_cst) == 0; });
+  waiting_.store(false, std::memory_order_relaxed);
+  return !failed_.load();
 }
 
 std::string history_writer::error() const {
@@ -53,9 +57,6 @@ std::string history_writer::error() const {
   return error_;
 }
 
-std::uint64_t history_writer::events_written() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return events_;
-}
+std::uint64_t history_writer::events_written() const { return events_.load(std::memory_order_relaxed); }
 
 }  // namespace agora::bench

@@ -3,6 +3,7 @@
 // a time, so that the generating thread and the store's writer thread both
 // stay busy.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -38,12 +39,15 @@ class history_writer {
  private:
   eventstore::event_store& store_;
   const std::size_t max_in_flight_;
+  // The answers come on the store's writer thread, the bottleneck of a bulk
+  // load: they touch atomics only, and the mutex when someone waits.
+  std::atomic<std::size_t> in_flight_{0};
+  std::atomic<bool> waiting_{false};
+  std::atomic<bool> failed_{false};
+  std::atomic<std::uint64_t> events_{0};
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::size_t in_flight_ = 0;
-  bool waiting_ = false;
-  std::uint64_t events_ = 0;
-  std::string error_;
+  std::string error_;  // guarded by mu_
 };
 
 }  // namespace agora::bench

@@ -54,11 +54,14 @@ const char* const usage_text =
     "  --password PW        every account's password, 8..128 bytes\n"
     "                       (default agora-bench-password)\n"
     "  --years Y            the span of the history, ending 2026-12-01 (default 10)\n"
-    "  --in-flight K        appends in flight at most (default 8192)\n"
+    "  --in-flight K        appends in flight at most (default 30000)\n"
+    "  --write-buffer-mb M  the store's RocksDB write buffer (default 64)\n"
     "  --append             write into a store that already has events (use a\n"
     "                       seed of its own: ids, SKUs and e-mails include it)\n"
     "  --refuse-nonempty    refuse a store that has events (the default)\n"
     "  --verify             run the store's integrity check at the end (reads it all)\n"
+    "  --dry-run            generate without writing (the generator's own speed);\n"
+    "                       --store is then not opened\n"
     "  --help               this text\n"
     "\n"
     "Exit status: 0 done, 1 failed, 2 usage error (or a non-empty store without --append).\n";
@@ -67,9 +70,11 @@ struct cli {
   std::string store;
   history_options plan;
   std::string password = "agora-bench-password";
-  std::size_t in_flight = 8192;
+  std::size_t in_flight = 30000;
+  std::size_t write_buffer_mb = 64;
   bool append = false;
   bool verify = false;
+  bool dry_run = false;
 };
 
 int usage_error(const std::string& msg) {
@@ -109,6 +114,10 @@ std::optional<int> parse(int argc, char** argv, cli& c) {
       c.verify = true;
       continue;
     }
+    if (a == "--dry-run") {
+      c.dry_run = true;
+      continue;
+    }
     if (i + 1 >= argc) return usage_error(std::string(a) + " needs a value");
     const std::string_view v = argv[++i];
     auto count = [&](std::uint64_t min, std::uint64_t max) -> std::optional<std::uint64_t> {
@@ -144,6 +153,10 @@ std::optional<int> parse(int argc, char** argv, cli& c) {
       auto n = count(1, 60'000);
       if (!n) return usage_error("--in-flight: a whole number from 1 to 60000, not '" + std::string(v) + "'");
       c.in_flight = *n;
+    } else if (a == "--write-buffer-mb") {
+      auto n = count(4, 4096);
+      if (!n) return usage_error("--write-buffer-mb: a whole number from 4 to 4096, not '" + std::string(v) + "'");
+      c.write_buffer_mb = *n;
     } else if (a == "--password") {
       if (v.size() < 8 || v.size() > 128) return usage_error("--password: 8..128 bytes");
       c.password = std::string(v);
@@ -151,7 +164,7 @@ std::optional<int> parse(int argc, char** argv, cli& c) {
       return usage_error("unknown option " + std::string(a));
     }
   }
-  if (c.store.empty()) return usage_error("--store is required");
+  if (c.store.empty() && !c.dry_run) return usage_error("--store is required");
   if (!have_orders) return usage_error("--orders is required");
   return std::nullopt;
 }
@@ -204,10 +217,28 @@ int main(int argc, char** argv) {
   }
   c.plan.password_hash = *hash;
 
+  if (c.dry_run) {
+    history_plan plan(c.plan);
+    const auto t0 = std::chrono::steady_clock::now();
+    planned_append a;
+    while (plan.next(a)) {
+    }
+    const double s = seconds_since(t0);
+    const auto& k = plan.counts();
+    std::printf("dry run: %" PRIu64 " events in %" PRIu64 " appends for %" PRIu64 " orders in %.1f s: %.0f events/s\n",
+                k.events, k.appends, k.orders, s, static_cast<double>(k.events) / s);
+    return plan.error().empty() ? 0 : exit_failure;
+  }
+
   es::store_options so;
   so.path = c.store;
   so.sync = false;            // flushed once at the end
   so.validate_json = false;   // every event comes from the domain's encoders
+  so.write_buffer_bytes = c.write_buffer_mb << 20;
+  // Bigger group commits: the store's one writer thread is the bottleneck of
+  // a bulk load (RocksDB memtable inserts), and fewer, larger batches cost it
+  // less per append (measured: about 15% more events/s than 1024).
+  so.max_batch_appends = 8192;
   auto opened = es::event_store::open(so);
   if (!opened) {
     std::fprintf(stderr, "agora-history-gen: cannot open %s: %s\n", c.store.c_str(), opened.error().message.c_str());
