@@ -11,6 +11,7 @@
 // Prints a progress line on stderr every few seconds, then a summary and, as
 // its last line, the same as one JSON object.
 
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -102,21 +103,27 @@ std::optional<int> parse(int argc, char** argv, cli& c) {
       std::fputs(usage_text, stdout);
       return 0;
     }
-    if (a == "--append") {
-      c.append = true;
-      continue;
+    // Flags without a value: the field each sets, and to what.
+    const struct {
+      std::string_view name;
+      bool* field;
+      bool value;
+    } flags[] = {{"--append", &c.append, true},
+                 {"--refuse-nonempty", &c.append, false},
+                 {"--verify", &c.verify, true},
+                 {"--dry-run", &c.dry_run, true}};
+    bool was_flag = false;
+    for (const auto& f : flags) {
+      if (a != f.name) continue;
+      *f.field = f.value;
+      was_flag = true;
     }
-    if (a == "--refuse-nonempty") {
-      c.append = false;
-      continue;
-    }
-    if (a == "--verify") {
-      c.verify = true;
-      continue;
-    }
-    if (a == "--dry-run") {
-      c.dry_run = true;
-      continue;
+    if (was_flag) continue;
+    static constexpr std::string_view with_value[] = {"--store", "--orders",    "--customers",       "--products",
+                                                      "--seed",  "--years",     "--in-flight",       "--write-buffer-mb",
+                                                      "--password"};
+    if (std::find(std::begin(with_value), std::end(with_value), a) == std::end(with_value)) {
+      return usage_error("unknown option " + std::string(a));
     }
     if (i + 1 >= argc) return usage_error(std::string(a) + " needs a value");
     const std::string_view v = argv[++i];
@@ -160,8 +167,6 @@ std::optional<int> parse(int argc, char** argv, cli& c) {
     } else if (a == "--password") {
       if (v.size() < 8 || v.size() > 128) return usage_error("--password: 8..128 bytes");
       c.password = std::string(v);
-    } else {
-      return usage_error("unknown option " + std::string(a));
     }
   }
   if (c.store.empty() && !c.dry_run) return usage_error("--store is required");
