@@ -54,7 +54,11 @@ const char* const usage_text =
     "  --seed S             the same seed gives the same history (default 1)\n"
     "  --password PW        every account's password, 8..128 bytes\n"
     "                       (default agora-bench-password)\n"
-    "  --years Y            the span of the history, ending 2026-12-01 (default 10)\n"
+    "  --years Y            the span of the history (default 10)\n"
+    "  --end SECONDS        when it ends, in Unix seconds (default 1796083200,\n"
+    "                       2026-12-01T00:00Z). Orders still awaiting payment then are\n"
+    "                       cancelled by a node started more than 30 minutes later;\n"
+    "                       $(date +%s) keeps them open for a node started at once\n"
     "  --in-flight K        appends in flight at most (default 30000)\n"
     "  --write-buffer-mb M  the store's RocksDB write buffer (default 64)\n"
     "  --append             write into a store that already has events (use a\n"
@@ -121,7 +125,7 @@ std::optional<int> parse(int argc, char** argv, cli& c) {
     if (was_flag) continue;
     static constexpr std::string_view with_value[] = {"--store", "--orders",    "--customers",       "--products",
                                                       "--seed",  "--years",     "--in-flight",       "--write-buffer-mb",
-                                                      "--password"};
+                                                      "--password", "--end"};
     if (std::find(std::begin(with_value), std::end(with_value), a) == std::end(with_value)) {
       return usage_error("unknown option " + std::string(a));
     }
@@ -156,6 +160,10 @@ std::optional<int> parse(int argc, char** argv, cli& c) {
       auto n = count(1, 100);
       if (!n) return usage_error("--years: a whole number from 1 to 100, not '" + std::string(v) + "'");
       c.plan.years = static_cast<double>(*n);
+    } else if (a == "--end") {
+      auto n = count(1, 4'102'444'800);  // before 2100
+      if (!n) return usage_error("--end: Unix seconds up to 4102444800 (2100), not '" + std::string(v) + "'");
+      c.plan.end = static_cast<agora::timestamp_us>(*n) * 1'000'000;
     } else if (a == "--in-flight") {
       auto n = count(1, 60'000);
       if (!n) return usage_error("--in-flight: a whole number from 1 to 60000, not '" + std::string(v) + "'");
@@ -171,6 +179,10 @@ std::optional<int> parse(int argc, char** argv, cli& c) {
   }
   if (c.store.empty() && !c.dry_run) return usage_error("--store is required");
   if (!have_orders) return usage_error("--orders is required");
+  // The history (and the accounts made two days before it) starts after 1970:
+  // ids carry their time, and a time before the epoch has none.
+  const double start_s = static_cast<double>(c.plan.end) / 1e6 - (c.plan.years * 365.25 + 2) * 86400;
+  if (start_s <= 0) return usage_error("--end: the history of --years years must start after 1970");
   return std::nullopt;
 }
 
