@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "actors/domain/cart.hpp"
 #include "actors/domain/claim.hpp"
 #include "actors/domain/customer.hpp"
 #include "actors/domain/inventory.hpp"
@@ -21,6 +22,7 @@ namespace agora::bench {
 
 namespace dom = agora::domain;
 namespace od = agora::domain::order;
+namespace cd = agora::domain::cart;
 namespace inv = agora::domain::inventory;
 namespace es = agora::eventstore;
 
@@ -113,7 +115,7 @@ enum class fate : std::uint8_t {
   stay_confirmed,    ///< a recent order awaiting payment
 };
 
-enum class step_kind : std::uint8_t { reserve, pay, fulfil, cancel, expire, restock };
+enum class step_kind : std::uint8_t { reserve, pay, fulfil, cancel, expire, restock, checkout, cart_lapse };
 
 struct step {
   timestamp_us at = 0;
@@ -122,7 +124,7 @@ struct step {
   /// Saga steps run even past the end (the actor does them at once);
   /// customer and admin steps past the end never happened.
   bool always = false;
-  std::uint64_t target = 0;  // order number, or product number for restock
+  std::uint64_t target = 0;  // order number; product number (restock); cart number (cart steps)
   od::status to = od::status::processing;
 
   bool operator>(const step& o) const noexcept { return at != o.at ? at > o.at : seq > o.seq; }
@@ -152,6 +154,34 @@ struct item_sim {
   timestamp_us last_restock = 0;
   timestamp_us next_forget = 0;
   std::uint64_t units_ordered = 0;
+  std::optional<timestamp_us> wakeup;  // what the store holds: the next hold expiry
+};
+
+/// One line an order (or a cart) wants: product number and quantity.
+struct wanted_line {
+  std::uint32_t product = 0;
+  std::int64_t quantity = 0;
+};
+
+/// A cart while it is open: checked out into order `order` (a number), or
+/// left to lapse (abandoned).
+struct cart_sim {
+  cd::state s;
+  es::stream_version version = 0;
+  std::string stream;
+  std::uint64_t customer = 0;
+  std::int64_t slot = 0;
+  std::vector<std::uint32_t> held;  // product numbers of its lines
+  bool abandoned = false;
+  std::uint64_t order = 0;
+  fate f = fate::deliver;
+  std::vector<wanted_line> refused;  // lines whose stock could not be held
+};
+
+/// One open-cart slot claim stream (`claim-cart-slot:<customer>:<n>`).
+struct slot_claim {
+  es::stream_version version = 0;
+  bool taken = false;
 };
 
 }  // namespace
@@ -183,6 +213,9 @@ struct history_plan::impl {
   std::vector<std::uint32_t> regular;  // product numbers that are not scarce
   std::vector<std::uint32_t> scarce;
   std::unordered_map<std::uint64_t, order_sim> orders;  // live (not finished) orders
+  std::unordered_map<std::uint64_t, cart_sim> carts;    // open carts, by cart number
+  std::unordered_map<std::uint64_t, slot_claim> slots;  // by customer * 64 + slot
+  std::uint64_t next_cart = 0;
   std::string last_delivered;
   double units_per_day = 0;
 
@@ -195,7 +228,7 @@ struct history_plan::impl {
     stop_at = order_time(o.orders - 1) + us_per_min;
     customer_orders.reserve(o.customers);
     items.reserve(o.products);
-    // Average units one order takes (lines x quantity, see place_order), spread
+    // Average units one order takes (lines x quantity, see pick_lines), spread
     // over the days: what the items' stock is sized and restocked for.
     units_per_day = static_cast<double>(o.orders) * 1.6 * 1.3 / (static_cast<double>(span) / us_per_day);
   }
@@ -387,7 +420,12 @@ struct history_plan::impl {
     auto d = inv::decide(it.s, cmd);
     if (!d) return d;
     for (const auto& e : *d) inv::evolve(it.s, e);
-    emit(it.stream, it.version, *d, [](const auto& e) { return inv::encode(e); }, ts, correlation, actor);
+    // hooks<inventory_kind>::wakeup: the next hold expiry, so that holds
+    // expire after a restart too.
+    es::append_options ao;
+    const auto want = it.s.next_hold_expiry();
+    if (!d->empty()) wakeup_change(ao, it.wakeup, want);
+    emit(it.stream, it.version, *d, [](const auto& e) { return inv::encode(e); }, ts, correlation, actor, ao);
     forget_settled(it, ts);
     return d;
   }
@@ -443,6 +481,19 @@ struct history_plan::impl {
 
   // ---- orders -------------------------------------------------------------------
 
+  /// The wake-up change an append carries (as aggregate_actor writes it: only
+  /// when it differs from what the store holds), and what the store then holds.
+  static void wakeup_change(es::append_options& ao, std::optional<timestamp_us>& held,
+                            std::optional<timestamp_us> want) {
+    if (want && want != held) {
+      ao.wakeup = es::append_options::wakeup_change::set;
+      ao.wakeup_at = *want;
+    } else if (!want && held) {
+      ao.wakeup = es::append_options::wakeup_change::clear;
+    }
+    held = want;
+  }
+
   void count_status(od::status from, od::status to, bool existed) {
     if (existed) --counts.by_status[static_cast<std::size_t>(from)];
     ++counts.by_status[static_cast<std::size_t>(to)];
@@ -469,13 +520,7 @@ struct history_plan::impl {
       want = os.s.pending_payment_deadline();
     }
     es::append_options ao;
-    if (want && want != os.wakeup) {
-      ao.wakeup = es::append_options::wakeup_change::set;
-      ao.wakeup_at = *want;
-    } else if (!want && os.wakeup) {
-      ao.wakeup = es::append_options::wakeup_change::clear;
-    }
-    if (!d->empty()) os.wakeup = want;
+    if (!d->empty()) wakeup_change(ao, os.wakeup, want);
     emit(os.stream, os.version, *d, [](const auto& e) { return od::encode(e); }, ts, correlation, actor, ao);
     return true;
   }
@@ -487,54 +532,243 @@ struct history_plan::impl {
     return regular[static_cast<std::size_t>(static_cast<double>(regular.size()) * u * u)];
   }
 
-  void place_order() {
+  /// A customer, skewed: a few order a lot (the cube: the first account gets
+  /// about 2% of the orders of 125,000 customers), most a handful.
+  std::uint64_t pick_customer() {
+    const double u = r.unit();
+    return static_cast<std::uint64_t>(static_cast<double>(customer_ids.size()) * u * u * u);
+  }
+
+  /// 1-4 distinct products (60% one), 1-3 units each (80% one); now and then
+  /// one of the rarities as well.
+  std::vector<wanted_line> pick_lines(std::size_t max_lines = 4) {
+    std::vector<wanted_line> picked;
+    const double nl = r.unit();
+    const std::size_t lines = std::min<std::size_t>(max_lines, nl < 0.6 ? 1 : nl < 0.85 ? 2 : nl < 0.95 ? 3 : 4);
+    for (std::size_t i = 0; i < lines * 3 && picked.size() < lines; ++i) {
+      const std::uint32_t j = pick_product();
+      const double q = r.unit();
+      if (std::any_of(picked.begin(), picked.end(), [j](const wanted_line& w) { return w.product == j; })) continue;
+      picked.push_back(wanted_line{j, q < 0.8 ? 1 : q < 0.95 ? 2 : 3});
+    }
+    if (!scarce.empty() && r.below(1000) < 15) picked.push_back(wanted_line{scarce[r.below(scarce.size())], 1});
+    return picked;
+  }
+
+  fate pick_fate(std::uint64_t k) {
+    const double f = r.unit();
+    if (k >= tail_from) return k % 2 == 0 ? fate::stay_confirmed : fate::deliver;
+    return f < 0.03   ? fate::deadline
+           : f < 0.05 ? fate::cancel_unpaid
+           : f < 0.08 ? fate::cancel_paid
+           : f < 0.10 ? fate::decline_first
+                      : fate::deliver;
+  }
+
+  /// Order k arrives: placed at once (POST /api/orders), or through a cart
+  /// filled now and checked out a few minutes later. Some arrivals also
+  /// leave a cart behind that is never checked out.
+  void arrive() {
     const std::uint64_t k = next_order++;
     const timestamp_us at = order_time(k);
-    if (customer_ids.empty() || regular.empty()) return;  // cannot happen: both start a day earlier
-    // A few customers order a lot (the cube: the first account gets about
-    // 2% of the orders of 125,000 customers), most a handful.
-    const double u = r.unit();
-    const auto c = static_cast<std::size_t>(static_cast<double>(customer_ids.size()) * u * u * u);
+    const std::uint64_t c = pick_customer();
+    auto lines = pick_lines();
+    const fate f = pick_fate(k);
+    if (o.abandoned_carts > 0 && r.below(100) < o.abandoned_carts &&
+        at + o.cart_hold_ttl + us_per_min < stop_at) {
+      auto gone = pick_lines(2);
+      open_cart(pick_customer(), gone, at, /*abandoned=*/true, 0, fate::deliver);
+    }
+    if (o.cart_share > 0 && r.below(100) < o.cart_share && open_cart(c, lines, at, false, k, f)) return;
+    place(k, c, lines, std::nullopt, {}, f, stamp(at), make_v4(r));
+  }
+
+  /// Places order k (OrderPlaced), then the saga reserves its lines.
+  void place(std::uint64_t k, std::uint64_t c, const std::vector<wanted_line>& lines,
+             std::optional<std::string> cart_id, std::vector<od::line_input> cart_lines, fate f, timestamp_us ts,
+             const std::string& correlation) {
     order_sim os;
     os.customer = c;
-    const timestamp_us ts = stamp(at);
-    const std::string order_id = make_v7(ts, r).to_string();
-    os.stream = "order-" + order_id;
-
+    os.f = f;
+    const std::string order_id = cart_id ? std::string() : make_v7(ts, r).to_string();
     od::place p;
     p.order_id = order_id;
     p.customer_id = customer_ids[c];
     p.currency = "EUR";
     p.now = ts;
-    const double nl = r.unit();
-    const std::size_t lines = nl < 0.6 ? 1 : nl < 0.85 ? 2 : nl < 0.95 ? 3 : 4;
-    for (std::size_t i = 0; i < lines * 3 && p.lines.size() < lines; ++i) {
-      const std::uint32_t j = pick_product();
-      if (std::find(os.line_products.begin(), os.line_products.end(), j) != os.line_products.end()) continue;
-      const double q = r.unit();
-      os.line_products.push_back(j);
-      p.lines.push_back(od::line_input{items[j].s.sku, q < 0.8 ? 1 : q < 0.95 ? 2 : 3, items[j].price});
-    }
-    if (!scarce.empty() && r.below(1000) < 15) {
-      const std::uint32_t j = scarce[r.below(scarce.size())];
-      os.line_products.push_back(j);
-      p.lines.push_back(od::line_input{items[j].s.sku, 1, items[j].price});
-    }
-    const double f = r.unit();
-    if (k >= tail_from) {
-      os.f = k % 2 == 0 ? fate::stay_confirmed : fate::deliver;
+    p.cart_id = cart_id;
+    if (cart_id) {
+      p.lines = std::move(cart_lines);
     } else {
-      os.f = f < 0.03   ? fate::deadline
-             : f < 0.05 ? fate::cancel_unpaid
-             : f < 0.08 ? fate::cancel_paid
-             : f < 0.10 ? fate::decline_first
-                        : fate::deliver;
+      for (const auto& w : lines) p.lines.push_back(od::line_input{items[w.product].s.sku, w.quantity, items[w.product].price});
     }
-    if (!order_command(os, od::command{std::move(p)}, ts, make_v4(r), customer_ids[c])) return;
+    for (const auto& l : p.lines) {
+      const auto w = std::find_if(lines.begin(), lines.end(),
+                                  [&](const wanted_line& x) { return items[x.product].s.sku == l.sku; });
+      os.line_products.push_back(w->product);
+    }
+    return place_decided(k, std::move(os), std::move(p), ts, correlation);
+  }
+
+  void place_decided(std::uint64_t k, order_sim os, od::place p, timestamp_us ts, const std::string& correlation) {
+    if (p.order_id.empty()) p.order_id = make_v7(ts, r).to_string();
+    os.stream = "order-" + p.order_id;
+    const std::uint64_t c = os.customer;
+    if (!order_command(os, od::command{std::move(p)}, ts, correlation, customer_ids[c])) return;
     ++counts.orders;
     ++customer_orders[c];
     orders.emplace(k, std::move(os));
     schedule(ts + 3000, step_kind::reserve, k, /*always=*/true);
+  }
+
+  // ---- carts ------------------------------------------------------------------
+
+  std::string slot_stream(std::uint64_t c, std::int64_t n) const {
+    return "claim-cart-slot:" + customer_ids[c] + ":" + std::to_string(n);
+  }
+
+  /// POST /api/carts, then PUT .../items/{sku} per line: the cart claims one
+  /// of its customer's open-cart slots, then each line holds its stock first
+  /// (a line whose stock cannot be held is refused and left out). False when
+  /// the customer has no free slot (the order is then placed directly).
+  bool open_cart(std::uint64_t c, const std::vector<wanted_line>& lines, timestamp_us at, bool abandoned,
+                 std::uint64_t k, fate f) {
+    std::int64_t n = 0;
+    while (n < o.max_open_carts && slots[c * 64 + static_cast<std::uint64_t>(n)].taken) ++n;
+    if (n >= o.max_open_carts) return false;
+    const std::string& customer = customer_ids[c];
+    cart_sim cs;
+    cs.customer = c;
+    cs.slot = n;
+    cs.abandoned = abandoned;
+    cs.order = k;
+    cs.f = f;
+    timestamp_us ts = stamp(at);
+    const std::string cart_id = make_v7(ts, r).to_string();
+    cs.stream = "cart-" + cart_id;
+    const std::string correlation = make_v4(r);
+
+    auto& slot = slots[c * 64 + static_cast<std::uint64_t>(n)];
+    auto claimed = dom::claim::decide(dom::claim::state{}, dom::claim::claim{cart_id, ts});
+    if (!claimed) {
+      fail("claim a cart slot", claimed.error());
+      return false;
+    }
+    emit(slot_stream(c, n), slot.version, *claimed, [](const auto& e) { return dom::claim::encode(e); }, ts,
+         correlation, customer);
+    slot.taken = true;
+    ts = stamp(at);
+    if (!cart_command(cs, cd::create{cart_id, customer, ts, ts + o.cart_hold_ttl, n}, ts, correlation, customer)) {
+      return false;
+    }
+    for (const auto& w : lines) {
+      auto& it = items[w.product];
+      const std::string line_corr = make_v4(r);
+      const timestamp_us t = stamp(at);
+      auto held = inventory_command(it,
+                                    inv::hold_for_cart{cart_id, w.quantity, t + o.cart_hold_ttl, t, customer,
+                                                       o.max_units_per_customer},
+                                    t, line_corr, customer);
+      if (!held) {
+        cs.refused.push_back(w);
+        continue;
+      }
+      const timestamp_us t2 = stamp(at);
+      if (!cart_command(cs, cd::set_line_quantity{it.s.sku, w.quantity, it.price, t + o.cart_hold_ttl, t2}, t2,
+                        line_corr, customer)) {
+        return false;
+      }
+      cs.held.push_back(w.product);
+    }
+    if (cs.held.empty()) cs.abandoned = true;  // nothing to buy here after all
+    const std::uint64_t id = next_cart++;
+    if (cs.abandoned) {
+      // The cart's timer, at its deadline.
+      schedule(*cs.s.expires_at + 1000, step_kind::cart_lapse, id, /*always=*/true);
+      ++counts.abandoned_carts;
+    } else {
+      schedule(last_ts + r.between(30 * us_per_s, 4 * us_per_min), step_kind::checkout, id, /*always=*/true);
+    }
+    carts.emplace(id, std::move(cs));
+    // An order whose cart came to nothing is placed directly.
+    if (!abandoned && carts.at(id).abandoned) place(k, c, lines, std::nullopt, {}, f, stamp(at), make_v4(r));
+    return true;
+  }
+
+  bool cart_command(cart_sim& cs, const cd::command& cmd, timestamp_us ts, const std::string& correlation,
+                    const std::string& actor) {
+    auto d = cd::decide(cs.s, cmd);
+    if (!d) {
+      fail("cart " + cs.stream, d.error());
+      return false;
+    }
+    for (const auto& e : *d) cd::evolve(cs.s, e);
+    emit(cs.stream, cs.version, *d, [](const auto& e) { return cd::encode(e); }, ts, correlation, actor);
+    return true;
+  }
+
+  /// A closed cart gives its slot back (release_claim: no request context).
+  void release_slot(const cart_sim& cs, timestamp_us at) {
+    auto& slot = slots[cs.customer * 64 + static_cast<std::uint64_t>(cs.slot)];
+    const timestamp_us ts = stamp(at);
+    dom::claim::state held;
+    held.owner = cs.s.cart_id;
+    auto released = dom::claim::decide(held, dom::claim::release{cs.s.cart_id, ts});
+    if (!released) return fail("release a cart slot", released.error());
+    emit(slot_stream(cs.customer, cs.slot), slot.version, *released,
+         [](const auto& e) { return dom::claim::encode(e); }, ts, "", "");
+    slot.taken = false;
+  }
+
+  /// POST /api/carts/{id}/checkout: CartCheckedOut, the slot given back, and
+  /// the order placed with the cart's lines (its reservations convert the
+  /// holds).
+  void checkout(std::uint64_t id, timestamp_us at) {
+    auto node = carts.extract(id);
+    auto& cs = node.mapped();
+    const timestamp_us ts = stamp(at);
+    const std::string correlation = make_v4(r);
+    const std::string& customer = customer_ids[cs.customer];
+    const std::string order_id = make_v7(ts, r).to_string();
+    if (!cart_command(cs, cd::checkout{order_id, ts}, ts, correlation, customer)) return;
+    release_slot(cs, at);
+    std::vector<od::line_input> lines;
+    std::vector<wanted_line> wanted;
+    for (const auto& l : cs.s.line_list()) lines.push_back(od::line_input{l.sku, l.quantity, l.unit_price});
+    for (const auto j : cs.held) wanted.push_back(wanted_line{j, 0});
+    ++counts.cart_orders;
+    order_sim os;
+    os.customer = cs.customer;
+    os.f = cs.f;
+    for (const auto& l : lines) {
+      const auto w = std::find_if(wanted.begin(), wanted.end(),
+                                  [&](const wanted_line& x) { return items[x.product].s.sku == l.sku; });
+      os.line_products.push_back(w->product);
+    }
+    od::place p;
+    p.order_id = order_id;
+    p.customer_id = customer;
+    p.currency = "EUR";
+    p.cart_id = cs.s.cart_id;
+    p.lines = std::move(lines);
+    const timestamp_us t = stamp(at);
+    p.now = t;
+    place_decided(cs.order, std::move(os), std::move(p), t, correlation);
+  }
+
+  /// The cart's timer: CartExpired, the slot given back, the holds released.
+  void cart_lapse(std::uint64_t id, timestamp_us at) {
+    auto node = carts.extract(id);
+    auto& cs = node.mapped();
+    const timestamp_us ts = stamp(at);
+    if (!cart_command(cs, cd::expire{ts}, ts, cs.stream, "")) return;
+    release_slot(cs, at);
+    for (const auto j : cs.held) {
+      auto& it = items[j];
+      const timestamp_us t = stamp(at);
+      auto d = inventory_command(it, inv::release_hold{cs.s.cart_id, t}, t, "", "");
+      if (!d) return fail("release a hold on " + it.s.sku, d.error());
+    }
   }
 
   /// The saga: reserve every line, record each outcome; the last confirms or
@@ -695,7 +929,7 @@ struct history_plan::impl {
     } else if (t == t_cust) {
       add_customer();
     } else if (t == t_order) {
-      place_order();
+      arrive();
     } else {
       const step s = steps.top();
       steps.pop();
@@ -706,6 +940,8 @@ struct history_plan::impl {
         case step_kind::cancel: cancel(s.target, s.at, false); break;
         case step_kind::expire: cancel(s.target, s.at, true); break;
         case step_kind::restock: restock(static_cast<std::uint32_t>(s.target), s.at); break;
+        case step_kind::checkout: checkout(s.target, s.at); break;
+        case step_kind::cart_lapse: cart_lapse(s.target, s.at); break;
       }
     }
     return true;

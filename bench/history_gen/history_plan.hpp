@@ -6,7 +6,7 @@
 // domain's own decide/evolve and encoded by its codecs. Nothing here touches a
 // store: history_writer writes what this yields.
 //
-// What one order writes (placed the POST /api/orders way, without a cart):
+// What one order writes, placed the POST /api/orders way:
 //   order-<id>      OrderPlaced                           (wake-up set: collecting)
 //   inventory-<sku> StockReserved [LowStockReached]       per line, saga's reserve
 //   order-<id>      LineReserved [+ OrderConfirmed]       per line; the last confirms
@@ -17,9 +17,20 @@
 //                   per line), delivered
 //   or OrderCancelled (by the customer, or "payment_deadline"), then
 //   inventory ReservationReleased per line, then RefundRecorded if it was paid.
+// Through a cart (options.cart_share of the orders), first:
+//   claim-cart-slot:<customer>:<n> KeyClaimed, cart-<id> CartCreated;
+//   per line inventory StockHeld, then cart LineQuantitySet (a line whose
+//   stock cannot be held is refused and left out);
+//   minutes later cart CartCheckedOut, the slot's KeyReleased, and the order
+//   as above with its cart id, each reservation converting the hold
+//   (HoldReleased + StockReserved in one decision).
+// Abandoned carts (options.abandoned_carts per 100 orders) lapse at their
+// deadline: CartExpired, KeyReleased, HoldReleased per line.
 // Inventory items also write what their actors write on their own:
 // ReservationsForgotten an hour after orders settle (reservation_retention),
 // and StockReceived when an administrator restocks after LowStockReached.
+// Appends carry the wake-up changes the actors write (orders while pending or
+// awaiting payment, items while holding stock for a cart).
 //
 // Deterministic: the same options give the same appends, byte for byte (ids,
 // timestamps and event ids included), whatever the machine.
@@ -58,6 +69,14 @@ struct history_options {
   timestamp_us reservation_retention = 3600LL * 1'000'000;
   /// actors.max_units_held_per_customer.
   std::int64_t max_units_per_customer = 20;
+  /// Percent of orders placed through a cart (filled, then checked out).
+  std::uint32_t cart_share = 30;
+  /// Carts left to lapse, per 100 orders.
+  std::uint32_t abandoned_carts = 10;
+  /// actors.cart_hold_ttl.
+  timestamp_us cart_hold_ttl = 15LL * 60 * 1'000'000;
+  /// actors.max_open_carts_per_customer.
+  std::int64_t max_open_carts = 5;
   /// Streams with at least this many events get a snapshot at the end
   /// (actors.snapshot_every).
   std::uint32_t snapshot_every = 100;
@@ -85,6 +104,8 @@ struct history_counts {
   std::uint64_t payment_declines = 0;   ///< PaymentDeclined events
   std::uint64_t deadline_cancels = 0;   ///< cancelled by the payment deadline
   std::uint64_t restocks = 0;           ///< StockReceived events
+  std::uint64_t cart_orders = 0;        ///< orders placed by a cart's checkout
+  std::uint64_t abandoned_carts = 0;    ///< carts that lapsed
 };
 
 /// Ids a benchmark can query once the history is written.

@@ -59,6 +59,8 @@ const char* const usage_text =
     "                       2026-12-01T00:00Z). Orders still awaiting payment then are\n"
     "                       cancelled by a node started more than 30 minutes later;\n"
     "                       $(date +%s) keeps them open for a node started at once\n"
+    "  --cart-share PCT     percent of orders placed through a cart (default 30)\n"
+    "  --abandoned-carts N  carts left to lapse per 100 orders (default 10)\n"
     "  --in-flight K        appends in flight at most (default 30000)\n"
     "  --write-buffer-mb M  the store's RocksDB write buffer (default 64)\n"
     "  --append             write into a store that already has events (use a\n"
@@ -125,7 +127,7 @@ std::optional<int> parse(int argc, char** argv, cli& c) {
     if (was_flag) continue;
     static constexpr std::string_view with_value[] = {"--store", "--orders",    "--customers",       "--products",
                                                       "--seed",  "--years",     "--in-flight",       "--write-buffer-mb",
-                                                      "--password", "--end"};
+                                                      "--password", "--end",       "--cart-share",      "--abandoned-carts"};
     if (std::find(std::begin(with_value), std::end(with_value), a) == std::end(with_value)) {
       return usage_error("unknown option " + std::string(a));
     }
@@ -164,6 +166,14 @@ std::optional<int> parse(int argc, char** argv, cli& c) {
       auto n = count(1, 4'102'444'800);  // before 2100
       if (!n) return usage_error("--end: Unix seconds up to 4102444800 (2100), not '" + std::string(v) + "'");
       c.plan.end = static_cast<agora::timestamp_us>(*n) * 1'000'000;
+    } else if (a == "--cart-share") {
+      auto n = count(0, 100);
+      if (!n) return usage_error("--cart-share: a percentage from 0 to 100, not '" + std::string(v) + "'");
+      c.plan.cart_share = static_cast<std::uint32_t>(*n);
+    } else if (a == "--abandoned-carts") {
+      auto n = count(0, 100);
+      if (!n) return usage_error("--abandoned-carts: a whole number from 0 to 100, not '" + std::string(v) + "'");
+      c.plan.abandoned_carts = static_cast<std::uint32_t>(*n);
     } else if (a == "--in-flight") {
       auto n = count(1, 60'000);
       if (!n) return usage_error("--in-flight: a whole number from 1 to 60000, not '" + std::string(v) + "'");
@@ -341,8 +351,9 @@ int main(int argc, char** argv) {
               "(%.1f s writing, the rest snapshots and flush): %.0f events/s; store %.1f MiB\n",
               k.events, k.appends, before + 1, last, total_s, write_s, rate,
               static_cast<double>(bytes) / (1024.0 * 1024.0));
-  std::printf("orders %" PRIu64 ", customers %" PRIu64 " (admin included), products %" PRIu64 "\n", k.orders,
-              k.customers, k.products);
+  std::printf("orders %" PRIu64 " (%" PRIu64 " through a cart), customers %" PRIu64
+              " (admin included), products %" PRIu64 ", abandoned carts %" PRIu64 "\n",
+              k.orders, k.cart_orders, k.customers, k.products, k.abandoned_carts);
   std::printf("password for every account: %s (admin: %s)\n", c.password.c_str(), s.admin_email.c_str());
   std::printf("samples: customer %s (%s, %" PRIu64 " orders), order %s, product %s (%s)\n",
               s.busy_customer_id.c_str(), s.busy_customer_email.c_str(), s.busy_customer_orders, s.order_id.c_str(),
@@ -358,12 +369,13 @@ int main(int argc, char** argv) {
       "{\"events\":%" PRIu64 ",\"appends\":%" PRIu64 ",\"orders\":%" PRIu64 ",\"customers\":%" PRIu64
       ",\"products\":%" PRIu64 ",\"seconds\":%.2f,\"events_per_s\":%.0f,\"store_bytes\":%" PRIu64
       ",\"orders_by_status\":{%s},\"refunded\":%" PRIu64 ",\"payment_declines\":%" PRIu64
-      ",\"deadline_cancels\":%" PRIu64 ",\"restocks\":%" PRIu64
+      ",\"deadline_cancels\":%" PRIu64 ",\"restocks\":%" PRIu64 ",\"cart_orders\":%" PRIu64
+      ",\"abandoned_carts\":%" PRIu64
       ",\"seed\":%" PRIu64 ",\"password\":\"%s\",\"admin_email\":\"%s\",\"sample_customer_id\":\"%s\","
       "\"sample_customer_email\":\"%s\",\"sample_customer_orders\":%" PRIu64
       ",\"sample_order_id\":\"%s\",\"sample_product_id\":\"%s\",\"sample_sku\":\"%s\"}\n",
       k.events, k.appends, k.orders, k.customers, k.products, total_s, rate, bytes, by_status.c_str(), k.refunded,
-      k.payment_declines, k.deadline_cancels, k.restocks, opts.seed, json_escape(c.password).c_str(), s.admin_email.c_str(),
+      k.payment_declines, k.deadline_cancels, k.restocks, k.cart_orders, k.abandoned_carts, opts.seed, json_escape(c.password).c_str(), s.admin_email.c_str(),
       s.busy_customer_id.c_str(), s.busy_customer_email.c_str(), s.busy_customer_orders, s.order_id.c_str(),
       s.product_id.c_str(), s.product_sku.c_str());
   return 0;

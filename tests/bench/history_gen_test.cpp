@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -141,14 +142,17 @@ TEST(HistoryGen, WritesAStoreTheReadModelsCountAsTheGeneratorDid) {
   EXPECT_EQ(store.last_position(), k.events);
 
   // Times grow with the log (the events of one append share theirs); an order
-  // stream starts with OrderPlaced.
+  // stream starts with OrderPlaced. Carts: each checkout placed an order whose
+  // reservations converted the holds; abandoned carts lapsed.
   timestamp_us prev = 0;
   std::uint64_t out_of_order = 0;
+  std::map<std::string, std::uint64_t, std::less<>> types;
   for (es::log_position from = 1; from <= store.last_position();) {
     auto n = store.scan_log(from, 4096, [&](const es::event_view& e) {
       if (e.timestamp < prev) ++out_of_order;
       prev = e.timestamp;
       if (e.stream.substr(0, 6) == "order-" && e.version == 1 && e.type != "OrderPlaced") ++out_of_order;
+      ++types[std::string(e.type)];
       return true;
     });
     ASSERT_TRUE(n);
@@ -156,6 +160,14 @@ TEST(HistoryGen, WritesAStoreTheReadModelsCountAsTheGeneratorDid) {
     from += *n;
   }
   EXPECT_EQ(out_of_order, 0u);
+  EXPECT_GT(k.cart_orders, 300u);
+  EXPECT_GT(k.abandoned_carts, 100u);
+  EXPECT_EQ(types["CartCheckedOut"], k.cart_orders);
+  EXPECT_EQ(types["CartExpired"], k.abandoned_carts);
+  EXPECT_EQ(types["CartCreated"], k.cart_orders + k.abandoned_carts);
+  // Every hold ends: converted by a reservation or released when its cart lapsed.
+  EXPECT_EQ(types["StockHeld"], types["HoldReleased"]);
+  EXPECT_EQ(types["KeyClaimed"] - types["KeyReleased"], k.customers + k.products);  // cart slots all given back
 
   // Orders awaiting payment keep the wake-up their actor would have set (at
   // the payment deadline); no other order does.
