@@ -343,7 +343,9 @@ struct history_plan::impl {
     const std::uint64_t i = next_customer++;
     const timestamp_us at = customer_time(i);
     const std::string id = make_v7(at, r).to_string();
-    const std::string name = std::string(pick(first_names, r)) + " " + pick(last_names, r);
+    // One draw per statement: the operands of + are evaluated in no fixed order.
+    const std::string first = pick(first_names, r);
+    const std::string name = first + " " + pick(last_names, r);
     register_account(id, customer_email(o.seed, i), name, dom::customer::role::customer, at, make_v4(r), "");
     customer_ids.push_back(id);
     customer_orders.push_back(0);
@@ -364,7 +366,8 @@ struct history_plan::impl {
     dom::product::create c;
     c.product_id = it.product_id;
     c.sku = sku;
-    c.name = std::string(pick(adjectives, r)) + " " + pick(nouns, r) + " " + std::to_string(j);
+    const std::string adjective = pick(adjectives, r);
+    c.name = adjective + " " + pick(nouns, r) + " " + std::to_string(j);
     c.description = "A " + c.name + " of the " + std::to_string(2016 + j % 10) +
                     " collection, made to last and easy to care for.";
     c.price = it.price;
@@ -580,38 +583,38 @@ struct history_plan::impl {
       open_cart(pick_customer(), gone, at, /*abandoned=*/true, 0, fate::deliver);
     }
     if (o.cart_share > 0 && r.below(100) < o.cart_share && open_cart(c, lines, at, false, k, f)) return;
-    place(k, c, lines, std::nullopt, {}, f, stamp(at), make_v4(r));
+    place_now(k, c, lines, f, at);
   }
 
-  /// Places order k (OrderPlaced), then the saga reserves its lines.
-  void place(std::uint64_t k, std::uint64_t c, const std::vector<wanted_line>& lines,
-             std::optional<std::string> cart_id, std::vector<od::line_input> cart_lines, fate f, timestamp_us ts,
+  /// Places order k directly (POST /api/orders: OrderPlaced), then the saga
+  /// reserves its lines.
+  void place(std::uint64_t k, std::uint64_t c, const std::vector<wanted_line>& lines, fate f, timestamp_us ts,
              const std::string& correlation) {
     order_sim os;
     os.customer = c;
     os.f = f;
-    const std::string order_id = cart_id ? std::string() : make_v7(ts, r).to_string();
     od::place p;
-    p.order_id = order_id;
+    p.order_id = make_v7(ts, r).to_string();
     p.customer_id = customer_ids[c];
     p.currency = "EUR";
     p.now = ts;
-    p.cart_id = cart_id;
-    if (cart_id) {
-      p.lines = std::move(cart_lines);
-    } else {
-      for (const auto& w : lines) p.lines.push_back(od::line_input{items[w.product].s.sku, w.quantity, items[w.product].price});
+    for (const auto& w : lines) {
+      p.lines.push_back(od::line_input{items[w.product].s.sku, w.quantity, items[w.product].price});
+      os.line_products.push_back(w.product);
     }
-    for (const auto& l : p.lines) {
-      const auto w = std::find_if(lines.begin(), lines.end(),
-                                  [&](const wanted_line& x) { return items[x.product].s.sku == l.sku; });
-      os.line_products.push_back(w->product);
-    }
-    return place_decided(k, std::move(os), std::move(p), ts, correlation);
+    place_decided(k, std::move(os), std::move(p), ts, correlation);
   }
 
+  /// place() at `at`, with a request id of its own (drawn in a fixed order:
+  /// the order of evaluation of arguments is not).
+  void place_now(std::uint64_t k, std::uint64_t c, const std::vector<wanted_line>& lines, fate f, timestamp_us at) {
+    const timestamp_us ts = stamp(at);
+    const std::string correlation = make_v4(r);
+    place(k, c, lines, f, ts, correlation);
+  }
+
+  /// Records the placement and starts the saga.
   void place_decided(std::uint64_t k, order_sim os, od::place p, timestamp_us ts, const std::string& correlation) {
-    if (p.order_id.empty()) p.order_id = make_v7(ts, r).to_string();
     os.stream = "order-" + p.order_id;
     const std::uint64_t c = os.customer;
     if (!order_command(os, od::command{std::move(p)}, ts, correlation, customer_ids[c])) return;
@@ -691,7 +694,7 @@ struct history_plan::impl {
     }
     carts.emplace(id, std::move(cs));
     // An order whose cart came to nothing is placed directly.
-    if (!abandoned && carts.at(id).abandoned) place(k, c, lines, std::nullopt, {}, f, stamp(at), make_v4(r));
+    if (!abandoned && carts.at(id).abandoned) place_now(k, c, lines, f, at);
     return true;
   }
 
