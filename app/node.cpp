@@ -282,6 +282,14 @@ agora::expected<void, std::string> node::start_read_side(config& cfg) {
                     {"checkpoint", static_cast<std::int64_t>(s.checkpoint)}}});
     return out;
   };
+  {
+    const auto* runner = projections_.get();
+    metrics_->add_callback_gauge("agora_projections_memory_bytes",
+                                 "Memory of the read models on disk (memtables and block cache)",
+                                 [runner] { return static_cast<double>(runner->storage().memory_bytes); });
+    metrics_->add_callback_gauge("agora_projections_disk_bytes", "Table files of the read models on disk",
+                                 [runner] { return static_cast<double>(runner->storage().disk_bytes); });
+  }
   if (relay) {
     metrics_->add_callback_gauge("agora_outbox_lag", "Events not yet confirmed by Kafka",
                                  [relay] { return static_cast<double>(relay->stats().lag); });
@@ -362,7 +370,9 @@ void node::declare_config(config& cfg) {
   auto report = [&cfg](const auto& parsed) {
     if (!parsed) cfg.report_error(parsed.error().message);
   };
-  report(eventstore::store_options::from_config(cfg));
+  const auto store = eventstore::store_options::from_config(cfg);
+  report(store);
+  report(projections_options(cfg, store ? store->path : eventstore::store_options{}.path));
   report(bus::relay_options::from_config(cfg));
   report(auth_settings::from_config(cfg));
   // Refused here too, so that --check-config (and a start) fails at once

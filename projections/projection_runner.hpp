@@ -66,6 +66,14 @@ struct projection_status {
   eventstore::log_position rebuild_position = 0;
 };
 
+/// What the read models on disk hold, for /metrics and benchmarks.
+struct storage_stats {
+  /// Memtables plus the block cache in use: the read models' RocksDB memory.
+  std::uint64_t memory_bytes = 0;
+  /// Table files on disk (the models' size, without what is still in memtables).
+  std::uint64_t disk_bytes = 0;
+};
+
 /// Called with true once every read model has applied the awaited position,
 /// or with false when the timeout passes first (or the runner stops).
 using wait_callback = std::function<void(bool reached)>;
@@ -200,6 +208,9 @@ class projection_runner {
 
   /// One entry per read model, in the order catalog, orders, accounts, dashboard.
   std::vector<projection_status> status() const;
+
+  /// The read models' RocksDB figures; zeros before start().
+  storage_stats storage() const;
 
   class impl;
 

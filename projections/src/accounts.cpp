@@ -45,23 +45,10 @@ namespace detail {
 accounts_model::accounts_model(std::shared_ptr<const accounts_snapshot>* slot, kv_writer store)
     : slot_(slot), store_(std::move(store)) {}
 
-agora::expected<void, std::string> accounts_model::load() {
-  auto v = store_.get("#");
-  if (!v) return {};
-  bin_reader r(*v);
-  std::uint64_t n = 0;
-  if (!r.u64(n) || !r.done()) return agora::unexpected{std::string("accounts: unreadable account count")};
-  count_ = static_cast<std::size_t>(n);
-  return {};
-}
+agora::expected<void, std::string> accounts_model::load() { return count_.load(store_); }
 
 void accounts_model::flush(rocksdb::WriteBatch& batch) {
-  if (count_dirty_) {
-    std::string c;
-    bin_writer(c).u64(count_);
-    store_.put("#", std::move(c));
-    count_dirty_ = false;
-  }
+  count_.flush(store_);
   store_.flush(batch);
 }
 
@@ -69,7 +56,7 @@ void accounts_model::publish(eventstore::log_position position, const snapshot_p
   auto st = std::make_shared<accounts_snapshot::state>();
   st->position = position;
   st->view = store_.view(snap);
-  st->count = count_;
+  st->count = count_.value();
   std::atomic_store(slot_, std::make_shared<const accounts_snapshot>(std::move(st)));
 }
 
@@ -90,8 +77,7 @@ void accounts_model::apply(const decoded_event& e) {
     next->password_hash = r->password_hash;
     next->created_at = r->at;
     next->updated_at = r->at;
-    ++count_;
-    count_dirty_ = true;
+    count_.increment();
   } else {
     if (current == nullptr) return;
     next = std::make_shared<account_view>(*current);

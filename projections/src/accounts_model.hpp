@@ -38,8 +38,7 @@ class accounts_model final : public model {
  private:
   std::shared_ptr<const accounts_snapshot>* slot_;
   kv_writer store_;
-  std::size_t count_ = 0;
-  bool count_dirty_ = false;
+  stored_count count_{"#"};
 };
 
 }  // namespace detail

@@ -211,6 +211,12 @@ std::uint64_t model_db::memory_bytes() const {
   return mem + cache_->GetUsage();
 }
 
+std::uint64_t model_db::disk_bytes() const {
+  std::uint64_t bytes = 0;
+  db_->GetAggregatedIntProperty("rocksdb.total-sst-files-size", &bytes);
+  return bytes;
+}
+
 std::optional<std::string> model_db::get_latest(rocksdb::ColumnFamilyHandle* f, std::string_view key) const {
   std::string v;
   auto s = db_->Get(rocksdb::ReadOptions(), f, rocksdb::Slice(key.data(), key.size()), &v);
@@ -249,6 +255,24 @@ void kv_writer::flush(rocksdb::WriteBatch& batch) {
       batch.Delete(family_.get(), k);
     }
   }
+}
+
+agora::expected<void, std::string> stored_count::load(const kv_writer& store) {
+  auto v = store.get(key_);
+  if (!v) return {};
+  bin_reader r(*v);
+  std::uint64_t n = 0;
+  if (!r.u64(n) || !r.done()) return agora::unexpected{"unreadable count under key '" + key_ + "'"};
+  n_ = static_cast<std::size_t>(n);
+  return {};
+}
+
+void stored_count::flush(kv_writer& store) {
+  if (!dirty_) return;
+  std::string v;
+  bin_writer(v).u64(n_);
+  store.put(key_, std::move(v));
+  dirty_ = false;
 }
 
 }  // namespace agora::projections::detail

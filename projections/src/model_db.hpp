@@ -100,6 +100,8 @@ class model_db : public std::enable_shared_from_this<model_db> {
   agora::expected<void, std::string> flush();
   /// Bytes in memtables and the block cache (for /metrics and benchmarks).
   std::uint64_t memory_bytes() const;
+  /// Bytes of table files on disk, all families together.
+  std::uint64_t disk_bytes() const;
   /// The latest value of `key` in `f` (writer-side reads), or nullopt.
   std::optional<std::string> get_latest(rocksdb::ColumnFamilyHandle* f, std::string_view key) const;
   rocksdb::DB* db() const noexcept { return db_.get(); }
@@ -168,6 +170,27 @@ class kv_writer {
   family_ptr family_;
   std::unordered_map<std::string, std::optional<std::string>> pending_;
   std::unordered_map<std::string, std::optional<std::string>> inflight_;  // the last flush's
+};
+
+/// A count kept under one key of a model's family (orders, accounts): read
+/// back at start, written with the first flush after it changed.
+class stored_count {
+ public:
+  explicit stored_count(std::string key) : key_(std::move(key)) {}
+  /// Reads the stored value (none stored: 0). An error for a malformed one.
+  agora::expected<void, std::string> load(const kv_writer& store);
+  void increment() noexcept {
+    ++n_;
+    dirty_ = true;
+  }
+  /// Puts the value into `store`'s pending changes if it changed.
+  void flush(kv_writer& store);
+  std::size_t value() const noexcept { return n_; }
+
+ private:
+  std::string key_;
+  std::size_t n_ = 0;
+  bool dirty_ = false;
 };
 
 }  // namespace agora::projections::detail

@@ -105,15 +105,7 @@ namespace detail {
 orders_model::orders_model(std::shared_ptr<const orders_snapshot>* slot, kv_writer store, std::size_t hot_orders)
     : slot_(slot), store_(std::move(store)), hot_(hot_orders) {}
 
-agora::expected<void, std::string> orders_model::load() {
-  auto v = store_.get("#");
-  if (!v) return {};
-  bin_reader r(*v);
-  std::uint64_t n = 0;
-  if (!r.u64(n) || !r.done()) return agora::unexpected{std::string("orders: unreadable order count")};
-  count_ = static_cast<std::size_t>(n);
-  return {};
-}
+agora::expected<void, std::string> orders_model::load() { return count_.load(store_); }
 
 orders_model::head_ptr orders_model::find(const std::string& id) {
   if (auto d = dirty_.find(id); d != dirty_.end()) return d->second.next;
@@ -163,12 +155,7 @@ void orders_model::flush(rocksdb::WriteBatch& batch) {
   dirty_.clear();
   for (const auto& [k, v] : history_) batch.Put(f, k, v);
   history_.clear();
-  if (count_dirty_) {
-    std::string c;
-    bin_writer(c).u64(count_);
-    store_.put("#", std::move(c));
-    count_dirty_ = false;
-  }
+  count_.flush(store_);
   store_.flush(batch);
 }
 
@@ -176,7 +163,7 @@ void orders_model::publish(eventstore::log_position position, const snapshot_ptr
   auto st = std::make_shared<orders_snapshot::state>();
   st->position = position;
   st->view = store_.view(snap);
-  st->count = count_;
+  st->count = count_.value();
   std::atomic_store(slot_, std::make_shared<const orders_snapshot>(std::move(st)));
 }
 
@@ -190,8 +177,7 @@ void orders_model::put(const head_ptr& old, head_ptr next) {
     d = dirty_.emplace(next->id, std::move(e)).first;
   }
   if (old == nullptr) {
-    ++count_;
-    count_dirty_ = true;
+    count_.increment();
   }
   d->second.next = std::move(next);
 }

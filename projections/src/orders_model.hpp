@@ -74,8 +74,7 @@ class orders_model final : public model {
   // The last flush's orders, readable until the next flush (see kv_writer).
   std::unordered_map<std::string, head_ptr> inflight_;
   std::vector<std::pair<std::string, std::string>> history_;
-  std::size_t count_ = 0;
-  bool count_dirty_ = false;
+  stored_count count_{"#"};
 };
 
 }  // namespace detail

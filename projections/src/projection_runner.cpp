@@ -235,6 +235,22 @@ class projection_runner::impl final : private detail::routing_lookup {
     return out;
   }
 
+  storage_stats storage() const {
+    storage_stats st;
+    // db_ is set once by start() before anything else runs; readers of the
+    // figures before that see zeros.
+    std::shared_ptr<detail::model_db> db;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (!started_) return st;
+      db = db_;
+    }
+    if (!db) return st;
+    st.memory_bytes = db->memory_bytes();
+    st.disk_bytes = db->disk_bytes();
+    return st;
+  }
+
  private:
   // ---- routing_lookup: the live models, as the change router sees them ----
   const detail::catalog_model& live_catalog() const {
@@ -768,5 +784,7 @@ agora::expected<std::vector<event_notice>, history_error> projection_runner::rea
 agora::expected<void, std::string> projection_runner::rebuild(std::string_view name) { return impl_->rebuild(name); }
 
 std::vector<projection_status> projection_runner::status() const { return impl_->status(); }
+
+storage_stats projection_runner::storage() const { return impl_->storage(); }
 
 }  // namespace agora::projections

@@ -34,6 +34,15 @@ check "weak password cost is named" grep -q "auth.password_ops_limit" <<<"$out"
 out=$("$agorad" --check-config --auth.hash_queue=0 2>&1); rc=$?
 check "an empty hashing queue exits 2" test "$rc" -eq 2
 check "an empty hashing queue is named" grep -q "auth.hash_queue" <<<"$out"
+# The read models' settings are known keys, checked like the others.
+out=$("$agorad" --check-config --projections.path="$work/models" --projections.block_cache=256MiB 2>&1); rc=$?
+check "read model settings are accepted" test "$rc" -eq 0
+out=$("$agorad" --check-config --projections.write_buffer=1KiB 2>&1); rc=$?
+check "a tiny read model write buffer exits 2" test "$rc" -eq 2
+check "a tiny read model write buffer is named" grep -q "projections.write_buffer" <<<"$out"
+out=$("$agorad" --check-config --store.path="$work/s" --projections.path="$work/s" 2>&1); rc=$?
+check "read models in the store's directory exit 2" test "$rc" -eq 2
+check "read models in the store's directory are named" grep -q "projections.path" <<<"$out"
 # Values that used to be clamped silently (to 1) are refused, naming the key.
 out=$("$agorad" --check-config --http.io_threads=0 2>&1); rc=$?
 check "zero http io threads exits 2" test "$rc" -eq 2

@@ -32,7 +32,9 @@ inline constexpr std::chrono::milliseconds kWait{10'000};
 
 class ProjectionTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { open_store(); }
+  /// Opens (or opens again) the store in the test's directory.
+  void open_store() {
     eventstore::store_options o;
     o.path = dir_.sub("store");
     o.sync = false;

@@ -15,34 +15,20 @@
 #include "projections/replay.hpp"
 #include "projections/src/model_db.hpp"
 #include "tests/projections/fixture.hpp"
+#include "tests/projections/model_sums.hpp"
 
 namespace agora::projections::testing {
 namespace {
 
-struct sums {
-  std::uint64_t catalog = 0, orders = 0, accounts = 0, dashboard = 0;
-  bool operator==(const sums& o) const {
-    return catalog == o.catalog && orders == o.orders && accounts == o.accounts && dashboard == o.dashboard;
-  }
-};
+using sums = model_sums;
 
-sums of(const projection_runner& r) {
-  return {r.catalog()->checksum(), r.orders()->checksum(), r.accounts()->checksum(), r.dashboard()->checksum()};
-}
+sums of(const projection_runner& r) { return sums_of(r); }
 
 // What a full rebuild from the log gives.
 sums rebuilt(const eventstore::event_store& store) {
   auto rep = replay_models(store, {});
   EXPECT_TRUE(rep) << rep.error();
-  sums s;
-  if (!rep) return s;
-  for (const auto& m : rep->models) {
-    if (m.name == "catalog") s.catalog = m.checksum;
-    if (m.name == "orders") s.orders = m.checksum;
-    if (m.name == "accounts") s.accounts = m.checksum;
-    if (m.name == "dashboard") s.dashboard = m.checksum;
-  }
-  return s;
+  return rep ? sums_of(*rep) : sums{};
 }
 
 std::uint64_t applied_since_start(const projection_runner& r, std::string_view name) {
@@ -154,12 +140,7 @@ TEST_F(OnDiskTest, AfterKill9DuringApplyEveryModelEqualsAFullRebuild) {
     EXPECT_GT(killed_at, before);
     EXPECT_LT(killed_at, last) << "killed before it was done";
 
-    eventstore::store_options so;
-    so.path = dir_.sub("store");
-    so.sync = false;
-    auto r = eventstore::event_store::open(so);
-    ASSERT_TRUE(r) << r.error().message;
-    store_ = std::move(*r);
+    open_store();
     runner_options o = on_disk();
     start_runner(o);
     sync();
@@ -207,12 +188,7 @@ TEST_F(OnDiskTest, ModelsBuiltFromAnotherLogAreRebuilt) {
   // length, other events.
   store_.reset();
   std::filesystem::remove_all(dir_.sub("store"));
-  eventstore::store_options so;
-  so.path = dir_.sub("store");
-  so.sync = false;
-  auto r = eventstore::event_store::open(so);
-  ASSERT_TRUE(r) << r.error().message;
-  store_ = std::move(*r);
+  open_store();
   fill(100, 120);
   start_runner(on_disk());
   sync();

@@ -6,30 +6,16 @@
 
 #include "projections/replay.hpp"
 #include "tests/projections/fixture.hpp"
+#include "tests/projections/model_sums.hpp"
 
 namespace agora::projections::testing {
 namespace {
 
-struct sums {
-  std::uint64_t catalog = 0, orders = 0, accounts = 0, dashboard = 0;
-  bool operator==(const sums& o) const {
-    return catalog == o.catalog && orders == o.orders && accounts == o.accounts && dashboard == o.dashboard;
-  }
-};
+using sums = model_sums;
 
-sums of(const projection_runner& r) {
-  return {r.catalog()->checksum(), r.orders()->checksum(), r.accounts()->checksum(), r.dashboard()->checksum()};
-}
-
-sums of(const replay_report& rep) {
-  sums s;
-  for (const auto& m : rep.models) {
-    if (m.name == "catalog") s.catalog = m.checksum;
-    if (m.name == "orders") s.orders = m.checksum;
-    if (m.name == "accounts") s.accounts = m.checksum;
-    if (m.name == "dashboard") s.dashboard = m.checksum;
-  }
-  return s;
+template <class T>
+sums of(const T& from) {
+  return sums_of(from);
 }
 
 class ReplayTest : public ProjectionTest {
