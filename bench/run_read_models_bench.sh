@@ -9,6 +9,8 @@
 #   in STORE_DIR/../gen.log, or set SAMPLE_EMAIL and PASSWORD); the read
 #   models go beside it (STORE_DIR/../projections unless PROJECTIONS is set).
 #   FRESH=1 deletes the read models first (a full rebuild at the first start).
+#   IN_MEMORY=1: an agorad from before the read models moved to disk (no
+#   projections.* keys; it replays the log at every start), for comparison.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 store=$(cd "$1" && pwd)
@@ -36,11 +38,13 @@ admin_email=${ADMIN_EMAIL:-$(echo "$summary" | json '["admin_email"]')}
 [ "${FRESH:-0}" = 1 ] && rm -rf "$models"
 base=http://127.0.0.1:$port
 
-# Starts agorad and prints the seconds until it serves.
+# Starts agorad; sets pid and ready_s (the seconds until it serves).
 start() {
   local t0
   t0=$(date +%s.%N)
-  "$agorad" --store.path="$store" --projections.path="$models" --http.port=$port --http.access_log=false \
+  local models_flag=--projections.path="$models"
+  [ "${IN_MEMORY:-0}" = 1 ] && models_flag=--http.access_log=false
+  "$agorad" --store.path="$store" "$models_flag" --http.port=$port --http.access_log=false \
     --http.cache.max_entries=0 --kafka.brokers=off \
     --http.rate_limit.per_minute=600000000 --http.rate_limit.burst=10000000 \
     --actors.max_units_held_per_customer=0 >> "$work/agorad.log" 2>&1 &
@@ -49,20 +53,21 @@ start() {
     kill -0 $pid 2>/dev/null || { tail -20 "$work/agorad.log" >&2; exit 1; }
     sleep 0.05
   done
-  python3 -c "print(f'{$(date +%s.%N) - $t0:.2f}')"
+  ready_s=$(python3 -c "print(f'{$(date +%s.%N) - $t0:.2f}')")
 }
 rss_mib() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' /proc/$pid/status; }
 hwm_mib() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' /proc/$pid/status; }
 # Samples agorad's RSS every 0.5 s into $work/rss (the peak is the figure).
-sample_rss() { while kill -0 $pid 2>/dev/null; do rss_mib >> "$work/rss" 2>/dev/null || true; sleep 0.5; done; }
+sample_rss() { while kill -0 $pid 2>/dev/null; do { rss_mib; echo; } >> "$work/rss" 2>/dev/null || true; sleep 0.5; done; }
 
 echo "store: $store ($(du -sh "$store" | cut -f1)), read models: $models"
-echo "first start: ready in $(start) s"
+start
+echo "first start: ready in $ready_s s"
 login() { curl -sf -X POST $base/api/auth/login -H 'Content-Type: application/json' \
   -d "{\"email\":\"$1\",\"password\":\"$password\"}" | json '["token"]'; }
 admin=$(login "$admin_email")
 customer=$(login "$email")
-echo "rss after start: $(rss_mib) MiB (peak during the start $(hwm_mib) MiB); read models on disk: $(du -sh "$models" | cut -f1)"
+echo "rss after start: $(rss_mib) MiB (peak during the start $(hwm_mib) MiB); read models on disk: $(du -sh "$models" 2>/dev/null | cut -f1)"
 
 # Paths: 2,000 order details (from the admin's newest-first pages) and every
 # page of the sample customer's order list (cursors walked once).
@@ -105,7 +110,8 @@ grep -E "Requests/sec|p99" "$work/writes" | tr '\n' ' ' | sed 's/^/orders placed
 echo "rss while serving: peak $(sort -n "$work/rss" | tail -1) MiB, last $(rss_mib) MiB"
 
 kill -TERM $pid; wait $pid || true; pid=
-echo "restart after SIGTERM: ready in $(start) s"
+start
+echo "restart after SIGTERM: ready in $ready_s s"
 # kill -9 while orders are being placed, then start again.
 customer=$(login "$email")
 AGORA_TOKENS=$customer AGORA_SKUS=$sku wrk -t1 -c8 -d5s -s "$root/bench/orders.lua" $base > /dev/null &
@@ -113,5 +119,6 @@ writes=$!
 sleep 3
 kill -9 $pid; wait $pid 2>/dev/null || true; pid=
 wait $writes || true
-echo "restart after kill -9 under writes: ready in $(start) s"
+start
+echo "restart after kill -9 under writes: ready in $ready_s s"
 echo "rss after restart: $(rss_mib) MiB"

@@ -133,6 +133,9 @@ class kv_view {
 
   /// The value of `key`, or nullopt.
   std::optional<std::string> get(std::string_view key) const;
+  /// The values of `keys` (nullopt where absent), looked up together: one
+  /// pass over the memtables and each table file for all of them.
+  std::vector<std::optional<std::string>> multi_get(const std::vector<std::string>& keys) const;
   /// An iterator over the family at the snapshot (Seek it first).
   std::unique_ptr<rocksdb::Iterator> iterator() const;
 

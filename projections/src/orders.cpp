@@ -3,6 +3,7 @@
 // queries over them.
 
 #include <algorithm>
+#include <vector>
 
 #include "projections/src/codec.hpp"
 #include "projections/src/orders_model.hpp"
@@ -46,17 +47,21 @@ page<std::shared_ptr<const order_view>> page_of(const orders_snapshot::state& st
   if (q.cursor.size() == 16 && detail::hex_decode(q.cursor)) after = q.cursor;
   const std::string from = prefix + after;
   bool more = false;
+  std::vector<std::string> heads;
   auto it = st.view->iterator();
   for (it->Seek(from); it->Valid(); it->Next()) {
     const auto key = it->key();
     if (!key.starts_with(prefix)) break;
     if (!after.empty() && std::string_view(key.data() + prefix.size(), key.size() - prefix.size()) == after) continue;
-    if (out.items.size() == limit) {
+    if (heads.size() == limit) {
       more = true;
       break;
     }
-    // Written in the same batch as the index entry, so always there.
-    auto bytes = st.view->get(head_key(std::string_view(it->value().data(), it->value().size())));
+    heads.push_back(head_key(std::string_view(it->value().data(), it->value().size())));
+  }
+  // The orders of a page are spread over the years: looked up together.
+  // Each is written in the same batch as its index entry, so always there.
+  for (auto& bytes : st.view->multi_get(heads)) {
     auto o = std::make_shared<order_view>();
     if (bytes && decode_head(*bytes, *o)) out.items.push_back(std::move(o));
   }

@@ -581,7 +581,7 @@ class projection_runner::impl final : private detail::routing_lookup {
   // position (and the router's state), to the writer as one batch. The
   // writer inserts it while this thread applies the next events. False when
   // the writer is stopping.
-  bool stage_models() {
+  bool stage_models(bool inline_write = false) {
     // The models keep the last flush's changes readable until their next
     // flush: that write must be done first.
     if (!writer_->wait()) return false;
@@ -602,6 +602,20 @@ class projection_runner::impl final : private detail::routing_lookup {
       meta_->put("history/from", std::move(h));
     }
     meta_->flush(batch_);
+    if (inline_write) {
+      // Caught up, a publish follows at once: handing the batch to the
+      // writer thread would only add two thread switches to every publish.
+      auto w = db_->write(batch_);
+      if (!w) {
+        // Given to the writer, which retries it until it is written.
+        spdlog::error("projections: {}", w.error());
+        const bool queued = writer_->submit(std::move(batch_));
+        batch_.Clear();
+        return queued && writer_->wait();
+      }
+      batch_.Clear();
+      return true;
+    }
     const bool ok = writer_->submit(std::move(batch_));
     batch_.Clear();
     return ok;
@@ -611,7 +625,7 @@ class projection_runner::impl final : private detail::routing_lookup {
   // publishes each model's snapshot at applied_. False when the write could
   // not be made (the writer retries it; readers keep the last snapshots).
   bool publish_models() {
-    if (!stage_models() || !writer_->wait()) return false;
+    if (!stage_models(/*inline_write=*/true)) return false;
     auto snap = db_->snapshot();
     for (auto& s : slots_) s.live->publish(s.position, snap);
     return true;
