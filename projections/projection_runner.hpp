@@ -9,7 +9,9 @@
 // after kill -9 included. The checkpoints the runner also writes to the event
 // store ("projection.<name>") are informational (lag for operators and tools).
 
-// Threads: one runner thread does all writing. The store's commit notification
+// Threads: one runner thread applies and publishes (and, while catching up, a
+// writer thread inserts each staged batch into the models' RocksDB while the
+// runner applies the next events). The store's commit notification
 // (subscribe) wakes it; it never polls. Each wake-up scans the log from the
 // last applied position in batches (options::batch_events), applies every event
 // to every model, then publishes: the models' changes are written (one batch),

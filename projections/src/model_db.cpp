@@ -40,12 +40,25 @@ agora::expected<std::shared_ptr<model_db>, std::string> model_db::open(const mod
     dbo.env = m->env_.get();
     path = "/agora-read-models";
   }
-  m->cache_ = rocksdb::NewLRUCache(o.block_cache_bytes);
+  // Index and filter blocks live in the block cache too (memory stays within
+  // projections.block_cache whatever the history), partitioned so that a
+  // read loads a 4 KiB piece of a table's index rather than all of it, and
+  // kept in the cache's high-priority pool so that a stream of reads over
+  // old orders does not push them out.
+  rocksdb::LRUCacheOptions co;
+  co.capacity = o.block_cache_bytes;
+  co.high_pri_pool_ratio = 0.25;
+  m->cache_ = rocksdb::NewLRUCache(co);
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = m->cache_;
   t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   t.cache_index_and_filter_blocks = true;
+  t.cache_index_and_filter_blocks_with_high_priority = true;
   t.pin_l0_filter_and_index_blocks_in_cache = true;
+  t.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  t.partition_filters = true;
+  t.metadata_block_size = 4096;
+  t.pin_top_level_index_and_filter = true;
   // Reads are point reads of an order, an account, a page's orders spread
   // over years: small blocks decompress little per read.
   t.block_size = 4 * 1024;
