@@ -61,10 +61,14 @@ const std::vector<std::string>& replayable_models();
 /// models are built on disk as the runner's are, in `scratch_dir` (which
 /// must not hold anything else; the caller removes it afterwards) or, when
 /// empty, in memory (fine for tests and small logs: memory grows with the log).
+/// `up_to` > 0 stops at that position instead of the store's end (to compare
+/// with a node's models at the position they report); an error when the
+/// store does not reach it.
 agora::expected<replay_report, std::string> replay_models(const eventstore::event_store& store,
                                                           const std::vector<std::string>& names,
                                                           eventstore::log_position after = 0,
                                                           const replay_progress& progress = {},
-                                                          const std::string& scratch_dir = {});
+                                                          const std::string& scratch_dir = {},
+                                                          eventstore::log_position up_to = 0);
 
 }  // namespace agora::projections

@@ -47,7 +47,8 @@ agora::expected<replay_report, std::string> replay_models(const eventstore::even
                                                           const std::vector<std::string>& names,
                                                           eventstore::log_position after,
                                                           const replay_progress& progress,
-                                                          const std::string& scratch_dir) {
+                                                          const std::string& scratch_dir,
+                                                          eventstore::log_position up_to) {
   for (const auto& n : names) {
     const auto& all = replayable_models();
     if (std::find(all.begin(), all.end(), n) == all.end()) {
@@ -98,7 +99,11 @@ agora::expected<replay_report, std::string> replay_models(const eventstore::even
 
   replay_report rep;
   rep.after = after;
-  const eventstore::log_position target = store.last_position();
+  eventstore::log_position target = store.last_position();
+  if (up_to > target) {
+    return agora::unexpected{"the log ends at position " + std::to_string(target) + ", before " + std::to_string(up_to)};
+  }
+  if (up_to > 0) target = up_to;
   const auto start = clock_type::now();
   eventstore::log_position next = after + 1;
   std::uint64_t n_seen = 0;

@@ -249,13 +249,13 @@ int run_online(const cli_context& ctx, const replay_options& o) {
   return exit_ok;
 }
 
-// replay --dry-run: finds a log position the node's models and the offline
-// copy (a secondary instance of the node's store) share, replays the offline
-// copy up to it, and compares the checksums. The node only answers for its
-// current models, and the offline replay reads up to the copy's end: so the
-// copy catches up, the node is awaited until it has applied as much, and if
-// the node has moved past it meanwhile, the copy catches up again (--tries
-// times at most).
+// replay --dry-run: asks the node for its models' checksums (each at the
+// position its snapshot holds), brings the offline copy (a secondary instance
+// of the node's store) at least that far, replays it up to exactly that
+// position, and compares. A node that keeps writing is fine: the replay stops
+// where the node's snapshots were. Only when the node's models answer at
+// different positions (a publish between two of them) is it asked again
+// (--tries times at most).
 int run_dry_run(const cli_context& ctx, const replay_options& o) {
   if (o.node.url.empty()) {
     return fail("--dry-run compares with a running node's models: give --url (or $AGORA_URL); "
@@ -273,45 +273,39 @@ int run_dry_run(const cli_context& ctx, const replay_options& o) {
   bool met = false;
   for (int attempt = 0; attempt < o.tries && !met; ++attempt) {
     if (stop_requested()) return fail("interrupted");
-    auto end = (*store)->catch_up();
-    if (!end) return fail(end.error().message);
-    at = *end;
-    // The node has written at least this much: wait (bounded) until its
-    // models have applied it.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.node.timeout_ms);
-    for (;;) {
-      auto st = fetch_status(*link);
-      if (!st) return fail(st.error());
-      std::uint64_t pos = UINT64_MAX;
-      for (const auto& s : *st) pos = std::min(pos, s.position);
-      if (pos >= at) break;
-      if (std::chrono::steady_clock::now() > deadline) {
-        return fail("the node's models stay at position " + std::to_string(pos) + " while the store at " +
-                    ctx.store_path + " ends at " + std::to_string(at) +
-                    ": is --store the data directory of the node at " + link->url() + "?");
-      }
-      std::this_thread::sleep_for(kPollEvery);
-    }
     auto sums = fetch_checksums(*link, names);
     if (!sums) return fail(sums.error());
     live = std::move(*sums);
+    if (live.empty()) return fail("the node answered no checksum");
+    at = live.front().position;
     met = true;
     for (const auto& c : live) met = met && c.position == at;
   }
   if (!met) {
-    return fail("the node kept writing: no log position shared with the offline copy after " +
-                std::to_string(o.tries) + " tries; run the dry run at a quieter moment (or more --tries)");
+    return fail("the node's models answered at different positions " + std::to_string(o.tries) +
+                " times; run the dry run at a quieter moment (or more --tries)");
   }
-  // The offline replay reads up to the copy's end, which stays at `at`: a
-  // secondary instance moves only when told to catch up.
+  // The node has written at least this much: the copy catches up (bounded).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.node.timeout_ms);
+  for (;;) {
+    auto end = (*store)->catch_up();
+    if (!end) return fail(end.error().message);
+    if (*end >= at) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      return fail("the node's models are at position " + std::to_string(at) + " but the store at " + ctx.store_path +
+                  " ends at " + std::to_string(*end) + ": is --store the data directory of the node at " +
+                  link->url() + "?");
+    }
+    std::this_thread::sleep_for(kPollEvery);
+  }
   auto scratch = scratch_dir::make(o.in_memory);
   if (!scratch) return fail(scratch.error());
   progress bar("replay", at, "events", o.quiet);
   auto rep = projections::replay_models(
-      **store, names, 0, [&](std::uint64_t reached, std::uint64_t) { bar.update(reached); }, scratch->path());
+      **store, names, 0, [&](std::uint64_t reached, std::uint64_t) { bar.update(reached); }, scratch->path(), at);
   if (!rep) return fail(rep.error());
   bar.finish(rep->events_read);
-  if (rep->to != at) return fail("the offline copy moved during the replay (" + std::to_string(rep->to) + ")");
+  if (rep->to != at) return fail("the offline replay stopped at " + std::to_string(rep->to) + ", not " + std::to_string(at));
   report r;
   r.add("url", link->url()).add("store", ctx.store_path).add("position", at);
   bool all_equal = true;
@@ -374,7 +368,7 @@ void add_replay_commands(CLI::App& app, cli_context& ctx, command_table& out) {
   replay->add_flag("--in-memory", o->in_memory,
                    "build the replayed models in memory (quicker on a small log; memory grows with the log) instead "
                    "of on disk in a temporary directory under $TMPDIR, removed at the end");
-  replay->add_option("--tries", o->tries, "--dry-run: attempts at a log position shared with a busy node")
+  replay->add_option("--tries", o->tries, "--dry-run: asks again when the node's models answer at different positions")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   add_online_options(replay, o->node, "--online, --dry-run: the node");
