@@ -17,6 +17,7 @@
 #include "common/config.hpp"
 #include "eventstore/event_store.hpp"
 #include "projections/replay.hpp"
+#include "tests/api/admin_node_test.hpp"
 #include "tests/api/test_node.hpp"
 #include "tests/http/test_client.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -36,21 +37,11 @@ std::string hex64(std::uint64_t v) {
   return buf;
 }
 
-class AdminJobsTest : public ::testing::Test {
+class AdminJobsTest : public agora::testing::admin_node_test {
  protected:
-  static void SetUpTestSuite() {
-    ::setenv("AGORA_ADMIN_EMAIL", "admin@shop.test", 1);
-    ::setenv("AGORA_ADMIN_PASSWORD", "admin-password", 1);
-  }
-
   void SetUp() override {
-    agora::testing::configure_test_node(cfg_, dir_.sub("store"));
-    auto n = node::start(cfg_);
-    ASSERT_TRUE(n) << n.error();
-    node_ = std::move(*n);
-    client_ = std::make_unique<http_client>(node_->http_port());
-    admin_ = agora::testing::login_token(*client_, "admin@shop.test", "admin-password");
-    ASSERT_FALSE(admin_.empty());
+    admin_node_test::SetUp();
+    if (HasFatalFailure()) return;
     // Something in every model: products (catalog), a customer (accounts),
     // an order (orders, dashboard).
     for (const char* sku : {"LAMP-1", "LAMP-2", "DESK-1"}) {
@@ -69,21 +60,13 @@ class AdminJobsTest : public ::testing::Test {
     // Every model has applied every event: the checksums compare at the log's end.
     ASSERT_TRUE(node_->projections().wait_for_position(node_->store().last_position(), std::chrono::seconds(30)));
   }
-  void TearDown() override {
-    client_.reset();
-    node_.reset();
-  }
 
   agora::testing::client_response call(std::string_view method, std::string_view target, std::string body = {},
                                        const std::string& token = {}) {
     return call_as(*client_, method, target, std::move(body), token);
   }
 
-  testing::temp_dir dir_;
-  config cfg_;
-  std::unique_ptr<node> node_;
-  std::unique_ptr<http_client> client_;
-  std::string admin_, ann_;
+  std::string ann_;
 };
 
 TEST_F(AdminJobsTest, ChecksumsEqualAnOfflineReplayOfTheSameLog) {

@@ -18,6 +18,7 @@
 #include "app/node.hpp"
 #include "common/config.hpp"
 #include "http/auth.hpp"
+#include "tests/api/admin_node_test.hpp"
 #include "tests/api/test_node.hpp"
 #include "tests/http/test_client.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -32,27 +33,9 @@ constexpr const char* kSecret = kTestJwtSecret;
 std::string str(const std::string& json, const char* key) { return agora::testing::json_str(json, key); }
 std::int64_t num(const std::string& json, const char* key) { return agora::testing::json_num(json, key); }
 
-class GatewayTest : public ::testing::Test {
+class GatewayTest : public agora::testing::admin_node_test {
  protected:
-  static void SetUpTestSuite() {
-    ::setenv("AGORA_ADMIN_EMAIL", "admin@shop.test", 1);
-    ::setenv("AGORA_ADMIN_PASSWORD", "admin-password", 1);
-  }
-
-  void SetUp() override {
-    agora::testing::configure_test_node(cfg_, dir_.sub("store"));
-    cfg_.set("api.read_your_writes_wait", "300ms");
-    auto n = node::start(cfg_);
-    ASSERT_TRUE(n) << n.error();
-    node_ = std::move(*n);
-    client_ = std::make_unique<http_client>(node_->http_port());
-    admin_ = login("admin@shop.test", "admin-password");
-    ASSERT_FALSE(admin_.empty());
-  }
-  void TearDown() override {
-    client_.reset();
-    node_.reset();
-  }
+  void configure(config& cfg) override { cfg.set("api.read_your_writes_wait", "300ms"); }
   // Stops the node and starts it again on the same store with `settings`
   // added (limits start afresh).
   void restart(const std::vector<std::pair<std::string, std::string>>& settings) {
@@ -91,11 +74,6 @@ class GatewayTest : public ::testing::Test {
   }
   std::uint64_t position() const { return node_->store().last_position(); }
 
-  testing::temp_dir dir_;
-  config cfg_;
-  std::unique_ptr<node> node_;
-  std::unique_ptr<http_client> client_;
-  std::string admin_;
 };
 
 TEST_F(GatewayTest, AuthRules) {
