@@ -9,6 +9,7 @@
 #include "common/clock.hpp"
 #include "eventstore/event.hpp"
 #include "projections/change_tags.hpp"
+#include "projections/dry_run.hpp"
 
 namespace agora::projections {
 
@@ -53,6 +54,11 @@ struct change_batch {
   std::vector<std::string> tags;
   /// The applied events, in log order (empty for a rebuild swap).
   std::vector<event_notice> events;
+  /// Rebuilds and dry runs that moved since the last batch (at most one
+  /// entry per model and kind, a few times a second), and those that ended.
+  /// A batch that carries only progress has no tags and no events, at a
+  /// position already delivered: what readers see has not changed.
+  std::vector<rebuild_progress> progress;
 };
 
 }  // namespace agora::projections

@@ -43,6 +43,7 @@
 #include "projections/catalog.hpp"
 #include "projections/change_notice.hpp"
 #include "projections/dashboard.hpp"
+#include "projections/dry_run.hpp"
 #include "projections/orders.hpp"
 
 namespace agora::eventstore {
@@ -64,7 +65,9 @@ struct projection_status {
   std::string last_error;
   /// A rebuild from position 0 is under way; readers still see the old model.
   bool rebuilding = false;
-  /// When rebuilding: the position the rebuild has reached.
+  /// A dry run is under way (see projection_runner::dry_run).
+  bool dry_running = false;
+  /// When rebuilding or dry running: the position the shadow has reached.
   eventstore::log_position rebuild_position = 0;
 };
 
@@ -118,6 +121,9 @@ struct runner_options {
   /// resuming after a disconnect): the notices of about the last this many
   /// events. 0: none kept (read_notices answers too_old).
   std::size_t history_events = 0;
+  /// Rebuilds and dry runs tell their progress (change_batch::progress) at
+  /// most this often, besides when they start and end.
+  std::chrono::milliseconds progress_interval{250};
 };
 
 /// Why read_notices() cannot answer.
@@ -204,9 +210,24 @@ class projection_runner {
 
   /// Rebuilds read model `name` from position 0 in the background while the old
   /// one keeps serving; the rebuilt model is swapped in once it has caught up
-  /// (a change_batch tagged "all" announces it). Errors: an unknown name, or a
-  /// runner that is not started. A rebuild already under way continues.
+  /// (a change_batch tagged "all" announces it). Its progress is told to the
+  /// change listeners (change_batch::progress). Errors: an unknown name, a
+  /// runner that is not started, a dry run of the model under way. A rebuild
+  /// already under way continues.
   [[nodiscard]] agora::expected<void, std::string> rebuild(std::string_view name);
+
+  /// Rebuilds read model `name` from position 0 into a shadow beside the live
+  /// one, as rebuild() does, then, instead of swapping it in, compares the two
+  /// key by key at one snapshot (both at the same position, however the node
+  /// keeps writing) and drops the shadow; dry_run_result() has the outcome,
+  /// and the change listeners get its progress. Readers and writers are not
+  /// affected beyond the work it adds. Errors as for rebuild() (a rebuild of
+  /// the model under way instead of a dry run); one already under way continues.
+  [[nodiscard]] agora::expected<void, std::string> dry_run(std::string_view name);
+
+  /// The last dry run of `name` since start: under way, done or failed.
+  /// Errors: an unknown name, or no dry run since start.
+  [[nodiscard]] agora::expected<dry_run_report, std::string> dry_run_result(std::string_view name) const;
 
   /// One entry per read model, in the order catalog, orders, accounts, dashboard.
   std::vector<projection_status> status() const;

@@ -66,6 +66,39 @@ std::optional<checksum_walk> checksum_walk_of(const projections::projection_runn
   return std::nullopt;
 }
 
+bool known_projection(std::string_view name) {
+  using runner = projections::projection_runner;
+  return name == runner::catalog_name || name == runner::orders_name || name == runner::accounts_name ||
+         name == runner::dashboard_name;
+}
+
+http::response unknown_projection(const http::request& req, const std::string& name) {
+  return detail::not_found(req, "projection '" + name + "' (catalog, orders, accounts, dashboard)");
+}
+
+std::string render_dry_run(const projections::dry_run_report& r) {
+  using state = projections::dry_run_report::state;
+  using kind = projections::key_difference::kind;
+  json_writer w(1024);
+  w.begin_object().key("name").value(r.name);
+  w.key("state").value(r.what == state::running ? "running" : r.what == state::done ? "done" : "failed");
+  w.key("position").value(static_cast<std::uint64_t>(r.position));
+  w.key("target").value(static_cast<std::uint64_t>(r.target));
+  if (r.what == state::done) w.key("equal").value(r.equal());
+  w.key("live_entries").value(r.live_entries).key("shadow_entries").value(r.shadow_entries);
+  w.key("only_live").value(r.only_live).key("only_shadow").value(r.only_shadow).key("differing").value(r.differing);
+  w.key("first_differences").begin_array();
+  for (const auto& d : r.first) {
+    w.begin_object().key("key").value(d.key);
+    w.key("kind").value(d.what == kind::only_live ? "only_live" : d.what == kind::only_shadow ? "only_shadow" : "value_differs");
+    w.end_object();
+  }
+  w.end_array();
+  if (!r.error.empty()) w.key("error").value(r.error);
+  w.end_object();
+  return std::move(w).take();
+}
+
 void write_checksum(json_writer& w, const model_checksum& m) {
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016" PRIx64, m.checksum);
@@ -243,7 +276,7 @@ void gateway::impl::admin_routes(http::router& r) {
         for (const auto& s : deps_.projections->status()) {
           w.begin_object().key("name").value(s.name).key("position").value(static_cast<std::uint64_t>(s.position));
           w.key("lag").value(s.lag).key("events_applied").value(s.events_applied);
-          w.key("rebuilding").value(s.rebuilding);
+          w.key("rebuilding").value(s.rebuilding).key("dry_running").value(s.dry_running);
           w.key("rebuild_position").value(static_cast<std::uint64_t>(s.rebuild_position));
           w.key("last_error").value(s.last_error).end_object();
         }
@@ -251,14 +284,39 @@ void gateway::impl::admin_routes(http::router& r) {
         respond(http::response::json(200, std::move(w).take()));
       });
 
-  add(r, {http::method::post, "/api/admin/projections/{name}/rebuild", "admin.rebuild", "Rebuild a projection from position 0", access::admin, "", 202, "Accepted"},
+  add(r, {http::method::post, "/api/admin/projections/{name}/rebuild", "admin.rebuild", "Rebuild a projection from position 0", access::admin, "", 202, "Accepted", {409}},
       [this](http::request& req, http::responder respond) {
         const std::string name(req.path_param("name").value_or(""));
+        if (!known_projection(name)) return respond(unknown_projection(req, name));
         auto rr = deps_.projections->rebuild(name);
-        if (!rr) return respond(detail::not_found(req, "projection '" + name + "' (" + rr.error() + ")"));
+        if (!rr) return respond(http::problem(req, 409, "conflict", "Conflict", rr.error()));
         json_writer w;
         w.begin_object().key("name").value(name).key("rebuilding").value(true).end_object();
         respond(http::response::json(202, std::move(w).take()));
+      });
+
+  add(r, {http::method::post, "/api/admin/projections/{name}/dry-run", "admin.dry_run",
+          "Rebuild a projection into a shadow and compare it with the live one key by key; nothing is switched",
+          access::admin, "", 202, "Accepted", {409}},
+      [this](http::request& req, http::responder respond) {
+        const std::string name(req.path_param("name").value_or(""));
+        if (!known_projection(name)) return respond(unknown_projection(req, name));
+        auto rr = deps_.projections->dry_run(name);
+        if (!rr) return respond(http::problem(req, 409, "conflict", "Conflict", rr.error()));
+        json_writer w;
+        w.begin_object().key("name").value(name).key("state").value("running").end_object();
+        respond(http::response::json(202, std::move(w).take()));
+      });
+
+  add(r, {http::method::get, "/api/admin/projections/{name}/dry-run", "admin.dry_run_result",
+          "The last dry run of a projection: its progress, or how the shadow differs from the live model",
+          access::admin, "", 200, "DryRun"},
+      [this](http::request& req, http::responder respond) {
+        const std::string name(req.path_param("name").value_or(""));
+        if (!known_projection(name)) return respond(unknown_projection(req, name));
+        auto rep = deps_.projections->dry_run_result(name);
+        if (!rep) return respond(detail::not_found(req, rep.error()));
+        respond(http::response::json(200, render_dry_run(*rep)));
       });
 
   admin_job_routes(r);
@@ -510,9 +568,10 @@ const std::map<std::string, std::string>& schemas() {
       {"Stats", R"({"type":"object"})"},
       {"Notification", R"({"type":"object","properties":{"title":{"type":"string","minLength":1,"maxLength":200},"body":{"type":"string","maxLength":2000},"level":{"type":"string","enum":["info","warning","critical"]}},"required":["title"]})"},
       {"NotificationAccepted", R"({"type":"object","properties":{"position":{"type":"integer"}},"required":["position"]})"},
-      {"Projections", R"({"type":"object","properties":{"items":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"position":{"type":"integer"},"lag":{"type":"integer"},"events_applied":{"type":"integer"},"rebuilding":{"type":"boolean"},"rebuild_position":{"type":"integer","description":"While rebuilding: the log position the rebuild has reached"},"last_error":{"type":"string"}}}}}})"},
+      {"Projections", R"({"type":"object","properties":{"items":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"position":{"type":"integer"},"lag":{"type":"integer"},"events_applied":{"type":"integer"},"rebuilding":{"type":"boolean"},"dry_running":{"type":"boolean"},"rebuild_position":{"type":"integer","description":"While rebuilding: the log position the rebuild has reached"},"last_error":{"type":"string"}}}}}})"},
       {"Accepted", R"({"type":"object"})"},
       {"Checksum", R"({"type":"object","properties":{"name":{"type":"string"},"position":{"type":"integer"},"checksum":{"type":"string","description":"64-bit checksum of the model's contents, 16 hex digits"},"count":{"type":"integer"}},"required":["name","position","checksum","count"]})"},
+      {"DryRun", R"({"type":"object","properties":{"name":{"type":"string"},"state":{"type":"string","enum":["running","done","failed"]},"position":{"type":"integer","description":"Running: the shadow's position; done: the position both models were compared at"},"target":{"type":"integer"},"equal":{"type":"boolean","description":"Only when done"},"live_entries":{"type":"integer"},"shadow_entries":{"type":"integer"},"only_live":{"type":"integer"},"only_shadow":{"type":"integer"},"differing":{"type":"integer"},"first_differences":{"type":"array","maxItems":20,"items":{"type":"object","properties":{"key":{"type":"string"},"kind":{"type":"string","enum":["only_live","only_shadow","value_differs"]}},"required":["key","kind"]}},"error":{"type":"string"}},"required":["name","state","position","target","live_entries","shadow_entries","only_live","only_shadow","differing","first_differences"]})"},
       {"Checksums", R"({"type":"object","properties":{"items":{"type":"array","items":{"$ref":"#/components/schemas/Checksum"}}},"required":["items"]})"},
       {"Backup", R"({"type":"object","properties":{"dir":{"type":"string","description":"An absolute path on the node's machine that does not exist yet, outside the store's directory"}},"required":["dir"]})"},
       {"BackupDone", R"({"type":"object","properties":{"dir":{"type":"string"},"position":{"type":"integer"},"bytes":{"type":"integer"},"ms":{"type":"integer"}},"required":["dir","position","bytes","ms"]})"},

@@ -199,16 +199,16 @@ class projection_runner::impl final : private detail::routing_lookup {
     return out;
   }
 
-  agora::expected<void, std::string> rebuild(std::string_view name) {
-    for (auto& s : slots_) {
+  agora::expected<void, std::string> rebuild(std::string_view name) { return request(name, detail::shadow_use::rebuild); }
+
+  agora::expected<void, std::string> dry_run(std::string_view name) { return request(name, detail::shadow_use::dry_run); }
+
+  agora::expected<dry_run_report, std::string> dry_run_result(std::string_view name) const {
+    for (const auto& s : slots_) {
       if (s.name != name) continue;
-      {
-        std::lock_guard<std::mutex> lk(mu_);
-        if (!running_) return agora::unexpected{std::string("projection runner is not running")};
-        s.rebuild_requested = true;
-      }
-      cv_.notify_one();
-      return {};
+      std::lock_guard<std::mutex> lk(status_mu_);
+      if (s.report.name.empty()) return agora::unexpected{"no dry run of " + s.name + " since the node started"};
+      return s.report;
     }
     return agora::unexpected{"unknown projection: " + std::string(name)};
   }
@@ -228,7 +228,9 @@ class projection_runner::impl final : private detail::routing_lookup {
       if (writer_) {
         if (auto e = writer_->error(); !e.empty()) st.last_error = e;
       }
-      st.rebuilding = s.rebuilding.load(std::memory_order_acquire);
+      const auto use = s.use.load(std::memory_order_acquire);
+      st.rebuilding = use == detail::shadow_use::rebuild;
+      st.dry_running = use == detail::shadow_use::dry_run;
       st.rebuild_position = s.rebuild_position.load(std::memory_order_relaxed);
       out.push_back(std::move(st));
     }
@@ -281,7 +283,6 @@ class projection_runner::impl final : private detail::routing_lookup {
         }
         if (stop_) break;
         expired = waiters_.take_expired(clock_type::now());
-        for (auto& s : slots_) s.take_rebuild_request();
       }
       answer_all(expired, false);
 
@@ -296,12 +297,36 @@ class projection_runner::impl final : private detail::routing_lookup {
     }
   }
 
-  // Whether a rebuild is requested or under way. Needs mu_.
+  // Whether a rebuild or a dry run is asked for or under way.
   bool rebuild_work() const {
     for (const auto& s : slots_) {
-      if (s.rebuild_requested || s.rebuild_pending || s.rebuilt) return true;
+      if (s.shadow_work()) return true;
     }
     return false;
+  }
+
+  // Asks for a shadow of model `name` and wakes the runner thread.
+  agora::expected<void, std::string> request(std::string_view name, detail::shadow_use what) {
+    for (auto& s : slots_) {
+      if (s.name != name) continue;
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (!running_) return agora::unexpected{std::string("projection runner is not running")};
+        // The runner thread ends a shadow and stores its report under
+        // status_mu_ too: a new dry run's fresh report cannot be overwritten
+        // by the last one's.
+        std::lock_guard<std::mutex> g(status_mu_);
+        const bool fresh = !s.shadow_work();
+        if (auto r = s.request_shadow(what); !r) return r;
+        if (what == detail::shadow_use::dry_run && fresh) {
+          s.report = dry_run_report{};
+          s.report.name = s.name;
+        }
+      }
+      cv_.notify_one();
+      return {};
+    }
+    return agora::unexpected{"unknown projection: " + std::string(name)};
   }
 
   // Applies everything the store has to the live models. False on a read error.
@@ -640,39 +665,140 @@ class projection_runner::impl final : private detail::routing_lookup {
     answer_all(done, true);
   }
 
-  // One batch of each rebuild; swaps a rebuilt model in once it has caught up
-  // with the live ones, and tells the listeners that everything may have
-  // changed.
+  // One batch of each shadow: a rebuild is swapped in once it has caught up
+  // with the live models (and the listeners told that everything may have
+  // changed); a dry run is then compared with the live model, a bounded
+  // number of keys per call, and dropped. Progress goes to the listeners a
+  // few times a second (change_batch::progress).
   void step_rebuilds() {
+    std::vector<rebuild_progress> told;
+    bool swapped = false;
     for (auto& s : slots_) {
-      if (auto st = s.start_rebuild(*db_); !st) {
-        set_error(s, std::move(st).error());
+      if (!s.shadow_work()) continue;
+      const bool dry = s.use.load(std::memory_order_acquire) == detail::shadow_use::dry_run;
+      if (s.comparison) {
+        step_comparison(s, told);
         continue;
       }
-      if (!s.rebuilt) continue;
+      const bool starting = !s.rebuilt;
+      if (auto st = s.start_shadow(*db_); !st) {
+        fail_shadow(s, std::move(st).error(), told);
+        continue;
+      }
+      if (starting) told.push_back(progress_of(s, dry));  // started: position 0
       // The live model's pending changes go first, so that the swap's batch
-      // holds only the rebuilt model's.
+      // holds only the rebuilt model's (and a dry run compares written models).
       if (published_.load(std::memory_order_relaxed) < applied_) continue;
       auto done = s.step_rebuild(store_, *db_, applied_, opt_.batch_events);
       if (!done) {
         set_error(s, std::move(done).error());
         continue;
       }
-      if (!*done) continue;
+      if (!*done) {
+        if (due(s)) told.push_back(progress_of(s, dry));
+        continue;
+      }
       // No batch of the live models (with the old generation's meta record)
-      // may land after the swap's.
+      // may land after the swap's, and a dry run compares what is written.
       if (!writer_->wait()) continue;
+      if (dry) {
+        s.start_comparison(*db_);
+        told.push_back(progress_of(s, dry));
+        continue;
+      }
       if (auto sw = s.swap_in_rebuilt(*db_, applied_); !sw) {
         set_error(s, std::move(sw).error());
         continue;
       }
       spdlog::info("projections: {} rebuilt up to position {}", s.name, applied_);
+      swapped = true;
+      auto p = progress_of(s, false);
+      p.position = p.target = applied_;
+      p.done = true;
+      told.push_back(std::move(p));
+    }
+    // One batch, the progress in the order it was made; tagged "all" when a
+    // rebuilt model was swapped in (the readers' caches must be dropped).
+    if (swapped || (!told.empty() && listeners_->any())) {
       change_batch b;
-      b.position = applied_;
-      b.tags = {tags::all};
+      b.position = swapped ? applied_ : published_.load(std::memory_order_relaxed);
+      if (swapped) b.tags = {tags::all};
+      b.progress = std::move(told);
       listeners_->deliver(b);
     }
   }
+
+  // Compares a dry run's shadow with the live model, kComparedPerStep keys
+  // at a time; once done, reports and drops the shadow.
+  void step_comparison(detail::model_slot& s, std::vector<rebuild_progress>& told) {
+    constexpr std::size_t kComparedPerStep = 50'000;
+    dry_run_report r;
+    {
+      std::lock_guard<std::mutex> lk(status_mu_);
+      r = s.report;
+    }
+    auto done = s.comparison->diff->step(kComparedPerStep, r);
+    if (!done) return fail_shadow(s, "dry run: " + done.error(), told);
+    auto p = progress_of(s, true);
+    p.target = p.position;  // compared at the shadow's position, whatever the live models do meanwhile
+    p.keys_compared = s.comparison->diff->keys_compared();
+    if (*done) {
+      r.what = dry_run_report::state::done;
+      r.position = r.target = p.position;
+      spdlog::info("projections: dry run of {} at position {}: {} (live {} entries, shadow {}; {} only live, {} only "
+                   "in the shadow, {} differ)",
+                   s.name, r.position, r.equal() ? "equal" : "DIFFERS", r.live_entries, r.shadow_entries, r.only_live,
+                   r.only_shadow, r.differing);
+      p.done = true;
+    }
+    if (p.done) s.drop_shadow(*db_);
+    {
+      std::lock_guard<std::mutex> lk(status_mu_);
+      s.report = std::move(r);
+      if (p.done) s.use.store(detail::shadow_use::none, std::memory_order_release);
+    }
+    if (p.done || due(s)) told.push_back(std::move(p));
+  }
+
+  // Ends a shadow that cannot go on (its family could not be made, or a dry
+  // run's comparison could not read): the model's last_error says why, a
+  // dry run is reported failed, and the listeners are told.
+  void fail_shadow(detail::model_slot& s, std::string message, std::vector<rebuild_progress>& told) {
+    const bool dry = s.use.load(std::memory_order_acquire) == detail::shadow_use::dry_run;
+    spdlog::warn("projections: {} of {} stopped: {}", dry ? "dry run" : "rebuild", s.name, message);
+    auto p = progress_of(s, dry);
+    s.drop_shadow(*db_);
+    {
+      std::lock_guard<std::mutex> lk(status_mu_);
+      s.last_error = message;
+      if (dry) {
+        s.report.what = dry_run_report::state::failed;
+        s.report.error = message;
+      }
+      s.use.store(detail::shadow_use::none, std::memory_order_release);
+    }
+    p.error = std::move(message);
+    told.push_back(std::move(p));
+  }
+
+  // The progress of `s`'s shadow now; for a dry run, its report follows it.
+  rebuild_progress progress_of(detail::model_slot& s, bool dry) {
+    rebuild_progress p;
+    p.name = s.name;
+    p.dry_run = dry;
+    p.position = s.rebuild_position.load(std::memory_order_relaxed);
+    p.target = applied_;
+    s.progress_told = clock_type::now();
+    if (dry) {
+      std::lock_guard<std::mutex> lk(status_mu_);
+      s.report.position = p.position;
+      s.report.target = p.target;
+    }
+    return p;
+  }
+
+  // Whether `s`'s progress is due to be told again.
+  bool due(const detail::model_slot& s) const { return clock_type::now() - s.progress_told >= opt_.progress_interval; }
 
   void write_checkpoints(bool force) {
     const auto now = clock_type::now();
@@ -796,6 +922,12 @@ agora::expected<std::vector<event_notice>, history_error> projection_runner::rea
 }
 
 agora::expected<void, std::string> projection_runner::rebuild(std::string_view name) { return impl_->rebuild(name); }
+
+agora::expected<void, std::string> projection_runner::dry_run(std::string_view name) { return impl_->dry_run(name); }
+
+agora::expected<dry_run_report, std::string> projection_runner::dry_run_result(std::string_view name) const {
+  return impl_->dry_run_result(name);
+}
 
 std::vector<projection_status> projection_runner::status() const { return impl_->status(); }
 

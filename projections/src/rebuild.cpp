@@ -6,22 +6,23 @@
 
 namespace agora::projections::detail {
 
-void model_slot::take_rebuild_request() {
-  if (!rebuild_requested) return;
-  rebuild_requested = false;
-  rebuild_pending = true;
+agora::expected<void, std::string> model_slot::request_shadow(shadow_use what) {
+  shadow_use now = shadow_use::none;
+  if (use.compare_exchange_strong(now, what, std::memory_order_acq_rel) || now == what) return {};
+  return agora::unexpected{std::string(now == shadow_use::rebuild ? "a rebuild" : "a dry run") + " of " + name +
+                           " is under way; ask again when it is done"};
 }
 
-agora::expected<void, std::string> model_slot::start_rebuild(model_db& db) {
-  if (!rebuild_pending) return {};
-  rebuild_pending = false;
-  if (rebuilt) return {};
-  auto f = db.family(name, generation + 1);
+agora::expected<void, std::string> model_slot::start_shadow(model_db& db) {
+  if (rebuilt || comparison || !shadow_work()) return {};
+  const std::uint64_t g = std::max(generation, last_shadow_generation) + 1;
+  auto f = db.family(name, g);
   if (!f) return agora::unexpected{std::move(f).error()};
+  last_shadow_generation = g;
+  rebuilt_generation = g;
   rebuilt_family = *f;
   rebuilt = make(kv_writer(db.shared_from_this(), rebuilt_family));
   rebuild_position.store(0);
-  rebuilding.store(true, std::memory_order_release);
   return {};
 }
 
@@ -51,16 +52,40 @@ agora::expected<bool, std::string> model_slot::step_rebuild(const eventstore::ev
 agora::expected<void, std::string> model_slot::swap_in_rebuilt(model_db& db, eventstore::log_position at) {
   rocksdb::WriteBatch batch;
   rebuilt->flush(batch);
-  db.put_meta(batch, name, model_meta{format, generation + 1, at});
+  db.put_meta(batch, name, model_meta{format, rebuilt_generation, at});
   if (auto w = db.write(batch); !w) return agora::unexpected{"rebuild: " + w.error()};
   db.drop(family);  // readers of older snapshots keep reading it until they let go
   live = std::move(rebuilt);
   family = std::move(rebuilt_family);
-  ++generation;
+  generation = rebuilt_generation;
   position = at;
   live->publish(at, db.snapshot());
-  rebuilding.store(false, std::memory_order_release);
+  use.store(shadow_use::none, std::memory_order_release);
   return {};
+}
+
+void model_slot::start_comparison(model_db& db) {
+  auto c = std::make_unique<shadow_comparison>();
+  c->snap = db.snapshot();
+  c->live = family;
+  c->shadow = rebuilt_family;
+  // A dry run reads every key once: it must not push the readers' hot
+  // blocks out of the block cache.
+  rocksdb::ReadOptions ro;
+  ro.snapshot = c->snap.get();
+  ro.fill_cache = false;
+  ro.readahead_size = 2 << 20;
+  c->diff = std::make_unique<model_diff>(name, std::unique_ptr<rocksdb::Iterator>(db.db()->NewIterator(ro, c->live.get())),
+                                         std::unique_ptr<rocksdb::Iterator>(db.db()->NewIterator(ro, c->shadow.get())));
+  rebuilt.reset();  // its pending changes are written; the family holds it all
+  comparison = std::move(c);
+}
+
+void model_slot::drop_shadow(model_db& db) {
+  comparison.reset();
+  rebuilt.reset();
+  if (rebuilt_family) db.drop(rebuilt_family);
+  rebuilt_family.reset();
 }
 
 }  // namespace agora::projections::detail

@@ -192,12 +192,10 @@ struct fan_out_state {
   void on_batch(const projections::change_batch& b) {
     const bool all = b.events.empty() &&
                      std::find(b.tags.begin(), b.tags.end(), projections::tags::all) != b.tags.end();
-    if (b.position <= delivered) {
-      // A rebuilt read model swapped in (tag "all" at a position already
-      // delivered): the admins are told.
-      if (all) tell_admins(rebuilt_message(b.position));
-      return;
-    }
+    // Rebuilds and dry runs under way or ended (among them a rebuilt model
+    // swapped in: tag "all" at a position already delivered).
+    for (const auto& p : b.progress) tell_admins(progress_message(p, std::max(delivered, b.position)));
+    if (b.position <= delivered) return;
     const bool truncated = all;
     if (truncated) {
       // Too many notices for one batch: fill the gap from the routed history.

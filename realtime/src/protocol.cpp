@@ -205,14 +205,35 @@ std::string pong_message(std::string_view id, std::uint64_t position) {
   return std::move(w).take();
 }
 
-std::string rebuilt_message(std::uint64_t position) {
-  json_writer w(256);
+std::string progress_message(const projections::rebuild_progress& p, std::uint64_t position) {
+  const char* what = p.dry_run ? "Dry run of " : "Rebuild of ";
+  std::string title;
+  std::string body;
+  if (!p.error.empty()) {
+    title = std::string(what) + p.name + " stopped";
+    body = p.error;
+  } else if (p.done && !p.dry_run) {
+    title = "Read model " + p.name + " rebuilt";
+    body = "The rebuilt read model is now served; reload what you show.";
+  } else if (p.done) {
+    title = std::string(what) + p.name + " done";
+    body = "Compared with the live model: see GET /api/admin/projections/" + p.name + "/dry-run.";
+  } else {
+    title = std::string(what) + p.name;
+    body = p.position < p.target || p.keys_compared == 0
+               ? "Rebuilding from the log: position " + std::to_string(p.position) + " of " + std::to_string(p.target) + "."
+               : "Comparing with the live model: " + std::to_string(p.keys_compared) + " keys so far.";
+  }
+  json_writer w(384 + body.size());
   w.begin_object().key("type").value("notification").key("channel").value("admin").key("position").value(position);
-  w.key("kind").value("rebuild_progress").key("level").value("info").key("title").value("Read model rebuilt");
-  w.key("body").value("A rebuilt read model is now served; reload what you show.");
+  w.key("kind").value("rebuild_progress").key("level").value(p.error.empty() ? "info" : "warning");
+  w.key("title").value(title).key("body").value(body);
   write_time(w, system_clock::instance().now());
-  w.key("data").begin_object().key("done").value(true).end_object();
-  w.end_object();
+  w.key("data").begin_object().key("name").value(p.name).key("dry_run").value(p.dry_run);
+  w.key("position").value(static_cast<std::uint64_t>(p.position)).key("target").value(static_cast<std::uint64_t>(p.target));
+  w.key("keys_compared").value(p.keys_compared).key("done").value(p.done);
+  if (!p.error.empty()) w.key("error").value(p.error);
+  w.end_object().end_object();
   return std::move(w).take();
 }
 

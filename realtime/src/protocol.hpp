@@ -78,10 +78,11 @@ std::string subscribed_message(std::string_view type, std::string_view id, std::
 std::string error_message(std::string_view id, std::string_view code, std::string_view message,
                           std::string_view channel = {});
 std::string pong_message(std::string_view id, std::uint64_t position);
-/// The admins' notification (kind rebuild_progress) that a rebuilt read
-/// model was swapped in at `position`: what it shows may have changed
-/// without an event.
-std::string rebuilt_message(std::uint64_t position);
+/// The admins' notification (kind rebuild_progress) of a rebuild's or a dry
+/// run's progress, `position` being the feed's position when it is sent. The
+/// one with data.done true and dry_run false says the rebuilt model is now
+/// served: what it shows may have changed without an event.
+std::string progress_message(const projections::rebuild_progress& p, std::uint64_t position);
 
 /// How a notice is shown on a channel.
 enum class message_form : std::uint8_t {

@@ -382,6 +382,7 @@ TEST_F(GatewayTest, OpenApiMatchesTheRoutes) {
       {"/api/orders/{id}/status", {"post"}}, {"/api/admin/stats", {"get"}}, {"/api/admin/projections", {"get"}},
       {"/api/admin/notifications", {"post"}},
       {"/api/admin/projections/{name}/rebuild", {"post"}}, {"/api/admin/projections/{name}/checksum", {"get"}},
+      {"/api/admin/projections/{name}/dry-run", {"get", "post"}},
       {"/api/admin/projections/checksums", {"get"}}, {"/api/admin/backup", {"post"}}, {"/health/live", {"get"}}, {"/health/ready", {"get"}},
       {"/health/detailed", {"get"}}, {"/metrics", {"get"}}, {"/openapi.json", {"get"}},
   };

@@ -14,7 +14,7 @@
 
 #include "projections/replay.hpp"
 #include "projections/src/model_db.hpp"
-#include "tests/projections/fixture.hpp"
+#include "tests/projections/on_disk_fixture.hpp"
 #include "tests/projections/model_sums.hpp"
 
 namespace agora::projections::testing {
@@ -37,30 +37,6 @@ std::uint64_t applied_since_start(const projection_runner& r, std::string_view n
   }
   return 0;
 }
-
-class OnDiskTest : public ProjectionTest {
- protected:
-  runner_options on_disk() {
-    runner_options o;
-    o.path = dir_.sub("projections");
-    o.history_events = 1000;
-    return o;
-  }
-
-  // A small shop: products with stock, customers, orders in several states,
-  // a cart left open.
-  void fill(int from, int to) {
-    for (int i = from; i < to; ++i) {
-      const std::string n = std::to_string(i);
-      product({created("p" + n, "SKU-" + n, "Lamp " + n, "a lamp", i % 2 ? "light" : "home", 1000 + i)}, "p" + n);
-      inventory({registered("SKU-" + n, 5 + i % 3), id::stock_received{4, kT0 + 1}}, "SKU-" + n);
-      customer({account("c" + n, "c" + n + "@example.com")}, "c" + n);
-      order({placed("o" + n, "c" + n, {line("SKU-" + n, 1, 1000 + i)}), od::order_confirmed{kT0 + 2, kT0 + 900}},
-            "o" + n);
-      if (i % 3 == 0) order({od::order_paid{"pay-" + n, domain::money{1000 + i, "EUR"}, kT0 + 3}}, "o" + n);
-    }
-  }
-};
 
 TEST_F(OnDiskTest, AStartResumesFromTheStoredPositionWithoutTheLog) {
   start_runner(on_disk());

@@ -6,10 +6,12 @@
 // messages, shutdown, and the HTTP server's limits on upgraded connections.
 
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -642,18 +644,79 @@ TEST_F(RealtimeTest, UpgradedConnectionsCountAgainstTheHttpConnectionLimit) {
   }));
 }
 
-TEST_F(RealtimeTest, AdminsAreToldWhenARebuiltReadModelIsSwappedIn) {
+// One rebuild_progress message's data.
+struct progress_data {
+  std::string name;
+  bool dry_run = false;
+  bool done = false;
+  std::int64_t position = 0;
+  std::int64_t target = 0;
+};
+
+std::optional<progress_data> progress_of(const std::string& msg) {
+  simdjson::dom::parser p;
+  simdjson::dom::element root;
+  if (p.parse(msg).get(root)) return std::nullopt;
+  std::string_view kind, name;
+  simdjson::dom::element d;
+  if (root["kind"].get(kind) || kind != "rebuild_progress" || root["data"].get(d)) return std::nullopt;
+  progress_data out;
+  if (d["name"].get(name) || d["dry_run"].get(out.dry_run) || d["done"].get(out.done) ||
+      d["position"].get(out.position) || d["target"].get(out.target)) {
+    return std::nullopt;
+  }
+  out.name = std::string(name);
+  return out;
+}
+
+// Reads `c` until a rebuild_progress message with done; all of them.
+std::vector<progress_data> read_progress(ws_client& c) {
+  std::vector<progress_data> seen;
+  const auto deadline = std::chrono::steady_clock::now() + ms(20000);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto m = c.read(ms(200));
+    if (!m) continue;
+    if (auto p = progress_of(*m)) {
+      seen.push_back(*p);
+      if (p->done) break;
+    }
+  }
+  return seen;
+}
+
+TEST_F(RealtimeTest, AdminsGetTheProgressOfRebuildsAndDryRuns) {
   start();
   product("LAMP-1", 5);
   auto admin_ws = connect(admin_);
   subscribe(*admin_ws, R"(["admin"])");
   ASSERT_EQ(call("POST", "/api/admin/projections/catalog/rebuild", {}, admin_).status, 202);
-  bool told = false;
-  ASSERT_TRUE(eventually([&] {
-    auto m = admin_ws->read(ms(200));
-    told = told || (m && str(*m, "kind") == "rebuild_progress");
-    return told;
-  }));
+  auto seen = read_progress(*admin_ws);
+  ASSERT_GE(seen.size(), 2u) << "started, then swapped in";
+  EXPECT_EQ(seen.front().name, "catalog");
+  EXPECT_FALSE(seen.front().done);
+  EXPECT_EQ(seen.front().position, 0);
+  EXPECT_TRUE(seen.back().done) << "the rebuilt model is served";
+  EXPECT_FALSE(seen.back().dry_run);
+  EXPECT_GT(seen.back().position, 0);
+  EXPECT_EQ(seen.back().position, seen.back().target);
+
+  ASSERT_EQ(call("POST", "/api/admin/projections/orders/dry-run", {}, admin_).status, 202);
+  seen = read_progress(*admin_ws);
+  ASSERT_GE(seen.size(), 2u);
+  for (const auto& p : seen) {
+    EXPECT_EQ(p.name, "orders");
+    EXPECT_TRUE(p.dry_run);
+    EXPECT_LE(p.position, p.target);
+  }
+  EXPECT_TRUE(seen.back().done);
+  auto r = call("GET", "/api/admin/projections/orders/dry-run", {}, admin_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(str(r.body, "state"), "done");
+  EXPECT_NE(r.body.find(R"("equal":true)"), std::string::npos) << r.body;
+
+  // Only an admin may start one, of a model that exists.
+  EXPECT_EQ(call("POST", "/api/admin/projections/orders/dry-run", {}, customer("eve@shop.test")).status, 403);
+  EXPECT_EQ(call("POST", "/api/admin/projections/nonsense/dry-run", {}, admin_).status, 404);
 }
 
 TEST_F(RealtimeTest, RealtimeConnectionsBeyondTheLimitGet503) {

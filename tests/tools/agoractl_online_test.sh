@@ -2,11 +2,11 @@
 # agoractl's online commands end to end: a real agorad on a free port (an
 # admin from the environment), the real agoractl binary against it. Login and
 # token files, projections status and checksum, replay --online of one model
-# and of all, replay --dry-run equal to the live models, backup --url then
+# and of all, replay --dry-run (the node's models equal to a rebuild, also
+# beside writers, and a damaged model found key by key), backup --url then
 # restore then a node started on the restored store, outbox status from the
 # node's config, and the bad inputs: an unreachable node, a bad token, a
-# customer's token, bad backup directories, an unknown model, and a dry run
-# that finds a model differing from the node's.
+# customer's token, bad backup directories, an unknown model.
 # usage: agoractl_online_test.sh <agorad> <agoractl> <agoractl_store_fixture>
 set -uo pipefail
 agorad=$(realpath "$1") ctl=$(realpath "$2") fixture=$(realpath "$3")
@@ -55,7 +55,7 @@ check "an unreachable node exits 1" test "$rc" -eq 1
 check "and says it cannot reach it" has "cannot reach the node at http://127.0.0.1:1: connection refused" "$out"
 out=$("$ctl" replay --dry-run --store nowhere 2>&1); rc=$?
 check "replay --dry-run without --url exits 2" test "$rc" -eq 2
-check "and says it compares with a node" has "compares with a running node" "$out"
+check "and says it compares in a node" has "compares in a running node" "$out"
 
 
 # --- a node with something in every read model ---------------------------------
@@ -140,14 +140,17 @@ check "an unknown model exits 2" test "$rc" -eq 2
 out=$("$ctl" replay orders --online --url "$url" --token-file bad.token 2>&1); rc=$?
 check "replay --online with a bad token exits 1" bash -c '[ "$1" -eq 1 ] && grep -q "log in again" <<<"$2"' _ "$rc" "$out"
 
-# --- replay --dry-run: an offline replay equal to the live models ---------------
-out=$("$ctl" replay --dry-run --url "$url" --token-file admin.token --store data/store 2>&1); rc=$?
+# --- replay --dry-run: the node rebuilds each model beside the live one and compares
+out=$("$ctl" replay --dry-run --url "$url" --token-file admin.token 2>&1); rc=$?
 check "replay --dry-run exits 0" test "$rc" -eq 0 || echo "$out"
 check "every model equal" test "$(grep -o '"result":"equal"' <<<"$out" | wc -l)" -eq 4
-check "at the node's position" test "$(field position "$out")" = "$position"
+check "at the node's position" test "$(model_field orders position "$out")" = "$position"
 check "nothing switched" has '"switched":false' "$out"
-out=$("$ctl" replay orders --dry-run --url "$url" --token-file admin.token --store "$work/other" 2>&1); rc=$?
-check "a dry run on a missing store exits 1" test "$rc" -eq 1
+check "no key differs" has_text '"first_differences":[]' "$out"
+out=$("$ctl" replay nope --dry-run --url "$url" --token-file admin.token 2>&1); rc=$?
+check "a dry run of an unknown model exits 2" test "$rc" -eq 2
+out=$("$ctl" replay orders --dry-run --url "$url" --token-file ann.token 2>&1); rc=$?
+check "a customer cannot start a dry run" test "$rc" -eq 1
 
 # --- backup --url, the bad directories ------------------------------------------
 out=$("$ctl" backup "$work/bk" --url "$url" --token-file admin.token); rc=$?
@@ -191,10 +194,9 @@ check "its models are at the backup's position" test "$(model_field orders posit
 for m in catalog orders accounts dashboard; do
   check "restored $m checksum equals the original's" test "$(model_field $m checksum "$out")" = "$(model_field $m checksum "$sums_live")"
 done
-# A node that keeps writing: the dry run replays up to where the node's
-# models were when they answered, however far the log has gone since.
-# Four writers, so that the log never pauses long enough for a copy and
-# the node to meet by chance.
+# A node that keeps writing: the node compares each model with its shadow at
+# one snapshot of both, however far the log goes meanwhile. Four writers, so
+# that the log never pauses.
 writers=()
 for _ in 1 2 3 4; do
   ( until [ -e stop-writing ]; do
@@ -204,29 +206,35 @@ for _ in 1 2 3 4; do
   writers+=($!)
 done
 sleep 1
-out=$("$ctl" replay --dry-run --url "$url2" --token-file admin.token --store restored/store --tries 2 2>&1); rc=$?
+out=$("$ctl" replay --dry-run --url "$url2" --token-file admin.token 2>&1); rc=$?
 touch stop-writing; wait "${writers[@]}"; rm -f stop-writing
 check "a dry run beside a node placing orders exits 0" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || echo "$out"
 check "every model equal there too" test "$(grep -o '"result":"equal"' <<<"$out" | wc -l)" -eq 4
-check "at a position past the backup's" test "$(field position "$out")" -gt "$position"
+check "at a position past the backup's" test "$(model_field orders position "$out")" -gt "$position"
 kill -TERM "$pid2"; wait "$pid2"; pid2=
 
-# --- a dry run that differs: two logs of one length, other products ------------
-# Each store: 10 products x 3 events from the fixture, then the admin the node
-# bootstraps; the node serves A, the offline copy is B (same positions).
+# --- a dry run that differs: a model damaged on disk ----------------------------
+# The node's orders model gets a key no log event made (with RocksDB's own
+# ldb, the node stopped); the dry run names it, a rebuild mends it.
 "$fixture" a --products 10 --price-changes 2 >/dev/null 2>&1
-"$fixture" b --products 10 --price-changes 2 --first-id 100 >/dev/null 2>&1
-start_node "$work/b" node_b.log pid2 url2
-kill -TERM "$pid2"; wait "$pid2"; pid2=
 start_node "$work/a" node_a.log pid2 url2
-out=$(printf 'admin-password\n' | "$ctl" replay --dry-run --url "$url2" --login admin@shop.test --store b 2>&1); rc=$?
-check "a dry run against another log of the same length exits 1" test "$rc" -eq 1 || echo "$out"
-check "and says catalog differs" has '"name":"catalog","result":"differs"' "$out"
-check "while orders, empty in both, is equal" has '"name":"orders","result":"equal"' "$out"
+kill -TERM "$pid2"; wait "$pid2"; pid2=
+check "the node keeps its models beside the store" test -f "$work/a-projections/CURRENT"
+ldb --db="$work/a-projections" --column_family=orders.1 put ozz 'no such order' >/dev/null 2>&1
+check "ldb wrote the damage" bash -c 'ldb --db="$1" --column_family=orders.1 get ozz 2>/dev/null | grep -q "no such order"' _ "$work/a-projections"
+start_node "$work/a" node_a.log pid2 url2
+out=$(printf 'admin-password\n' | "$ctl" replay --dry-run --url "$url2" --login admin@shop.test 2>&1); rc=$?
+check "a dry run of the damaged models exits 1" test "$rc" -eq 1 || echo "$out"
+check "and says orders differs" has '"name":"orders","result":"differs"' "$out"
+check "and names the key" has_text '"first_differences":[{"kind":"only_live","key":"order zz"}]' "$out"
+check "while the catalog is equal" has '"name":"catalog","result":"equal"' "$out"
 check "and says what to do" has "agoractl replay MODEL --online" "$out"
-out=$(printf 'admin-password\n' | "$ctl" replay --dry-run --url "$url2" --login admin@shop.test --store a 2>&1); rc=$?
-check "against its own log it is equal" bash -c '[ "$1" -eq 0 ] && [ "$(grep -o "\"result\":\"equal\"" <<<"$2" | wc -l)" -eq 4 ]' _ "$rc" "$out"
+out=$(script -qec "printf 'admin-password\\n' | '$ctl' replay orders --dry-run --url '$url2' --login admin@shop.test" /dev/null)
+check "on a terminal it lists the differing key" grep -q "only live: *order zz" <<<"$out"
+printf 'admin-password\n' | "$ctl" replay orders --online --url "$url2" --login admin@shop.test >/dev/null 2>&1
+out=$(printf 'admin-password\n' | "$ctl" replay orders --dry-run --url "$url2" --login admin@shop.test 2>&1); rc=$?
+check "after a rebuild the dry run is equal" bash -c '[ "$1" -eq 0 ] && grep -q "\"result\":\"equal\"" <<<"$2"' _ "$rc" "$out"
 kill -TERM "$pid2"; wait "$pid2"; pid2=
 
 # --- a rebuild long enough to follow: 40,000 events ---------------------------

@@ -197,4 +197,34 @@ expected<std::vector<node_checksum>, online_error> fetch_checksums(admin_link& l
   return out;
 }
 
+expected<node_dry_run, online_error> fetch_dry_run(admin_link& link, const std::string& name) {
+  const std::string target = "/api/admin/projections/" + name + "/dry-run";
+  auto body = link.call("GET", target);
+  if (!body) return unexpected{std::move(body).error()};
+  simdjson::dom::parser p;
+  simdjson::dom::element root;
+  if (p.parse(*body).get(root)) return unexpected{bad_answer("GET " + target)};
+  node_dry_run d;
+  std::string_view n, state;
+  simdjson::dom::array first;
+  if (root["name"].get(n) || root["state"].get(state) || root["position"].get(d.position) ||
+      root["target"].get(d.target) || root["live_entries"].get(d.live_entries) ||
+      root["shadow_entries"].get(d.shadow_entries) || root["only_live"].get(d.only_live) ||
+      root["only_shadow"].get(d.only_shadow) || root["differing"].get(d.differing) ||
+      root["first_differences"].get(first)) {
+    return unexpected{bad_answer("GET " + target)};
+  }
+  d.name = std::string(n);
+  d.state = std::string(state);
+  if (root["equal"].get(d.equal)) d.equal = false;  // only when done
+  std::string_view error;
+  if (!root["error"].get(error)) d.error = std::string(error);
+  for (auto it : first) {
+    std::string_view key, kind;
+    if (it["key"].get(key) || it["kind"].get(kind)) return unexpected{bad_answer("GET " + target)};
+    d.first.emplace_back(std::string(kind), std::string(key));
+  }
+  return d;
+}
+
 }  // namespace agora::agoractl

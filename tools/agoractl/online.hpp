@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/expected.hpp"
@@ -104,5 +105,27 @@ struct node_checksum {
 /// request for all, or one per model when a single one is asked.
 expected<std::vector<node_checksum>, online_error> fetch_checksums(admin_link& link,
                                                                    const std::vector<std::string>& names);
+
+/// One read model's dry run as GET /api/admin/projections/{name}/dry-run
+/// reports it.
+struct node_dry_run {
+  std::string name;
+  /// "running", "done" or "failed".
+  std::string state;
+  std::uint64_t position = 0;
+  std::uint64_t target = 0;
+  bool equal = false;
+  std::uint64_t live_entries = 0;
+  std::uint64_t shadow_entries = 0;
+  std::uint64_t only_live = 0;
+  std::uint64_t only_shadow = 0;
+  std::uint64_t differing = 0;
+  /// The first differing keys: (kind, key), kind only_live, only_shadow or value_differs.
+  std::vector<std::pair<std::string, std::string>> first;
+  std::string error;
+};
+
+/// GET /api/admin/projections/{name}/dry-run.
+expected<node_dry_run, online_error> fetch_dry_run(admin_link& link, const std::string& name);
 
 }  // namespace agora::agoractl

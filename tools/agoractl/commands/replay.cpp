@@ -9,8 +9,9 @@
 // follows the rebuild by polling the node's status, then prints the
 // checksums of the models the node now serves.
 //
-// replay --dry-run: the offline replay, compared with the node's live models
-// at the same log position: "equal" or "differs" per model, nothing switched.
+// replay --dry-run: the node rebuilds each model into a shadow and compares
+// it with the live one key by key: "equal" or how it differs (counts and the
+// first differing keys) per model; nothing is switched.
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
@@ -40,9 +41,6 @@ struct replay_options {
   bool online = false;
   bool dry_run = false;
   online_options node;
-  /// --dry-run: how many times to look for a log position the node and the
-  /// offline copy share before giving up (a node that keeps writing).
-  int tries = 10;
   /// Build the replayed models in memory instead of on disk.
   bool in_memory = false;
 };
@@ -249,93 +247,104 @@ int run_online(const cli_context& ctx, const replay_options& o) {
   return exit_ok;
 }
 
-// replay --dry-run: asks the node for its models' checksums (each at the
-// position its snapshot holds), brings the offline copy (a secondary instance
-// of the node's store) at least that far, replays it up to exactly that
-// position, and compares. A node that keeps writing is fine: the replay stops
-// where the node's snapshots were. Only when the node's models answer at
-// different positions (a publish between two of them) is it asked again
-// (--tries times at most).
+// replay --dry-run: asks the node to rebuild each model into a shadow beside
+// the live one and compare them key by key (POST .../dry-run), follows the
+// dry runs (GET .../dry-run) and prints per model "equal" or how it differs:
+// entries on each side, keys only in one, keys with other values, and the
+// first differing keys. The node compares both at one snapshot, so a node
+// that keeps writing is fine. Nothing is switched.
 int run_dry_run(const cli_context& ctx, const replay_options& o) {
   if (o.node.url.empty()) {
-    return fail("--dry-run compares with a running node's models: give --url (or $AGORA_URL); "
+    return fail("--dry-run compares in a running node: give --url (or $AGORA_URL); "
                 "`agoractl replay` alone rebuilds offline and prints the checksums",
                 exit_usage);
   }
   if (o.from > 0) return fail("--dry-run replays the whole log: --from does not apply", exit_usage);
   auto link = admin_link::open(o.node);
   if (!link) return fail(link.error());
-  auto store = open_for_read(ctx.store_path, /*follow=*/true);
-  if (!store) return fail(store.error());
-  const std::vector<std::string> names = asked_names(o);
-  std::vector<node_checksum> live;
-  std::uint64_t at = 0;
-  bool met = false;
-  for (int attempt = 0; attempt < o.tries && !met; ++attempt) {
-    if (stop_requested()) return fail("interrupted");
-    auto sums = fetch_checksums(*link, names);
-    if (!sums) return fail(sums.error());
-    live = std::move(*sums);
-    if (live.empty()) return fail("the node answered no checksum");
-    at = live.front().position;
-    met = true;
-    for (const auto& c : live) met = met && c.position == at;
+  auto before = fetch_status(*link);
+  if (!before) return fail(before.error());
+  std::vector<std::string> names = asked_names(o);
+  if (names.empty()) {
+    for (const auto& s : *before) names.push_back(s.name);
   }
-  if (!met) {
-    return fail("the node's models answered at different positions " + std::to_string(o.tries) +
-                " times; run the dry run at a quieter moment (or more --tries)");
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& n : names) {
+    if (auto r = link->call("POST", "/api/admin/projections/" + n + "/dry-run"); !r) return fail(r.error());
   }
-  // The node has written at least this much: the copy catches up (bounded).
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.node.timeout_ms);
+  std::uint64_t target = 0;
+  for (const auto& s : *before) target = std::max(target, s.position + s.lag);
+  progress bar("dry run", target * names.size(), "events", o.quiet);
+  std::vector<node_dry_run> runs;
   for (;;) {
-    auto end = (*store)->catch_up();
-    if (!end) return fail(end.error().message);
-    if (*end >= at) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      return fail("the node's models are at position " + std::to_string(at) + " but the store at " + ctx.store_path +
-                  " ends at " + std::to_string(*end) + ": is --store the data directory of the node at " +
-                  link->url() + "?");
+    if (stop_requested()) {
+      return fail("interrupted: the node goes on with the dry run; its outcome: GET /api/admin/projections/NAME/dry-run");
     }
+    runs.clear();
+    bool all = true;
+    std::uint64_t done_events = 0;
+    for (const auto& n : names) {
+      auto d = fetch_dry_run(*link, n);
+      if (!d) return fail(d.error());
+      all = all && d->state != "running";
+      done_events += d->state == "running" ? std::min(target, d->position) : target;
+      runs.push_back(std::move(*d));
+    }
+    bar.poll(done_events);
+    if (all) break;
     std::this_thread::sleep_for(kPollEvery);
   }
-  auto scratch = scratch_dir::make(o.in_memory);
-  if (!scratch) return fail(scratch.error());
-  progress bar("replay", at, "events", o.quiet);
-  auto rep = projections::replay_models(
-      **store, names, 0, [&](std::uint64_t reached, std::uint64_t) { bar.update(reached); }, scratch->path(), at);
-  if (!rep) return fail(rep.error());
-  bar.finish(rep->events_read);
-  if (rep->to != at) return fail("the offline replay stopped at " + std::to_string(rep->to) + ", not " + std::to_string(at));
+  bar.finish(target * names.size());
   report r;
-  r.add("url", link->url()).add("store", ctx.store_path).add("position", at);
+  r.add("url", link->url()).add("seconds", seconds_since(start));
   bool all_equal = true;
+  std::string failed;
   json_writer w;
   w.begin_array();
-  for (const auto& m : rep->models) {
-    const node_checksum* node = nullptr;
-    for (const auto& c : live) node = c.name == m.name ? &c : node;
-    const std::string offline = hex64(m.checksum);
-    const bool equal = node != nullptr && node->checksum == offline;
+  for (const auto& d : runs) {
+    const bool equal = d.state == "done" && d.equal;
     all_equal = all_equal && equal;
-    const std::string node_sum = node ? node->checksum : std::string("none");
-    const std::uint64_t node_count = node ? node->count : 0;
+    if (d.state == "failed" && failed.empty()) failed = d.name + ": " + d.error;
     if (ctx.json_output()) {
-      w.begin_object().key("name").value(m.name).key("result").value(equal ? "equal" : "differs");
-      w.key("offline_checksum").value(offline).key("node_checksum").value(node_sum);
-      w.key("offline_entries").value(m.entries).key("node_entries").value(node_count).end_object();
+      w.begin_object().key("name").value(d.name).key("result").value(d.state == "failed" ? "failed" : equal ? "equal" : "differs");
+      w.key("position").value(d.position).key("live_entries").value(d.live_entries);
+      w.key("rebuilt_entries").value(d.shadow_entries).key("only_live").value(d.only_live);
+      w.key("only_rebuilt").value(d.only_shadow).key("differing").value(d.differing);
+      w.key("first_differences").begin_array();
+      for (const auto& [kind, key] : d.first) {
+        w.begin_object().key("kind").value(kind == "only_shadow" ? "only_rebuilt" : kind).key("key").value(key).end_object();
+      }
+      w.end_array();
+      if (!d.error.empty()) w.key("error").value(d.error);
+      w.end_object();
+      continue;
+    }
+    char line[300];
+    if (d.state == "failed") {
+      r.add(d.name, "FAILED: " + d.error);
+    } else if (equal) {
+      std::snprintf(line, sizeof line, "equal at position %" PRIu64 " (%" PRIu64 " entries)", d.position,
+                    d.live_entries);
+      r.add(d.name, std::string(line));
     } else {
-      char line[200];
-      std::snprintf(line, sizeof line, "%s (offline %s, %" PRIu64 " entries; node %s, %" PRIu64 " entries)",
-                    equal ? "equal" : "DIFFERS", offline.c_str(), m.entries, node_sum.c_str(), node_count);
-      r.add(m.name, std::string(line));
+      std::snprintf(line, sizeof line,
+                    "DIFFERS at position %" PRIu64 ": live %" PRIu64 " entries, rebuilt %" PRIu64 "; %" PRIu64
+                    " only live, %" PRIu64 " only rebuilt, %" PRIu64 " with other values",
+                    d.position, d.live_entries, d.shadow_entries, d.only_live, d.only_shadow, d.differing);
+      r.add(d.name, std::string(line));
+      for (const auto& [kind, key] : d.first) {
+        const char* what = kind == "only_live" ? "only live" : kind == "only_shadow" ? "only rebuilt" : "other value";
+        r.add("  " + std::string(what), key);
+      }
     }
   }
   w.end_array();
   if (ctx.json_output()) r.add_json("models", std::move(w).take());
   r.add("switched", false);
   r.print(ctx);
+  if (!failed.empty()) return fail("a dry run failed: " + failed);
   if (!all_equal) {
-    return fail("a model differs from a replay of the log: rebuild it with agoractl replay MODEL --online "
+    return fail("a model differs from a rebuild from the log: rebuild it with agoractl replay MODEL --online "
                 "(docs/OPERATIONS.md, \"A projection is wrong\")");
   }
   return exit_ok;
@@ -362,15 +371,12 @@ void add_replay_commands(CLI::App& app, cli_context& ctx, command_table& out) {
       "caught up; follows the progress, then prints the checksums the node serves");
   auto* dry = replay->add_flag(
       "--dry-run", o->dry_run,
-      "replay offline from --store (the node's data directory) and compare each model's checksum with the "
-      "node's (--url) at the same log position; nothing is switched; exit 1 when one differs");
+      "in the running node (--url): rebuild each model into a shadow beside the live one and compare them key by "
+      "key (counts and the first differing keys); nothing is switched; exit 1 when one differs");
   online->excludes(dry);
   replay->add_flag("--in-memory", o->in_memory,
                    "build the replayed models in memory (quicker on a small log; memory grows with the log) instead "
                    "of on disk in a temporary directory under $TMPDIR, removed at the end");
-  replay->add_option("--tries", o->tries, "--dry-run: asks again when the node's models answer at different positions")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
   add_online_options(replay, o->node, "--online, --dry-run: the node");
   out.push_back({replay, [&ctx, o] {
                    catch_stop_signals();

@@ -19,10 +19,12 @@ const NEXT_STATUS = { paid: 'processing', processing: 'shipped', shipped: 'deliv
 const live = connectLive({
   session,
   onmessage: (msg) => {
-    toastFor(msg, { placed: 'New order' });
+    const progress = msg.kind === 'rebuild_progress' ? (msg.data || {}) : null;
+    // A rebuild's or a dry run's progress moves a bar; only its end is worth a toast.
+    if (!progress || progress.done || progress.error) toastFor(msg, { placed: 'New order' });
     view.onEvent?.(msg);
     // A rebuilt read model is served now: what the view shows may have changed without an event.
-    if (msg.kind === 'rebuild_progress') view.refresh?.();
+    if (progress?.done && !progress.dry_run) view.refresh?.();
   },
   onsubscribed: () => view.refresh?.(),
   onexpired: () => {
@@ -330,32 +332,54 @@ let pollTimer = null;
 
 async function projectionsView() {
   const items = (await api('GET', '/api/admin/projections', { session })).data.items;
-  const progress = new Map();  // name -> latest rebuild_progress data
+  const progress = new Map();  // name -> percent, from the latest rebuild_progress message
   const table = h('tbody', {});
+  const results = h('div', { id: 'dry-runs', 'aria-live': 'polite' });
+  const dryRuns = new Map();  // name -> the last GET .../dry-run answer
   const render = (list) => fill(table, list.map((p) => {
     const done = p.position + p.lag > 0 ? Math.round((100 * p.position) / (p.position + p.lag)) : 100;
+    const busyWith = p.rebuilding ? 'Rebuilding' : p.dry_running ? 'Dry run of' : null;
     return h('tr', { dataset: { projection: p.name } }, h('th', { scope: 'row' }, p.name), h('td', { className: 'num' }, String(p.position)),
-      h('td', { className: 'num' }, String(p.lag)), h('td', {}, p.rebuilding
-        ? h('progress', { max: '100', value: String(progress.get(p.name) ?? done), 'aria-label': `Rebuilding ${p.name}` }) : (p.last_error || 'up to date')),
+      h('td', { className: 'num' }, String(p.lag)), h('td', {}, busyWith
+        ? h('progress', { max: '100', value: String(progress.get(p.name) ?? done), 'aria-label': `${busyWith} ${p.name}` }) : (p.last_error || 'up to date')),
       h('td', {}, action('Rebuild', async () => {
         await api('POST', `/api/admin/projections/${encodeURIComponent(p.name)}/rebuild`, { session });
         await poll();
-      }, { className: 'secondary', 'aria-label': `Rebuild ${p.name}`, disabled: p.rebuilding })));
+      }, { className: 'secondary', 'aria-label': `Rebuild ${p.name}`, disabled: Boolean(busyWith) }),
+      action('Dry run', async () => {
+        await api('POST', `/api/admin/projections/${encodeURIComponent(p.name)}/dry-run`, { session });
+        await poll();
+      }, { className: 'secondary', 'aria-label': `Dry run of ${p.name}`, disabled: Boolean(busyWith) })));
   }));
+  const renderResults = () => fill(results, [...dryRuns.values()].map((r) => h('section', { className: 'card', dataset: { dryRun: r.name } },
+    h('h2', {}, `Dry run of ${r.name}`),
+    h('p', {}, r.state !== 'done' ? (r.state === 'failed' ? `failed: ${r.error}` : `running: position ${r.position} of ${r.target}`)
+      : r.equal ? `equal to the live model at position ${r.position} (${r.live_entries} entries)`
+        : `differs at position ${r.position}: ${r.only_live} only live, ${r.only_shadow} only in the rebuild, ${r.differing} with other values (live ${r.live_entries} entries, rebuild ${r.shadow_entries})`),
+    r.first_differences.length ? h('ul', {}, r.first_differences.map((d) => h('li', {}, h('code', {}, d.key), ` (${d.kind.replace('_', ' ')})`))) : null)));
+  const loadDryRun = async (name) => {
+    try {
+      dryRuns.set(name, (await api('GET', `/api/admin/projections/${encodeURIComponent(name)}/dry-run`, { session })).data);
+      renderResults();
+    } catch { /* none yet */ }
+  };
   const poll = async () => {
     clearTimeout(pollTimer);
     let list;
     try { list = (await api('GET', '/api/admin/projections', { session })).data.items; } catch { return; }
     render(list);
-    // While a rebuild runs its progress is read every second (the admin channel's
-    // rebuild_progress messages move the bar in between).
-    if (list.some((p) => p.rebuilding)) pollTimer = setTimeout(poll, 1000);
+    // While a rebuild or dry run runs its progress is read every second (the admin
+    // channel's rebuild_progress messages move the bar in between).
+    if (list.some((p) => p.rebuilding || p.dry_running)) pollTimer = setTimeout(poll, 1000);
+    for (const p of list) if (p.dry_running || dryRuns.has(p.name)) await loadDryRun(p.name);
   };
   render(items);
-  fill(main, h('h1', {}, 'Projections'), h('p', { className: 'muted' }, 'Each read model, its position in the log, and how far behind it is.'),
+  fill(main, h('h1', {}, 'Projections'), h('p', { className: 'muted' }, 'Each read model, its position in the log, and how far behind it is. A dry run rebuilds a model beside the live one and compares them, without switching.'),
     h('div', { className: 'table-wrap' }, h('table', { id: 'projections' },
-      h('thead', {}, h('tr', {}, ['Projection', 'Position', 'Lag', 'State', 'Rebuild'].map((t) => h('th', { scope: 'col', className: t === 'Position' || t === 'Lag' ? 'num' : null }, t)))), table)));
-  if (items.some((p) => p.rebuilding)) poll();
+      h('thead', {}, h('tr', {}, ['Projection', 'Position', 'Lag', 'State', 'Actions'].map((t) => h('th', { scope: 'col', className: t === 'Position' || t === 'Lag' ? 'num' : null }, t)))), table)),
+    results);
+  await Promise.all(items.map((p) => loadDryRun(p.name)));
+  if (items.some((p) => p.rebuilding || p.dry_running)) poll();
   return {
     refresh: poll,
     cleanup: () => clearTimeout(pollTimer),
@@ -363,6 +387,7 @@ async function projectionsView() {
       if (msg.kind !== 'rebuild_progress') return;
       const d = msg.data || {};
       if (d.name && d.target) progress.set(d.name, Math.round((100 * (d.position || 0)) / d.target));
+      if (d.name && (d.done || d.error)) poll();
     },
   };
 }
