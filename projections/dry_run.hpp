@@ -27,6 +27,8 @@ struct rebuild_progress {
   std::uint64_t keys_compared = 0;
   /// Finished: swapped in (rebuild) or compared (dry run, see dry_run_report).
   bool done = false;
+  /// A finished dry run: the keys that differ (0: equal).
+  std::uint64_t differences = 0;
   /// Stopped on this error (done is false); empty otherwise.
   std::string error;
 };

@@ -745,6 +745,7 @@ class projection_runner::impl final : private detail::routing_lookup {
     if (*done) {
       r.what = dry_run_report::state::done;
       r.position = r.target = p.position;
+      p.differences = r.only_live + r.only_shadow + r.differing;
       spdlog::info("projections: dry run of {} at position {}: {} (live {} entries, shadow {}; {} only live, {} only "
                    "in the shadow, {} differ)",
                    s.name, r.position, r.equal() ? "equal" : "DIFFERS", r.live_entries, r.shadow_entries, r.only_live,

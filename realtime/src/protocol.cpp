@@ -217,7 +217,9 @@ std::string progress_message(const projections::rebuild_progress& p, std::uint64
     body = "The rebuilt read model is now served; reload what you show.";
   } else if (p.done) {
     title = std::string(what) + p.name + " done";
-    body = "Compared with the live model: see GET /api/admin/projections/" + p.name + "/dry-run.";
+    body = p.differences == 0 ? "Equal to the live model at position " + std::to_string(p.position) + "."
+                              : "Differs from the live model at position " + std::to_string(p.position) + ": " +
+                                    std::to_string(p.differences) + " keys. The Projections page lists the first.";
   } else {
     title = std::string(what) + p.name;
     body = p.position < p.target || p.keys_compared == 0
@@ -232,6 +234,7 @@ std::string progress_message(const projections::rebuild_progress& p, std::uint64
   w.key("data").begin_object().key("name").value(p.name).key("dry_run").value(p.dry_run);
   w.key("position").value(static_cast<std::uint64_t>(p.position)).key("target").value(static_cast<std::uint64_t>(p.target));
   w.key("keys_compared").value(p.keys_compared).key("done").value(p.done);
+  if (p.dry_run && p.done) w.key("differences").value(p.differences);
   if (!p.error.empty()) w.key("error").value(p.error);
   w.end_object().end_object();
   return std::move(w).take();

@@ -170,6 +170,9 @@ export class Live {
         const ch = msg.channel;
         const pos = Number(msg.position);
         if (!this.wanted.has(ch)) return;
+        // A rebuild's progress is not in the log: several share the feed's
+        // position, none is replayed, so none is taken for a duplicate.
+        if (msg.kind === 'rebuild_progress') { this.h.onmessage?.(msg); break; }
         // One log position can carry two messages on a channel (the admin
         // channel's StockAdjusted event and its low_stock alert), so a
         // message is known by its position and its type.
