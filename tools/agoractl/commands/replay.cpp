@@ -374,9 +374,11 @@ void add_replay_commands(CLI::App& app, cli_context& ctx, command_table& out) {
       "in the running node (--url): rebuild each model into a shadow beside the live one and compare them key by "
       "key (counts and the first differing keys); nothing is switched; exit 1 when one differs");
   online->excludes(dry);
-  replay->add_flag("--in-memory", o->in_memory,
+  auto* in_memory = replay->add_flag("--in-memory", o->in_memory,
                    "build the replayed models in memory (quicker on a small log; memory grows with the log) instead "
-                   "of on disk in a temporary directory under $TMPDIR, removed at the end");
+                   "of on disk in a temporary directory under $TMPDIR, removed at the end (offline replays only)");
+  in_memory->excludes(online);
+  in_memory->excludes(dry);
   add_online_options(replay, o->node, "--online, --dry-run: the node");
   out.push_back({replay, [&ctx, o] {
                    catch_stop_signals();
