@@ -145,25 +145,21 @@ TEST_F(DryRunTest, ACorruptedModelIsFoundKeyByKeyAndARebuildMendsIt) {
   sync();
   const auto good = sums_of(*runner_);
   runner_.reset();
-  {
-    // Damage the live orders on disk, as a bug in an older build could have:
-    // one order's head rewritten, one gone, one that never was.
-    detail::model_db_options o;
-    o.path = dir_.sub("projections");
-    auto db = detail::model_db::open(o);
-    ASSERT_TRUE(db) << db.error();
-    auto m = (*db)->meta("orders");
+  // Damage the live orders on disk, as a bug in an older build could have:
+  // one order's head rewritten, one gone, one that never was.
+  with_models_db([](detail::model_db& db) {
+    auto m = db.meta("orders");
     ASSERT_TRUE(m);
-    auto f = (*db)->family("orders", m->generation);
+    auto f = db.family("orders", m->generation);
     ASSERT_TRUE(f) << f.error();
-    ASSERT_TRUE((*db)->get_latest(f->get(), "oo7")) << "the orders' head key layout changed: update this test";
+    ASSERT_TRUE(db.get_latest(f->get(), "oo7")) << "the orders' head key layout changed: update this test";
     rocksdb::WriteBatch b;
     b.Put(f->get(), "oo7", "not an order");
     b.Delete(f->get(), "oo8");
     b.Put(f->get(), "ozz", "no such order");
-    ASSERT_TRUE((*db)->write(b));
-    ASSERT_TRUE((*db)->flush());
-  }
+    ASSERT_TRUE(db.write(b));
+    ASSERT_TRUE(db.flush());
+  });
   start_runner(on_disk());
   sync();
   EXPECT_FALSE(sums_of(*runner_) == good) << "the damage is visible";

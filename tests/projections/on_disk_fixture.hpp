@@ -3,8 +3,11 @@
 // a runner whose models live in the test's directory, and a small shop to
 // fill the log with.
 
+#include <functional>
+#include <memory>
 #include <string>
 
+#include "projections/src/model_db.hpp"
 #include "tests/projections/fixture.hpp"
 
 namespace agora::projections::testing {
@@ -16,6 +19,16 @@ class OnDiskTest : public ProjectionTest {
     o.path = dir_.sub("projections");
     o.history_events = 1000;
     return o;
+  }
+
+  // Opens the models' database (the runner stopped) and hands it to `change`,
+  // to put it in a state a start must cope with.
+  void with_models_db(const std::function<void(detail::model_db&)>& change) {
+    detail::model_db_options o;
+    o.path = dir_.sub("projections");
+    auto db = detail::model_db::open(o);
+    ASSERT_TRUE(db) << db.error();
+    change(**db);
   }
 
   // A small shop: products with stock, customers, orders in several states,

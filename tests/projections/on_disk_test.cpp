@@ -135,19 +135,15 @@ TEST_F(OnDiskTest, AModelOfAnotherFormatIsRebuiltAndTheOthersResume) {
   sync();
   const sums before = of(*runner_);
   runner_.reset();
-  {
-    // As if an older build had written the orders in format 0.
-    detail::model_db_options o;
-    o.path = dir_.sub("projections");
-    auto db = detail::model_db::open(o);
-    ASSERT_TRUE(db) << db.error();
-    auto m = (*db)->meta("orders");
+  // As if an older build had written the orders in format 0.
+  with_models_db([](detail::model_db& db) {
+    auto m = db.meta("orders");
     ASSERT_TRUE(m);
     m->format = 0;
     rocksdb::WriteBatch b;
-    (*db)->put_meta(b, "orders", *m);
-    ASSERT_TRUE((*db)->write(b));
-  }
+    db.put_meta(b, "orders", *m);
+    ASSERT_TRUE(db.write(b));
+  });
   start_runner(on_disk());
   sync();
   EXPECT_EQ(applied_since_start(*runner_, "orders"), store_->last_position()) << "orders rebuilt from 0";
