@@ -18,6 +18,13 @@
 # events, about 300 bytes each), written by agoractl_store_fixture.
 # usage: bench/run_agoractl_bench.sh [release-build-dir] [fixture]
 #   ONLINE_ONLY=1: only the online part
+#   REPLAY_ONLY=1: only the offline replay, stage by stage, on three logs of
+#     >= 1,000,000 events: the fixture's 100,000 x 10 and 25,000 x 40
+#     products, and a mixed shop history from agora-history-gen
+#     (MIXED_ORDERS=65000 orders: about 1,045,000 events with orders, carts,
+#     customers, inventory). Per log: the scan alone (log stats), scan +
+#     decode (store verify; replay accounts), then replay all and each model
+#     alone, on disk and --in-memory, and the four checksums
 #   (defaults: build/release, build/dev/bin/agoractl_store_fixture; the fixture
 #    is a test target, so it comes from the dev build)
 set -euo pipefail
@@ -86,6 +93,39 @@ run() {
   printf '%-46s wall %6.2f s  cpu %6.2f s  %9s ev/s wall  %9s ev/cpu-s\n' "$label" "$wall" "$cpu" \
     "$(rate "$events" "$wall")" "$(rate "$events" "$cpu")"
 }
+# replay_matrix <label> <store>: the offline replay of <store>, stage by stage.
+replay_matrix() {
+  local label=$1 store=$2
+  events=$("$ctl" store info --store "$store" --json | sed -n 's/.*"last_position":\([0-9]*\).*/\1/p')
+  echo "== $label: $events events, store $(du -sh "$store" | cut -f1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  run "scan alone (log stats)" "$ctl" log stats --store "$store" --json
+  run "scan + decode + checks (store verify)" "$ctl" store verify --store "$store" -q --json
+  local mode m flag
+  for mode in disk memory; do
+    flag=; [ "$mode" = memory ] && flag=--in-memory
+    for m in all catalog orders accounts dashboard; do
+      run "replay $m ($mode)" "$ctl" replay "$m" --store "$store" -q --json $flag
+      if [ "$m" = all ]; then
+        echo "   apply s: $(grep -o '"name":"[a-z]*","events_applied":[0-9]*,"apply_seconds":[0-9.]*' <<<"$out" | sed 's/"name":"\([a-z]*\)".*"apply_seconds":\([0-9.]*\)/\1 \2/' | awk '{ printf "%s %.2f; ", $1, $2 }')"
+        echo "   checksums: $(grep -o '"name":"[a-z]*"[^}]*"checksum":"[0-9a-f]*"' <<<"$out" | sed 's/"name":"\([a-z]*\)".*"checksum":"\([0-9a-f]*\)"/\1 \2/' | tr '\n' ';')"
+      fi
+    done
+  done
+}
+if [ -n "${REPLAY_ONLY:-}" ]; then
+  gen="$build/bin/agora-history-gen"
+  [ -x "$gen" ] || { echo "build the generator: cmake --build --preset release --target agora-history-gen" >&2; exit 2; }
+  echo "(wall = elapsed; cpu = user + sys of agoractl, all its threads)"
+  "$fixture" "$work/fx100k" --products 100000 --price-changes 9 --customers 0 >/dev/null
+  replay_matrix "fixture, 100,000 products x 10" "$work/fx100k"
+  rm -rf "$work/fx100k"
+  "$fixture" "$work/fx25k" --products 25000 --price-changes 39 --customers 0 >/dev/null
+  replay_matrix "fixture, 25,000 products x 40" "$work/fx25k"
+  rm -rf "$work/fx25k"
+  "$gen" --store "$work/mixed" --orders "${MIXED_ORDERS:-65000}" >/dev/null
+  replay_matrix "history generator, ${MIXED_ORDERS:-65000} orders" "$work/mixed"
+  exit 0
+fi
 if [ -n "${ONLINE_ONLY:-}" ]; then
   echo "(cpu = agoractl's own; the node's work is not in it: compare wall figures)"
   online

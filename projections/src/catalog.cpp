@@ -323,22 +323,28 @@ catalog_model::catalog_model(std::shared_ptr<const catalog_snapshot>* slot, kv_w
     : slot_(slot), store_(std::move(store)) {}
 
 void catalog_model::flush(rocksdb::WriteBatch& batch) {
+  // Straight into the batch: the catalog never reads its entries back while
+  // applying (load() reads them at start), so the kv_writer's pending map and
+  // its copy of each value would only cost; a repriced catalogue writes
+  // every product once per flush.
+  auto* f = store_.family().get();
   std::string v;
-  for (const auto& id : dirty_products_) {
-    if (const auto* p = st_.products.find(id)) {
-      v.clear();
-      encode_product(**p, v);
-      store_.put("p" + id, v);
-    }
+  for (const auto doc : dirty_docs_) {
+    doc_dirty_[doc] = false;
+    const auto* d = st_.docs.find(doc);
+    if (d == nullptr || d->product == nullptr) continue;
+    v.clear();
+    encode_product(*d->product, v);
+    put_prefixed(batch, f, 'p', d->product->id, v);
   }
-  dirty_products_.clear();
+  dirty_docs_.clear();
   for (const auto& sku : dirty_stock_) {
     const auto* s = st_.stock.find(sku);
     auto inv = inventory_.find(sku);
     if (s == nullptr || inv == inventory_.end()) continue;
     v.clear();
     encode_stock(inv->second, (*s)->inventory_version, v);
-    store_.put("i" + sku, v);
+    put_prefixed(batch, f, 'i', sku, v);
   }
   dirty_stock_.clear();
   store_.flush(batch);
@@ -416,14 +422,21 @@ std::optional<bool> catalog_model::is_low(const std::string& sku) const {
 }
 
 void catalog_model::put_product(std::shared_ptr<const product_view> next) {
+  // Every product has an ordinal and a search doc (add_product), which
+  // flush() finds it by.
   auto ord = ordinals_.find(next->id);
   if (ord != ordinals_.end()) {
-    if (const auto* doc = st_.docs.find(ord->second)) {
-      st_.docs.put(ord->second, search_doc{next, doc->length});
+    const std::uint32_t doc_id = ord->second;
+    if (const auto* doc = st_.docs.find(doc_id)) {
+      st_.docs.put(doc_id, search_doc{next, doc->length});
+      if (doc_id >= doc_dirty_.size()) doc_dirty_.resize(std::size_t{doc_id} + 1, false);
+      if (!doc_dirty_[doc_id]) {
+        doc_dirty_[doc_id] = true;
+        dirty_docs_.push_back(doc_id);
+      }
     }
   }
   const std::string id = next->id;
-  dirty_products_.insert(id);
   st_.products.put(id, std::move(next));
 }
 

@@ -96,7 +96,11 @@ class catalog_model final : public model {
 
   std::shared_ptr<const catalog_snapshot>* slot_;
   kv_writer store_;
-  std::unordered_set<std::string> dirty_products_, dirty_stock_;  // since the last flush
+  // Changed since the last flush: products by search ordinal (each once in
+  // dirty_docs_, flagged in doc_dirty_), items by SKU.
+  std::vector<std::uint32_t> dirty_docs_;
+  std::vector<bool> doc_dirty_;
+  std::unordered_set<std::string> dirty_stock_;
   std::unordered_set<std::string> fresh_terms_, fresh_names_;     // lists made since the last publish
   catalog_snapshot::state st_;
   std::map<std::string, std::size_t> categories_;

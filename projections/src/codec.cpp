@@ -56,6 +56,15 @@ bool bin_reader::str(std::string& s) {
   return true;
 }
 
+void put_prefixed(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* family, char prefix,
+                  std::string_view key, std::string_view value) {
+  const rocksdb::Slice k[2] = {rocksdb::Slice(&prefix, 1), rocksdb::Slice(key.data(), key.size())};
+  const rocksdb::Slice val(value.data(), value.size());
+  // WriteBatch::Put returns a Status only for a batch past its size limit,
+  // which these batches never set.
+  (void)batch.Put(family, rocksdb::SliceParts(k, 2), rocksdb::SliceParts(&val, 1));
+}
+
 std::string be64(std::uint64_t v) {
   std::string s(8, '\0');
   for (int i = 7; i >= 0; --i) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include <rocksdb/write_batch.h>
+
 #include "projections/accounts.hpp"
 #include "projections/catalog.hpp"
 #include "projections/change_notice.hpp"
@@ -52,6 +54,11 @@ class bin_reader {
   std::string_view in_;
   bool ok_ = true;
 };
+
+/// Adds the put of `prefix` + `key` -> `value` in `family` to `batch`,
+/// without building the key as a string first.
+void put_prefixed(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* family, char prefix,
+                  std::string_view key, std::string_view value);
 
 /// Big-endian 8 bytes: key order is numeric order.
 std::string be64(std::uint64_t v);

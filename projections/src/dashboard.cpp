@@ -140,12 +140,21 @@ void dashboard_model::apply(const decoded_event& e) {
     }
     auto s = sku_of_product_.find(id);
     if (s == sku_of_product_.end()) return;
-    auto& facts = products_by_sku_[s->second];
-    dirty_products_.insert(s->second);
+    // Only a new name or a discontinuation changes what is stored of a
+    // product: a price change (most product events) writes nothing. Writing
+    // the facts for every product event rewrote every repriced product once
+    // per flush, a third of a replay over a catalogue being repriced.
     if (const auto* u = std::get_if<pd::product_details_updated>(p)) {
-      if (u->name) facts.name = *u->name;
-    } else if (std::holds_alternative<pd::product_discontinued>(*p) && !facts.discontinued) {
+      auto& facts = products_by_sku_[s->second];
+      if (u->name && *u->name != facts.name) {
+        facts.name = *u->name;
+        dirty_products_.insert(s->second);
+      }
+    } else if (std::holds_alternative<pd::product_discontinued>(*p)) {
+      auto& facts = products_by_sku_[s->second];
+      if (facts.discontinued) return;
       facts.discontinued = true;
+      dirty_products_.insert(s->second);
       --active_products_;
       totals_dirty_ = true;
     }
@@ -216,12 +225,17 @@ dashboard_model::facts_ptr dashboard_model::find_order(const std::string& id) {
 }
 
 void dashboard_model::flush(rocksdb::WriteBatch& batch) {
+  // Straight into the batch: nothing here is read back through store_ while
+  // applying (orders are found through dirty_orders_, inflight_orders_ and
+  // hot_; the figures are in memory), so the kv_writer's pending map and its
+  // copy of each value would only cost.
+  auto* f = store_.family().get();
   std::string v;
   inflight_orders_.clear();
   for (auto& [id, o] : dirty_orders_) {
     v.clear();
     encode_facts(o->status, o->currency, o->lines, o->units_counted, v);
-    batch.Put(store_.family().get(), "o" + id, v);
+    put_prefixed(batch, f, 'o', id, v);
     inflight_orders_.emplace(id, o);
     hot_.put(id, std::move(o));
   }
@@ -229,39 +243,39 @@ void dashboard_model::flush(rocksdb::WriteBatch& batch) {
   for (const auto& s : dirty_status_) {
     v.clear();
     bin_writer(v).u64(by_status_[s]);
-    store_.put("s" + s, v);
+    put_prefixed(batch, f, 's', s, v);
   }
   dirty_status_.clear();
   for (const auto& c : dirty_revenue_) {
     v.clear();
     const auto& m = revenue_[c];
     bin_writer(v).i64(m.gross).i64(m.refunded);
-    store_.put("r" + c, v);
+    put_prefixed(batch, f, 'r', c, v);
   }
   dirty_revenue_.clear();
   for (const auto& sku : dirty_units_) {
     v.clear();
     bin_writer(v).i64(units_[sku]);
-    store_.put("u" + sku, v);
+    put_prefixed(batch, f, 'u', sku, v);
   }
   dirty_units_.clear();
   for (const auto& sku : dirty_products_) {
     v.clear();
     const auto& p = products_by_sku_[sku];
     bin_writer(v).str(p.id).str(p.name).boolean(p.discontinued);
-    store_.put("p" + sku, v);
+    put_prefixed(batch, f, 'p', sku, v);
   }
   dirty_products_.clear();
   for (const auto& sku : dirty_stock_) {
     v.clear();
     encode_stock(inventory_[sku], 0, v);
-    store_.put("i" + sku, v);
+    put_prefixed(batch, f, 'i', sku, v);
   }
   dirty_stock_.clear();
   if (totals_dirty_) {
     v.clear();
     bin_writer(v).u64(total_orders_).u64(active_products_).u64(customers_);
-    store_.put("n", v);
+    put_prefixed(batch, f, 'n', {}, v);
     totals_dirty_ = false;
   }
   store_.flush(batch);

@@ -109,14 +109,18 @@ agora::expected<replay_report, std::string> replay_models(const eventstore::even
   std::uint64_t n_seen = 0;
   std::size_t since_stage = 0;
   detail::model_writer writer(*db);
+  // Each batch is reserved at the last one's size: grown by doubling, a
+  // batch of tens of megabytes was copied a dozen times on its way there.
+  std::size_t last_batch_bytes = 0;
   auto stage = [&] {
     if (!writer.wait()) return false;
-    rocksdb::WriteBatch batch;
+    rocksdb::WriteBatch batch(last_batch_bytes + last_batch_bytes / 8);
     for (auto& s : slots) {
       const auto t0 = clock_type::now();
       s.model->flush(batch);
       s.publish += clock_type::now() - t0;
     }
+    last_batch_bytes = batch.GetDataSize();
     return writer.submit(std::move(batch));
   };
   while (next <= target) {

@@ -69,6 +69,30 @@ TEST_F(OnDiskTest, AStartResumesFromTheStoredPositionWithoutTheLog) {
   EXPECT_EQ(applied_since_start(*runner_, "orders"), store_->last_position() - position);
 }
 
+// Products changed after a publish are stored again: a price, a name (also
+// the dashboard's top products), a discontinuation, each after the product
+// was already written once; a restart from disk gives what a rebuild gives.
+TEST_F(OnDiskTest, ProductsChangedAfterAPublishAreStoredAgain) {
+  start_runner(on_disk());
+  fill(0, 6);
+  sync();
+  product({pd::product_price_changed{{1001, "EUR"}, {1500, "EUR"}, kT0 + 5}}, "p1");
+  product({pd::product_details_updated{std::string("Desk lamp"), std::nullopt, std::nullopt, std::nullopt, kT0 + 5}},
+          "p2");
+  product({pd::product_discontinued{"gone", kT0 + 5}}, "p3");
+  sync();
+  const sums before = of(*runner_);
+  EXPECT_TRUE(before == rebuilt(*store_));
+  runner_.reset();
+
+  start_runner(on_disk());
+  EXPECT_TRUE(of(*runner_) == before);
+  EXPECT_EQ(runner_->catalog()->product("p1")->product->price, 1500);
+  EXPECT_EQ(runner_->catalog()->product("p2")->product->name, "Desk lamp");
+  EXPECT_TRUE(runner_->catalog()->product("p3")->product->discontinued);
+  EXPECT_EQ(runner_->dashboard()->total_products, 5u);
+}
+
 // Runs the crash child on the fixture's directories and kills it with
 // SIGKILL once it has published `kill_at`; answers the last position it
 // printed.
