@@ -12,7 +12,7 @@
 # (25,000 products x 40: the catalog's cost grows with products sharing a term,
 # see bench/RESULTS.md), a real agorad on it, then agoractl against it:
 # replay all --online (the node rebuilds the four models while serving),
-# replay --dry-run (offline replay + the node's checksums), backup --url (the
+# replay --dry-run (the node rebuilds shadows and compares them key by key), backup --url (the
 # node's RocksDB checkpoint of its live store), restore of that backup.
 # The log: 100,000 products created then repriced 9 times (domain-encoded
 # events, about 300 bytes each), written by agoractl_store_fixture.
@@ -66,9 +66,10 @@ online() {
   run "replay all --online (4 models, node serving)" "$ctl" replay all --online --url "$url" --token-file "$work/token" -q --json
   echo "   tool's rate: $(field events_per_s "$out") ev/s over the 4 models; the node rebuilds them one batch each in turn"
   run "replay orders --online" "$ctl" replay orders --online --url "$url" --token-file "$work/token" -q --json
-  run "replay --dry-run (offline replay + node checksums)" "$ctl" replay --dry-run --url "$url" --token-file "$work/token" --store "$work/online" -q --json
+  run "replay --dry-run (the node: 4 shadows rebuilt and compared key by key)" "$ctl" replay --dry-run --url "$url" --token-file "$work/token" -q --json
   echo "   results: $(grep -o '"result":"[a-z]*"' <<<"$out" | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
-  run "replay --dry-run --in-memory" "$ctl" replay --dry-run --in-memory --url "$url" --token-file "$work/token" --store "$work/online" -q --json
+  echo "   entries compared (live): $(grep -o '"live_entries":[0-9]*' <<<"$out" | awk -F: '{s += $2} END {print s}')"
+  run "replay orders --dry-run" "$ctl" replay orders --dry-run --url "$url" --token-file "$work/token" -q --json
   run "backup --url (the node's checkpoint of its live store)" "$ctl" backup "$work/online-bk" --url "$url" --token-file "$work/token" --json
   echo "   node's own figure: $(field seconds "$out") s, $(field bytes "$out") bytes at position $(field last_position "$out")"
   kill -TERM "$node"; wait "$node" || true; node=
