@@ -86,10 +86,7 @@ namespace {
 /// stores side by side then never share one).
 expected<projections::runner_options, option_error> projections_options(config& cfg, const std::string& store_path) {
   projections::runner_options o;
-  auto store = std::filesystem::path(store_path);
-  if (!store.has_filename()) store = store.parent_path();  // "./data/store/"
-  const std::string def = store.filename() == "store" ? (store.parent_path() / "projections").string()
-                                                      : store.string() + "-projections";
+  const std::string def = projections::default_models_path(store_path);
   o.path = cfg.get_string("projections.path", def,
                           "directory of the read models' RocksDB (derived from the log: may be deleted, then it is "
                           "rebuilt at the next start)");

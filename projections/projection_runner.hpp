@@ -126,6 +126,11 @@ struct runner_options {
   std::chrono::milliseconds progress_interval{250};
 };
 
+/// Where a node keeps its read models by default (projections.path), from its
+/// store's path: ./data/projections beside ./data/store, else
+/// <store.path>-projections (two stores side by side never share one).
+std::string default_models_path(const std::string& store_path);
+
 /// Why read_notices() cannot answer.
 enum class history_error : std::uint8_t {
   /// The range starts before the oldest event whose notice is still held

@@ -8,11 +8,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/expected.hpp"
 #include "eventstore/event.hpp"
+#include "projections/dry_run.hpp"
 
 namespace agora::eventstore {
 class event_store;
@@ -31,6 +33,9 @@ struct replayed_model {
   std::uint64_t checksum = 0;
   /// Entries: products, orders, accounts; the dashboard's total orders.
   std::uint64_t entries = 0;
+  /// With replay_options::compare_with: the stored model compared key by
+  /// key with this replay (live = stored, shadow = replayed).
+  std::optional<dry_run_report> compared;
 };
 
 /// What replay_models() did.
@@ -64,6 +69,26 @@ const std::vector<std::string>& replayable_models();
 /// `up_to` > 0 stops at that position instead of the store's end (to compare
 /// with a node's models at the position they report); an error when the
 /// store does not reach it.
+/// How replay_models() runs; see the positional overload for each field.
+struct replay_options {
+  eventstore::log_position after = 0;
+  replay_progress progress;
+  std::string scratch_dir;
+  eventstore::log_position up_to = 0;
+  /// An offline dry run: a stopped node's read models (its projections.path)
+  /// to compare with. The replay then goes up to the position they are
+  /// stored at (up_to and after must be 0), and each replayed model carries
+  /// the comparison (replayed_model::compared). Errors: no models' database
+  /// there, one held by a running agorad, a model missing, stored in another
+  /// format, or built from another log.
+  std::string compare_with;
+};
+
+/// replay_models() with its options in a struct.
+agora::expected<replay_report, std::string> replay_models(const eventstore::event_store& store,
+                                                          const std::vector<std::string>& names,
+                                                          const replay_options& options);
+
 agora::expected<replay_report, std::string> replay_models(const eventstore::event_store& store,
                                                           const std::vector<std::string>& names,
                                                           eventstore::log_position after = 0,

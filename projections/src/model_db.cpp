@@ -13,15 +13,23 @@
 
 namespace agora::projections::detail {
 
-namespace {
+std::string model_db::meta_key(std::string_view name) { return "model/" + std::string(name); }
 
-std::string meta_key(std::string_view name) { return "model/" + std::string(name); }
-
-std::string family_name(std::string_view name, std::uint64_t generation) {
+std::string model_db::family_name(std::string_view name, std::uint64_t generation) {
   return std::string(name) + "." + std::to_string(generation);
 }
 
-}  // namespace
+std::optional<model_meta> model_db::decode_meta(std::string_view bytes) {
+  bin_reader r(bytes);
+  model_meta m;
+  std::uint64_t format = 0;
+  r.u64(format);
+  r.u64(m.generation);
+  r.u64(m.position);
+  if (!r.done()) return std::nullopt;
+  m.format = static_cast<std::uint32_t>(format);
+  return m;
+}
 
 agora::expected<std::shared_ptr<model_db>, std::string> model_db::open(const model_db_options& o) {
   std::shared_ptr<model_db> m(new model_db());
@@ -106,15 +114,7 @@ model_db::~model_db() {
 std::optional<model_meta> model_db::meta(std::string_view name) const {
   auto v = get_latest(meta_family(), meta_key(name));
   if (!v) return std::nullopt;
-  bin_reader r(*v);
-  model_meta m;
-  std::uint64_t format = 0;
-  r.u64(format);
-  r.u64(m.generation);
-  r.u64(m.position);
-  if (!r.done()) return std::nullopt;
-  m.format = static_cast<std::uint32_t>(format);
-  return m;
+  return decode_meta(*v);
 }
 
 void model_db::put_meta(rocksdb::WriteBatch& batch, std::string_view name, const model_meta& m) const {

@@ -79,6 +79,13 @@ class model_db : public std::enable_shared_from_this<model_db> {
 
   /// Model `name`'s meta record, or nullopt (never written, or unreadable).
   std::optional<model_meta> meta(std::string_view name) const;
+  /// The key of model `name`'s meta record in the default family, and the
+  /// record read back (nullopt when malformed): for tools that open a
+  /// models' database read-only (projections::replay_models).
+  static std::string meta_key(std::string_view name);
+  static std::optional<model_meta> decode_meta(std::string_view bytes);
+  /// The family name of model `name`'s generation `generation`.
+  static std::string family_name(std::string_view name, std::uint64_t generation);
   /// Adds the put of `name`'s meta record to `batch`.
   void put_meta(rocksdb::WriteBatch& batch, std::string_view name, const model_meta& m) const;
 

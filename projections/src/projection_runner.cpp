@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -867,6 +868,12 @@ class projection_runner::impl final : private detail::routing_lookup {
   eventstore::subscription store_sub_;
   std::thread thread_;
 };
+
+std::string default_models_path(const std::string& store_path) {
+  auto store = std::filesystem::path(store_path);
+  if (!store.has_filename()) store = store.parent_path();  // "./data/store/"
+  return store.filename() == "store" ? (store.parent_path() / "projections").string() : store.string() + "-projections";
+}
 
 // ---- projection_runner --------------------------------------------------------------
 

@@ -4,12 +4,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <memory>
 
 #include "eventstore/event_store.hpp"
+#include "eventstore/store_lock.hpp"
 #include "projections/src/accounts_model.hpp"
 #include "projections/src/catalog_model.hpp"
+#include "projections/src/codec.hpp"
 #include "projections/src/dashboard_model.hpp"
+#include "projections/src/model_diff.hpp"
 #include "projections/src/model_writer.hpp"
 #include "projections/src/orders_model.hpp"
 
@@ -36,6 +40,127 @@ struct replay_slot {
   clock_type::duration publish{};
 };
 
+// A stopped node's read models, opened read-only, to compare a replay with.
+class stored_models {
+ public:
+  /// Opens `dir` and checks that every model stored there is of this build's
+  /// format, at one position, built from `store`'s log.
+  static agora::expected<std::unique_ptr<stored_models>, std::string> open(const std::string& dir,
+                                                                         const eventstore::event_store& store) {
+    const auto lock = eventstore::probe_store_lock(dir);
+    if (lock.state == eventstore::store_lock_state::status::no_store) {
+      return agora::unexpected{"no read models at " + dir + " (no CURRENT file): give the node's projections.path"};
+    }
+    if (lock.state == eventstore::store_lock_state::status::held) {
+      return agora::unexpected{"the read models at " + dir + " are held by a running agorad" +
+                               (lock.holder_pid > 0 ? " (process " + std::to_string(lock.holder_pid) + ")" : "") +
+                               ": its dry run is `agoractl replay --dry-run --url`"};
+    }
+    std::vector<std::string> names;
+    auto st = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names);
+    if (!st.ok()) return agora::unexpected{"reading " + dir + ": " + st.ToString()};
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::unique_ptr<stored_models> m(new stored_models());
+    rocksdb::DB* raw = nullptr;
+    st = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir, cfs, &m->handles_, &raw);
+    if (!st.ok()) return agora::unexpected{"opening the read models at " + dir + ": " + st.ToString()};
+    m->db_.reset(raw);
+    m->dir_ = dir;
+    for (auto* h : m->handles_) m->by_name_[h->GetName()] = h;
+    // The log they were built from must be this one (as the runner checks at start).
+    std::string log;
+    if (!m->db_->Get(rocksdb::ReadOptions(), "log", &log).ok()) {
+      return agora::unexpected{"the read models at " + dir + " have no log record: not a node's read models"};
+    }
+    detail::bin_reader r(log);
+    std::string id;
+    r.u64(m->position);
+    r.str(id);
+    if (!r.done()) return agora::unexpected{"the read models at " + dir + " have a malformed log record"};
+    if (m->position > store.last_position()) {
+      return agora::unexpected{"the read models at " + dir + " are at position " + std::to_string(m->position) +
+                               ", past the end of this log (" + std::to_string(store.last_position()) +
+                               "): built from another store?"};
+    }
+    std::string found;
+    if (m->position > 0) {
+      auto n = store.scan_log(m->position, 1, [&](const eventstore::event_view& ev) {
+        if (ev.position == m->position) found = ev.id.to_string();
+        return false;
+      });
+      if (!n) return agora::unexpected{"reading the log: " + n.error().message};
+      if (found != id) {
+        return agora::unexpected{"the read models at " + dir + " were built from another log (the event at position " +
+                                 std::to_string(m->position) + " differs): agorad rebuilds them at its next start"};
+      }
+    }
+    return m;
+  }
+
+  ~stored_models() {
+    for (auto* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
+  }
+
+  /// Compares model `name` as stored with `family` of `replayed` at `snap`.
+  agora::expected<dry_run_report, std::string> compare(const std::string& name, detail::model_db& replayed,
+                                                        rocksdb::ColumnFamilyHandle& family,
+                                                        const detail::snapshot_ptr& snap) const {
+    std::string v;
+    if (!db_->Get(rocksdb::ReadOptions(), detail::model_db::meta_key(name), &v).ok()) {
+      return agora::unexpected{"the read models at " + dir_ + " have no " + name + " model"};
+    }
+    const auto meta = detail::model_db::decode_meta(v);
+    if (!meta) return agora::unexpected{"the read models at " + dir_ + " have a malformed record for " + name};
+    const std::uint32_t format = format_of(name);
+    if (meta->format != format) {
+      return agora::unexpected{name + " at " + dir_ + " is stored in format " + std::to_string(meta->format) +
+                               ", this build writes " + std::to_string(format) +
+                               ": agorad rebuilds it at its next start; nothing to compare"};
+    }
+    if (meta->position != position) {
+      return agora::unexpected{name + " at " + dir_ + " is at position " + std::to_string(meta->position) +
+                               ", the other models at " + std::to_string(position) +
+                               " (a start that did not finish): start agorad once, stop it, and run the dry run again"};
+    }
+    auto h = by_name_.find(detail::model_db::family_name(name, meta->generation));
+    if (h == by_name_.end()) return agora::unexpected{"the read models at " + dir_ + " lack " + name + "'s family"};
+    rocksdb::ReadOptions stored_ro;
+    stored_ro.fill_cache = false;
+    rocksdb::ReadOptions replayed_ro;
+    replayed_ro.snapshot = snap.get();
+    detail::model_diff diff(name, std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(stored_ro, h->second)),
+                            std::unique_ptr<rocksdb::Iterator>(replayed.db()->NewIterator(replayed_ro, &family)));
+    dry_run_report r;
+    r.name = name;
+    for (;;) {
+      auto done = diff.step(std::size_t{1} << 20, r);
+      if (!done) return agora::unexpected{name + ": " + done.error()};
+      if (*done) break;
+    }
+    r.what = dry_run_report::state::done;
+    r.position = r.target = meta->position;
+    return r;
+  }
+
+  /// The position the models are stored at.
+  eventstore::log_position position = 0;
+
+ private:
+  stored_models() = default;
+  static std::uint32_t format_of(const std::string& name) {
+    if (name == "catalog") return detail::formats::catalog;
+    if (name == "orders") return detail::formats::orders;
+    if (name == "accounts") return detail::formats::accounts;
+    return detail::formats::dashboard;
+  }
+
+  std::string dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name_;
+};
+
 }  // namespace
 
 const std::vector<std::string>& replayable_models() {
@@ -49,6 +174,29 @@ agora::expected<replay_report, std::string> replay_models(const eventstore::even
                                                           const replay_progress& progress,
                                                           const std::string& scratch_dir,
                                                           eventstore::log_position up_to) {
+  replay_options o;
+  o.after = after;
+  o.progress = progress;
+  o.scratch_dir = scratch_dir;
+  o.up_to = up_to;
+  return replay_models(store, names, o);
+}
+
+agora::expected<replay_report, std::string> replay_models(const eventstore::event_store& store,
+                                                          const std::vector<std::string>& names,
+                                                          const replay_options& options) {
+  const eventstore::log_position after = options.after;
+  const replay_progress& progress = options.progress;
+  eventstore::log_position up_to = options.up_to;
+  std::unique_ptr<stored_models> stored;
+  if (!options.compare_with.empty()) {
+    if (after > 0 || up_to > 0) return agora::unexpected{std::string("a comparison replays the whole log up to the stored models")};
+    auto s = stored_models::open(options.compare_with, store);
+    if (!s) return agora::unexpected{std::move(s).error()};
+    stored = std::move(*s);
+    up_to = stored->position;
+    if (up_to == 0) return agora::unexpected{"the read models at " + options.compare_with + " hold no event yet"};
+  }
   for (const auto& n : names) {
     const auto& all = replayable_models();
     if (std::find(all.begin(), all.end(), n) == all.end()) {
@@ -59,7 +207,7 @@ agora::expected<replay_report, std::string> replay_models(const eventstore::even
     return names.empty() || std::find(names.begin(), names.end(), n) != names.end();
   };
   detail::model_db_options dbo;
-  dbo.path = scratch_dir;
+  dbo.path = options.scratch_dir;
   auto db = detail::model_db::open(dbo);
   if (!db) return agora::unexpected{std::move(db).error()};
   auto kv_for = [&](const std::string& name) -> agora::expected<detail::kv_writer, std::string> {
@@ -172,6 +320,13 @@ agora::expected<replay_report, std::string> replay_models(const eventstore::even
     const auto [sum, entries] = s.sum_and_entries();
     m.checksum = sum;
     m.entries = entries;
+    if (stored) {
+      auto family = (*db)->family(s.name, 1);
+      if (!family) return agora::unexpected{std::move(family).error()};
+      auto c = stored->compare(s.name, **db, **family, snap);
+      if (!c) return agora::unexpected{std::move(c).error()};
+      m.compared = std::move(*c);
+    }
     rep.models.push_back(std::move(m));
   }
   return rep;

@@ -303,5 +303,62 @@ TEST_F(DryRunTest, ADryRunThenARebuildTakeNewGenerationsThatSurviveARestart) {
   EXPECT_TRUE(finished("orders").equal());
 }
 
+TEST_F(DryRunTest, OfflineAStoppedNodesModelsAreComparedWithAReplayOfItsLog) {
+  start_runner(on_disk());
+  fill(0, 20);
+  sync();
+  replay_options o;
+  o.compare_with = dir_.sub("projections");
+  // (Models held by a running agorad are refused: RocksDB's lock is a
+  // process's, so that is checked from another process, agoractl_online.)
+  runner_.reset();
+  fill(20, 25);  // the log went on after the node stopped: compared at the models' position
+  auto rep = replay_models(*store_, {}, o);
+  ASSERT_TRUE(rep) << rep.error();
+  ASSERT_EQ(rep->models.size(), 4u);
+  for (const auto& m : rep->models) {
+    ASSERT_TRUE(m.compared) << m.name;
+    EXPECT_TRUE(m.compared->equal()) << m.name << ": " << m.compared->only_live << " only stored, "
+                                     << m.compared->only_shadow << " only replayed, " << m.compared->differing;
+    EXPECT_GT(m.compared->live_entries, 0u) << m.name;
+    EXPECT_LT(m.compared->position, store_->last_position());
+  }
+  with_models_db([](detail::model_db& db) {
+    auto m = db.meta("orders");
+    ASSERT_TRUE(m);
+    auto f = db.family("orders", m->generation);
+    ASSERT_TRUE(f) << f.error();
+    rocksdb::WriteBatch b;
+    b.Put(f->get(), "oo3", "not an order");
+    ASSERT_TRUE(db.write(b));
+  });
+  rep = replay_models(*store_, {"orders"}, o);
+  ASSERT_TRUE(rep) << rep.error();
+  ASSERT_EQ(rep->models.size(), 1u);
+  ASSERT_TRUE(rep->models[0].compared);
+  const auto& c = *rep->models[0].compared;
+  EXPECT_EQ(c.differing, 1u);
+  EXPECT_EQ(c.only_live + c.only_shadow, 0u);
+  ASSERT_EQ(c.first.size(), 1u);
+  EXPECT_EQ(c.first[0].key, "order o3");
+
+  // A model of another format is not compared: agorad would rebuild it.
+  with_models_db([](detail::model_db& db) {
+    auto m = db.meta("accounts");
+    ASSERT_TRUE(m);
+    m->format += 1;
+    rocksdb::WriteBatch b;
+    db.put_meta(b, "accounts", *m);
+    ASSERT_TRUE(db.write(b));
+  });
+  auto other = replay_models(*store_, {"accounts"}, o);
+  ASSERT_FALSE(other);
+  EXPECT_NE(other.error().find("stored in format"), std::string::npos) << other.error();
+  o.compare_with = dir_.sub("nowhere");
+  auto none = replay_models(*store_, {}, o);
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().find("no read models at"), std::string::npos) << none.error();
+}
+
 }  // namespace
 }  // namespace agora::projections::testing

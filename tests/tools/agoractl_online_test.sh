@@ -53,9 +53,10 @@ echo "garbage" > bad.token
 out=$("$ctl" projections status --url http://127.0.0.1:1 --token-file bad.token 2>&1); rc=$?
 check "an unreachable node exits 1" test "$rc" -eq 1
 check "and says it cannot reach it" has "cannot reach the node at http://127.0.0.1:1: connection refused" "$out"
-out=$("$ctl" replay --dry-run --store nowhere 2>&1); rc=$?
-check "replay --dry-run without --url exits 2" test "$rc" -eq 2
-check "and says it compares in a node" has "compares in a running node" "$out"
+out=$(env -u AGORA_URL "$ctl" replay --dry-run --store "$work/nowhere" 2>&1); rc=$?
+check "an offline replay --dry-run on a missing store exits 1" test "$rc" -eq 1
+out=$("$ctl" replay --dry-run --url http://127.0.0.1:1 --models x --token-file /dev/null 2>&1); rc=$?
+check "--models with --url exits 2" test "$rc" -eq 2
 
 
 # --- a node with something in every read model ---------------------------------
@@ -223,11 +224,22 @@ kill -TERM "$pid2"; wait "$pid2"; pid2=
 check "the node keeps its models beside the store" test -f "$work/a-projections/CURRENT"
 ldb --db="$work/a-projections" --column_family=orders.1 put ozz 'no such order' >/dev/null 2>&1
 check "ldb wrote the damage" bash -c 'ldb --db="$1" --column_family=orders.1 get ozz 2>/dev/null | grep -q "no such order"' _ "$work/a-projections"
+# Offline first (the node stopped): its models against a replay of its store.
+out=$(env -u AGORA_URL "$ctl" replay --dry-run --store "$work/a" 2>&1); rc=$?
+check "an offline dry run of the damaged models exits 1" test "$rc" -eq 1 || echo "$out"
+check "and names the key" has_text '"first_differences":[{"kind":"only_live","key":"order zz"}]' "$out"
+check "with the models beside the store" has_text "\"models\":\"$work/a-projections\"" "$out"
+out=$(env -u AGORA_URL "$ctl" replay catalog --dry-run --store "$work/a" --models "$work/a-projections" 2>&1); rc=$?
+check "the catalog alone is equal offline" bash -c '[ "$1" -eq 0 ] && grep -q "\"result\":\"equal\"" <<<"$2"' _ "$rc" "$out"
+out=$(env -u AGORA_URL "$ctl" replay --dry-run --store "$work/a" --models "$work/nowhere" 2>&1); rc=$?
+check "no models there exits 1" bash -c '[ "$1" -eq 1 ] && grep -q "no read models at" <<<"$2"' _ "$rc" "$out"
 start_node "$work/a" node_a.log pid2 url2
+out=$(env -u AGORA_URL "$ctl" replay --dry-run --store "$work/a" 2>&1); rc=$?
+check "offline, a running node's models are refused" bash -c '[ "$1" -eq 1 ] && grep -q "held by a running agorad" <<<"$2" && grep -q -- "--url" <<<"$2"' _ "$rc" "$out"
 out=$(printf 'admin-password\n' | "$ctl" replay --dry-run --url "$url2" --login admin@shop.test 2>&1); rc=$?
 check "a dry run of the damaged models exits 1" test "$rc" -eq 1 || echo "$out"
 check "and says orders differs" has '"name":"orders","result":"differs"' "$out"
-check "and names the key" has_text '"first_differences":[{"kind":"only_live","key":"order zz"}]' "$out"
+check "and names the key in the node too" has_text '"first_differences":[{"kind":"only_live","key":"order zz"}]' "$out"
 check "while the catalog is equal" has '"name":"catalog","result":"equal"' "$out"
 check "and says what to do" has "agoractl replay MODEL --online" "$out"
 out=$(script -qec "printf 'admin-password\\n' | '$ctl' replay orders --dry-run --url '$url2' --login admin@shop.test" /dev/null)

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "common/json_writer.hpp"
+#include "projections/projection_runner.hpp"
 #include "projections/replay.hpp"
 #include "tools/agoractl/commands/commands.hpp"
 #include "tools/agoractl/online.hpp"
@@ -43,6 +44,9 @@ struct replay_options {
   online_options node;
   /// Build the replayed models in memory instead of on disk.
   bool in_memory = false;
+  /// --models: a stopped node's read models for an offline dry run
+  /// (default: beside the store, as agorad puts them).
+  std::string models_dir;
 };
 
 // Where an offline replay builds its models: on disk as the node builds them
@@ -247,56 +251,9 @@ int run_online(const cli_context& ctx, const replay_options& o) {
   return exit_ok;
 }
 
-// replay --dry-run: asks the node to rebuild each model into a shadow beside
-// the live one and compare them key by key (POST .../dry-run), follows the
-// dry runs (GET .../dry-run) and prints per model "equal" or how it differs:
-// entries on each side, keys only in one, keys with other values, and the
-// first differing keys. The node compares both at one snapshot, so a node
-// that keeps writing is fine. Nothing is switched.
-int run_dry_run(const cli_context& ctx, const replay_options& o) {
-  if (o.node.url.empty()) {
-    return fail("--dry-run compares in a running node: give --url (or $AGORA_URL); "
-                "`agoractl replay` alone rebuilds offline and prints the checksums",
-                exit_usage);
-  }
-  if (o.from > 0) return fail("--dry-run replays the whole log: --from does not apply", exit_usage);
-  auto link = admin_link::open(o.node);
-  if (!link) return fail(link.error());
-  auto before = fetch_status(*link);
-  if (!before) return fail(before.error());
-  std::vector<std::string> names = asked_names(o);
-  if (names.empty()) {
-    for (const auto& s : *before) names.push_back(s.name);
-  }
-  const auto start = std::chrono::steady_clock::now();
-  for (const auto& n : names) {
-    if (auto r = link->call("POST", "/api/admin/projections/" + n + "/dry-run"); !r) return fail(r.error());
-  }
-  std::uint64_t target = 0;
-  for (const auto& s : *before) target = std::max(target, s.position + s.lag);
-  progress bar("dry run", target * names.size(), "events", o.quiet);
-  std::vector<node_dry_run> runs;
-  for (;;) {
-    if (stop_requested()) {
-      return fail("interrupted: the node goes on with the dry run; its outcome: GET /api/admin/projections/NAME/dry-run");
-    }
-    runs.clear();
-    bool all = true;
-    std::uint64_t done_events = 0;
-    for (const auto& n : names) {
-      auto d = fetch_dry_run(*link, n);
-      if (!d) return fail(d.error());
-      all = all && d->state != "running";
-      done_events += d->state == "running" ? std::min(target, d->position) : target;
-      runs.push_back(std::move(*d));
-    }
-    bar.poll(done_events);
-    if (all) break;
-    std::this_thread::sleep_for(kPollEvery);
-  }
-  bar.finish(target * names.size());
-  report r;
-  r.add("url", link->url()).add("seconds", seconds_since(start));
+// Prints each dry run ("equal", or how it differs and the first differing
+// keys) after the fields already in `r`; exit 1 when one differs or failed.
+int print_dry_runs(const cli_context& ctx, report& r, const std::vector<node_dry_run>& runs) {
   bool all_equal = true;
   std::string failed;
   json_writer w;
@@ -350,6 +307,105 @@ int run_dry_run(const cli_context& ctx, const replay_options& o) {
   return exit_ok;
 }
 
+int run_offline_dry_run(const cli_context& ctx, const replay_options& o);
+
+// replay --dry-run: asks the node to rebuild each model into a shadow beside
+// the live one and compare them key by key (POST .../dry-run), follows the
+// dry runs (GET .../dry-run) and prints per model "equal" or how it differs:
+// entries on each side, keys only in one, keys with other values, and the
+// first differing keys. The node compares both at one snapshot, so a node
+// that keeps writing is fine. Nothing is switched.
+int run_dry_run(const cli_context& ctx, const replay_options& o) {
+  if (o.node.url.empty()) return run_offline_dry_run(ctx, o);
+  if (!o.models_dir.empty()) return fail("--models is for a dry run without --url (a stopped node)", exit_usage);
+  if (o.from > 0) return fail("--dry-run replays the whole log: --from does not apply", exit_usage);
+  auto link = admin_link::open(o.node);
+  if (!link) return fail(link.error());
+  auto before = fetch_status(*link);
+  if (!before) return fail(before.error());
+  std::vector<std::string> names = asked_names(o);
+  if (names.empty()) {
+    for (const auto& s : *before) names.push_back(s.name);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& n : names) {
+    if (auto r = link->call("POST", "/api/admin/projections/" + n + "/dry-run"); !r) return fail(r.error());
+  }
+  std::uint64_t target = 0;
+  for (const auto& s : *before) target = std::max(target, s.position + s.lag);
+  progress bar("dry run", target * names.size(), "events", o.quiet);
+  std::vector<node_dry_run> runs;
+  for (;;) {
+    if (stop_requested()) {
+      return fail("interrupted: the node goes on with the dry run; its outcome: GET /api/admin/projections/NAME/dry-run");
+    }
+    runs.clear();
+    bool all = true;
+    std::uint64_t done_events = 0;
+    for (const auto& n : names) {
+      auto d = fetch_dry_run(*link, n);
+      if (!d) return fail(d.error());
+      all = all && d->state != "running";
+      done_events += d->state == "running" ? std::min(target, d->position) : target;
+      runs.push_back(std::move(*d));
+    }
+    bar.poll(done_events);
+    if (all) break;
+    std::this_thread::sleep_for(kPollEvery);
+  }
+  bar.finish(target * names.size());
+  report r;
+  r.add("url", link->url()).add("seconds", seconds_since(start));
+  return print_dry_runs(ctx, r, runs);
+}
+
+// replay --dry-run without --url: a stopped node's read models (its
+// projections.path, --models) compared key by key with an offline replay of
+// its store up to the position they are stored at.
+int run_offline_dry_run(const cli_context& ctx, const replay_options& o) {
+  if (o.from > 0) return fail("--dry-run replays the whole log: --from does not apply", exit_usage);
+  auto store = open_for_read(ctx.store_path);
+  if (!store) return fail(store.error());
+  const std::string models = o.models_dir.empty() ? projections::default_models_path(ctx.store_path) : o.models_dir;
+  auto scratch = scratch_dir::make(false);
+  if (!scratch) return fail(scratch.error());
+  progress bar("dry run", (*store)->last_position(), "events", o.quiet);
+  projections::replay_options ro;
+  ro.progress = [&](std::uint64_t reached, std::uint64_t) { bar.update(reached); };
+  ro.scratch_dir = scratch->path();
+  ro.compare_with = models;
+  const auto start = std::chrono::steady_clock::now();
+  auto rep = projections::replay_models(**store, asked_names(o), ro);
+  if (!rep) return fail(rep.error());
+  bar.finish(rep->events_read);
+  std::vector<node_dry_run> runs;
+  for (const auto& m : rep->models) {
+    if (!m.compared) continue;
+    const auto& c = *m.compared;
+    node_dry_run d;
+    d.name = m.name;
+    d.state = "done";
+    d.position = c.position;
+    d.target = c.target;
+    d.equal = c.equal();
+    d.live_entries = c.live_entries;
+    d.shadow_entries = c.shadow_entries;
+    d.only_live = c.only_live;
+    d.only_shadow = c.only_shadow;
+    d.differing = c.differing;
+    for (const auto& k : c.first) {
+      using kind = projections::key_difference::kind;
+      d.first.emplace_back(k.what == kind::only_live ? "only_live" : k.what == kind::only_shadow ? "only_shadow"
+                                                                                                   : "value_differs",
+                           k.key);
+    }
+    runs.push_back(std::move(d));
+  }
+  report r;
+  r.add("store", ctx.store_path).add("models", models).add("seconds", seconds_since(start));
+  return print_dry_runs(ctx, r, runs);
+}
+
 }  // namespace
 
 void add_replay_commands(CLI::App& app, cli_context& ctx, command_table& out) {
@@ -358,7 +414,8 @@ void add_replay_commands(CLI::App& app, cli_context& ctx, command_table& out) {
       "replay",
       "rebuild read models from the log, offline (also beside a running agorad: read through a secondary "
       "instance; nothing is written), and print each one's checksum; --online: in the running node; "
-      "--dry-run: offline, compared with the running node's");
+      "--dry-run: each model compared key by key with a rebuild from the log, in the running node (--url) or "
+      "offline against a stopped node's data directory");
   add_store_option(replay, ctx);
   replay->add_option("models", o->models, "catalog, orders, accounts, dashboard or all (default: all)")
       ->check(CLI::IsMember({"catalog", "orders", "accounts", "dashboard", "all"}));
@@ -371,14 +428,18 @@ void add_replay_commands(CLI::App& app, cli_context& ctx, command_table& out) {
       "caught up; follows the progress, then prints the checksums the node serves");
   auto* dry = replay->add_flag(
       "--dry-run", o->dry_run,
-      "in the running node (--url): rebuild each model into a shadow beside the live one and compare them key by "
-      "key (counts and the first differing keys); nothing is switched; exit 1 when one differs");
+      "rebuild each model into a shadow and compare it with the live one key by key (counts and the first "
+      "differing keys), in the running node (--url) or, without --url, offline: a stopped node's read models "
+      "(--models) against a replay of --store; nothing is switched; exit 1 when one differs");
   online->excludes(dry);
   auto* in_memory = replay->add_flag("--in-memory", o->in_memory,
                    "build the replayed models in memory (quicker on a small log; memory grows with the log) instead "
                    "of on disk in a temporary directory under $TMPDIR, removed at the end (offline replays only)");
   in_memory->excludes(online);
   in_memory->excludes(dry);
+  replay->add_option("--models", o->models_dir,
+                     "--dry-run without --url: the stopped node's read models (its projections.path; default: "
+                     "beside --store, as agorad puts them)");
   add_online_options(replay, o->node, "--online, --dry-run: the node");
   out.push_back({replay, [&ctx, o] {
                    catch_stop_signals();
