@@ -86,6 +86,15 @@ std::vector<std::string> asked_names(const replay_options& o) {
   return names;
 }
 
+// The models asked for, or every model the node reports.
+std::vector<std::string> names_on_node(const replay_options& o, const std::vector<node_model_status>& status) {
+  std::vector<std::string> names = asked_names(o);
+  if (names.empty()) {
+    for (const auto& s : status) names.push_back(s.name);
+  }
+  return names;
+}
+
 std::string hex64(std::uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
@@ -159,10 +168,7 @@ int run_online(const cli_context& ctx, const replay_options& o) {
   if (!link) return fail(link.error());
   auto before = fetch_status(*link);
   if (!before) return fail(before.error());
-  std::vector<std::string> names = asked_names(o);
-  if (names.empty()) {
-    for (const auto& s : *before) names.push_back(s.name);
-  }
+  const std::vector<std::string> names = names_on_node(o, *before);
   struct follow {
     std::uint64_t applied_before = 0;
     std::uint64_t applied_now = 0;
@@ -323,10 +329,7 @@ int run_dry_run(const cli_context& ctx, const replay_options& o) {
   if (!link) return fail(link.error());
   auto before = fetch_status(*link);
   if (!before) return fail(before.error());
-  std::vector<std::string> names = asked_names(o);
-  if (names.empty()) {
-    for (const auto& s : *before) names.push_back(s.name);
-  }
+  const std::vector<std::string> names = names_on_node(o, *before);
   const auto start = std::chrono::steady_clock::now();
   for (const auto& n : names) {
     if (auto r = link->call("POST", "/api/admin/projections/" + n + "/dry-run"); !r) return fail(r.error());
