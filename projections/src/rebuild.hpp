@@ -64,8 +64,9 @@ struct model_slot {
   /// Events up to here are in `live` (runner thread).
   eventstore::log_position position = 0;
   /// What a shadow is asked for or under way for. Set by request_shadow()
-  /// (any thread), back to none by the runner thread when the work ends;
-  /// both under the runner's status_mu_, with the dry run's report.
+  /// (any thread, under the runner's status_mu_), back to none by the runner
+  /// thread when the work ends: for a dry run under status_mu_ together with
+  /// its report, for a rebuild by swap_in_rebuilt (no report to keep).
   std::atomic<shadow_use> use{shadow_use::none};
   /// The model being rebuilt from position 0 into a new generation; it never
   /// publishes. Null when no shadow is being built (runner thread).
